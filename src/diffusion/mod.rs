@@ -1,0 +1,4 @@
+//! The forward (noising) process and the exact score (derivations/02).
+
+pub mod forward;
+pub mod score;

@@ -1,0 +1,110 @@
+//! Real n-dimensional FFTs on lattice fields (ndrustfft/realfft).
+//!
+//! **The one place the DFT scaling is fixed.** Forward transform unnormalised,
+//! x̂_k = Σ_x x_x e^{−ik·x}; inverse with 1/V, x_x = (1/V) Σ_k x̂_k e^{ik·x}. With this pair a
+//! circulant operator with symbol s_k acts as x ↦ F⁻¹[s_k x̂_k], and its real-space kernel
+//! (the row s(x − y) of the matrix) is F⁻¹[s_k] (R1.1). The derivations use the unitary DFT;
+//! symbols are the same in both conventions.
+//!
+//! Fields are `ArrayD<f64>` of shape `[L; d]`; spectra of real fields are stored as half
+//! spectra, shape `[L, …, L, L/2 + 1]` (the last axis is transformed real-to-complex).
+
+use ndarray::ArrayD;
+use ndrustfft::{
+    ndfft_inplace, ndfft_r2c, ndifft_inplace, ndifft_r2c, Complex, FftHandler, R2cFftHandler,
+};
+
+use crate::error::{Error, Result};
+use crate::lattice::Lattice;
+use crate::symbol::Symbol;
+
+/// Planned real FFT for fields on one lattice (R1.1).
+#[derive(Clone)]
+pub struct RealFft {
+    lattice: Lattice,
+    r2c: R2cFftHandler<f64>,
+    c2c: FftHandler<f64>,
+}
+
+impl std::fmt::Debug for RealFft {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RealFft")
+            .field("lattice", &self.lattice)
+            .finish()
+    }
+}
+
+impl RealFft {
+    /// Plans the transforms for `lattice`.
+    pub fn new(lattice: Lattice) -> Self {
+        Self {
+            lattice,
+            r2c: R2cFftHandler::new(lattice.side()),
+            c2c: FftHandler::new(lattice.side()),
+        }
+    }
+
+    /// The lattice.
+    pub fn lattice(&self) -> Lattice {
+        self.lattice
+    }
+
+    fn check(&self, shape: &[usize], want: Vec<usize>, what: &str) -> Result<()> {
+        if shape == want.as_slice() {
+            Ok(())
+        } else {
+            Err(Error::Mismatch(format!(
+                "{what} has shape {shape:?}, lattice {:?} needs {want:?}",
+                self.lattice
+            )))
+        }
+    }
+
+    /// Forward transform x̂_k = Σ_x x_x e^{−ik·x} of a real field, as a half spectrum.
+    pub fn forward(&self, x: &ArrayD<f64>) -> Result<ArrayD<Complex<f64>>> {
+        self.check(x.shape(), self.lattice.shape(), "field")?;
+        let d = self.lattice.dim();
+        let mut half = ArrayD::<Complex<f64>>::zeros(self.lattice.half_shape());
+        ndfft_r2c(x, &mut half, &self.r2c, d - 1);
+        for axis in 0..d - 1 {
+            ndfft_inplace(&mut half, &self.c2c, axis);
+        }
+        Ok(half)
+    }
+
+    /// Inverse transform x_x = (1/V) Σ_k x̂_k e^{ik·x} of a Hermitian half spectrum.
+    pub fn inverse(&self, half: &ArrayD<Complex<f64>>) -> Result<ArrayD<f64>> {
+        self.check(half.shape(), self.lattice.half_shape(), "half spectrum")?;
+        let d = self.lattice.dim();
+        let mut work = half.clone();
+        for axis in 0..d - 1 {
+            ndifft_inplace(&mut work, &self.c2c, axis);
+        }
+        let mut x = ArrayD::<f64>::zeros(self.lattice.shape());
+        ndifft_r2c(&work, &mut x, &self.r2c, d - 1);
+        Ok(x)
+    }
+
+    /// Applies the circulant operator with real symbol `symbol_half` (half layout, e.g. from
+    /// [`Symbol::to_half`]) to the field `x`: F⁻¹[s_k x̂_k].
+    pub fn apply(&self, symbol_half: &ArrayD<f64>, x: &ArrayD<f64>) -> Result<ArrayD<f64>> {
+        self.check(symbol_half.shape(), self.lattice.half_shape(), "symbol")?;
+        let mut xh = self.forward(x)?;
+        xh.zip_mut_with(symbol_half, |c, &s| *c *= s);
+        self.inverse(&xh)
+    }
+
+    /// Real-space kernel s(r) = (1/V) Σ_k s_k e^{ik·r} of an even real symbol (R1.1): the
+    /// matrix of the operator is S_{xy} = s(x − y mod L).
+    pub fn kernel(&self, symbol: &Symbol) -> Result<ArrayD<f64>> {
+        if symbol.lattice() != self.lattice {
+            return Err(Error::Mismatch(format!(
+                "symbol on {:?}, transform planned for {:?}",
+                symbol.lattice(),
+                self.lattice
+            )));
+        }
+        let half = symbol.to_half().mapv(|s| Complex::new(s, 0.0));
+        self.inverse(&half)
+    }
+}

@@ -1,0 +1,140 @@
+//! `critical-slowing`: command-line front end. Errors print one line and exit non-zero.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use critical_slowing::report::{self, SpectrumRow};
+use critical_slowing::theory::Protocol;
+
+#[derive(Parser)]
+#[command(
+    name = "critical-slowing",
+    version,
+    about = "Analytic-versus-numeric verifier for the critical slowing down of diffusion-model training (arXiv:2605.12597)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Large-n O(n) spectrum: μ, μL², ξ, κ (at β_c(d) unless --beta is given).
+    Spectrum {
+        /// Dimension d (1–4; β_c exists only for d ≥ 3).
+        #[arg(long, default_value_t = 3)]
+        d: usize,
+        /// Lattice side(s) L, comma separated.
+        #[arg(long, value_delimiter = ',', default_value = "32")]
+        l: Vec<usize>,
+        /// Coupling β (default: the infinite-volume critical coupling β_c(d)).
+        #[arg(long, allow_negative_numbers = true)]
+        beta: Option<f64>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Training times T_D(ε) at β_c(d) with fitted exponents over L.
+    TrainingTime {
+        /// Depths D, comma separated.
+        #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+        depth: Vec<usize>,
+        /// Lattice sides L, comma separated.
+        #[arg(long, value_delimiter = ',', default_value = "8,16,32,64")]
+        l: Vec<usize>,
+        /// Dimension d (≥ 3: the model must have a critical point).
+        #[arg(long, default_value_t = 3)]
+        d: usize,
+        /// Diffusion time t at which the score is trained.
+        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+        t: f64,
+        /// Learning-rate fraction c ∈ (0, 1]: η = c/λ*.
+        #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+        c: f64,
+        /// Accuracy ε ∈ (0, 1): every mode within relative error ε.
+        #[arg(long, default_value_t = 1e-2, allow_negative_numbers = true)]
+        epsilon: f64,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The main job: every claim, analytic side by side with numeric (this release: the
+    /// spectrum and training-time tables).
+    Reproduce {
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, String> {
+    serde_json::to_string_pretty(value).map_err(|e| e.to_string())
+}
+
+fn spectrum_rows(d: usize, sides: &[usize], beta: Option<f64>) -> Result<Vec<SpectrumRow>, String> {
+    sides
+        .iter()
+        .map(|&l| report::spectrum_row(d, l, beta).map_err(|e| e.to_string()))
+        .collect()
+}
+
+fn run(cli: Cli) -> Result<String, String> {
+    match cli.command {
+        Command::Spectrum { d, l, beta, json } => {
+            let rows = spectrum_rows(d, &l, beta)?;
+            if json {
+                to_json(&rows)
+            } else {
+                Ok(report::format_spectrum(&rows))
+            }
+        }
+        Command::TrainingTime {
+            depth,
+            l,
+            d,
+            t,
+            c,
+            epsilon,
+            json,
+        } => {
+            let protocol = Protocol::new(1, c, epsilon).map_err(|e| e.to_string())?;
+            let table =
+                report::training_table(d, &l, &depth, protocol, t).map_err(|e| e.to_string())?;
+            if json {
+                to_json(&table)
+            } else {
+                Ok(report::format_training(&table))
+            }
+        }
+        Command::Reproduce { json } => {
+            let sides = [8, 16, 32, 64, 128, 256];
+            let rows = spectrum_rows(3, &sides, None)?;
+            let table =
+                report::training_table(3, &[8, 16, 32, 64], &[1, 2, 3, 4], Protocol::default(), 0.0)
+                    .map_err(|e| e.to_string())?;
+            if json {
+                to_json(&serde_json::json!({ "spectrum": rows, "training_time": table }))
+            } else {
+                Ok(format!(
+                    "Large-n O(n) model at beta_c, d = 3\n{}\n{}",
+                    report::format_spectrum(&rows),
+                    report::format_training(&table)
+                ))
+            }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}

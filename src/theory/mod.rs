@@ -1,0 +1,15 @@
+//! Closed forms for gradient-descent training of linear convolutional score networks on the
+//! population loss (derivations/03, derivations/04).
+//!
+//! Everything here works mode by mode on the spectrum C_k(t) at one diffusion time; nothing
+//! here samples fields. Time is counted in gradient steps: a gradient flow dθ/dτ = −η∇ℒ has
+//! τ comparable to a step count.
+
+pub mod depth;
+pub mod one_layer;
+pub mod protocol;
+pub mod training_time;
+pub mod two_layer;
+
+pub use protocol::Protocol;
+pub use training_time::{training_time, TrainingTime};

@@ -1,0 +1,108 @@
+//! Bad input gives typed, one-line errors in the library and a non-zero exit with that message
+//! from the command-line tool, never a panic or a NaN.
+
+use std::process::Command;
+
+use critical_slowing::data::{critical_coupling, GaussianField};
+use critical_slowing::diffusion::forward::spectrum_at;
+use critical_slowing::theory::Protocol;
+use critical_slowing::{Error, Lattice, Symbol};
+
+fn one_line(e: &Error) {
+    let msg = e.to_string();
+    assert!(!msg.is_empty() && !msg.contains('\n'), "not one line: {msg:?}");
+}
+
+#[test]
+fn library_rejects_bad_input_with_typed_errors() {
+    for (d, l) in [(0, 8), (5, 8), (3, 0)] {
+        let e = Lattice::new(d, l).unwrap_err();
+        assert!(matches!(e, Error::Lattice(_)));
+        one_line(&e);
+    }
+    let lattice = Lattice::new(2, 8).unwrap();
+    for beta in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        let e = GaussianField::large_n(lattice, beta).unwrap_err();
+        assert!(matches!(e, Error::Parameter { name: "beta", .. }), "{e}");
+        one_line(&e);
+    }
+    for mu in [-0.5, 0.0, f64::NAN] {
+        let e = GaussianField::massive_free(lattice, 1.0, mu).unwrap_err();
+        assert!(matches!(e, Error::Parameter { name: "mu", .. }), "{e}");
+        one_line(&e);
+    }
+    let field = GaussianField::massive_free(lattice, 1.0, 0.5).unwrap();
+    for t in [-1.0, f64::NAN, f64::INFINITY] {
+        let e = spectrum_at(field.spectrum(), t).unwrap_err();
+        assert!(matches!(e, Error::Parameter { name: "t", .. }), "{e}");
+    }
+    for eps in [0.0, 1.0, -0.1, 2.0, f64::NAN] {
+        let e = Protocol::new(1, 0.5, eps).unwrap_err();
+        assert!(matches!(e, Error::Parameter { name: "epsilon", .. }), "{e}");
+    }
+    assert!(Protocol::new(0, 0.5, 0.01).is_err());
+    assert!(Protocol::new(1, 1.5, 0.01).is_err());
+    for d in [1, 2] {
+        let e = critical_coupling(d).unwrap_err();
+        assert_eq!(e, Error::NoTransition { d });
+        one_line(&e);
+        assert!(GaussianField::large_n_critical(Lattice::new(d, 8).unwrap()).is_err());
+    }
+    // a user spectrum must be positive and even
+    let negative = Symbol::from_laplacian(&lattice.mode_classes(), |l| l - 1.0);
+    assert!(GaussianField::user(negative).is_err());
+    let mut odd = ndarray::ArrayD::from_elem(lattice.shape(), 1.0);
+    odd[[0, 1]] = 2.0;
+    let e = GaussianField::user(Symbol::from_modes(lattice, &odd).unwrap()).unwrap_err();
+    one_line(&e);
+}
+
+fn run_cli(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_critical-slowing"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn cli_exits_nonzero_with_one_line_messages() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["spectrum", "--d", "0", "--l", "8"], "dimension"),
+        (&["spectrum", "--d", "5", "--l", "8"], "dimension"),
+        (&["spectrum", "--d", "3", "--l", "0"], "L = 0"),
+        (&["spectrum", "--d", "2", "--l", "8"], "critical coupling"),
+        (&["spectrum", "--d", "3", "--l", "8", "--beta", "-1"], "beta"),
+        (&["spectrum", "--d", "3", "--l", "8", "--beta", "NaN"], "beta"),
+        (&["training-time", "--epsilon", "1.5"], "epsilon"),
+        (&["training-time", "--t", "-1"], "t"),
+        (&["training-time", "--c", "0"], "c"),
+        (&["training-time", "--depth", "0"], "depth"),
+        (&["training-time", "--d", "2"], "critical coupling"),
+    ];
+    for (args, needle) in cases {
+        let out = run_cli(args);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with("error: ") && err.trim_end().lines().count() == 1, "{args:?}: {err:?}");
+        assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
+        assert!(!err.contains("panicked"));
+        assert!(out.stdout.is_empty());
+    }
+    // clap's own usage errors are non-zero too
+    assert!(!run_cli(&["spectrum", "--no-such-flag"]).status.success());
+    assert!(!run_cli(&["spectrum", "--l", "eight"]).status.success());
+}
+
+#[test]
+fn cli_prints_tables_and_json_without_nan() {
+    let out = run_cli(&["spectrum", "--d", "3", "--l", "8,16", "--json"]);
+    assert!(out.status.success());
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 2);
+    let out = run_cli(&["training-time", "--depth", "1,2", "--l", "8,16", "--json"]);
+    assert!(out.status.success());
+    let table: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(table["rows"].as_array().unwrap().len(), 4);
+    let text = String::from_utf8(run_cli(&["training-time", "--depth", "1,2", "--l", "8,16"]).stdout).unwrap();
+    assert!(text.contains("depth 1: T ~ L^") && !text.to_lowercase().contains("nan"));
+}

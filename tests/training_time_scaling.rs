@@ -1,0 +1,110 @@
+//! Scaling of the closed-form training times at criticality (R3.3, R3.4, R4.3, R4.4, R4.5,
+//! R4.6): β_c, d = 3, t = 0, L = 8…64, ε = 1e-2, c = 1/2.
+
+use critical_slowing::data::GaussianField;
+use critical_slowing::fit;
+use critical_slowing::report::{format_training, training_table, TrainingTable};
+use critical_slowing::theory::{training_time, Protocol};
+use critical_slowing::Lattice;
+
+const SIDES: [usize; 4] = [8, 16, 32, 64];
+
+fn table() -> TrainingTable {
+    training_table(3, &SIDES, &[1, 2, 3, 4], Protocol::default(), 0.0).unwrap()
+}
+
+fn steps(table: &TrainingTable, depth: usize) -> Vec<f64> {
+    table
+        .rows
+        .iter()
+        .filter(|r| r.depth == depth)
+        .map(|r| r.steps as f64)
+        .collect()
+}
+
+fn exponent(table: &TrainingTable, depth: usize) -> f64 {
+    let ls: Vec<f64> = SIDES.iter().map(|&l| l as f64).collect();
+    fit::power_law(&ls, &steps(table, depth)).unwrap().slope
+}
+
+/// R3.3: T_1 ∝ κ ∝ L². Tolerance 0.05: κ/L² drifts by 1.5 % over L = 8…64 (R1.5 snapshot),
+/// which moves the fitted exponent by ≈ 0.01; the ceiling adds < 1e-3.
+#[test]
+fn one_layer_training_time_grows_like_l_squared() {
+    let p = exponent(&table(), 1);
+    assert!((p - 2.0).abs() <= 0.05, "T_1 exponent {p}");
+}
+
+/// R4.4: T_2 grows by ln 2 / ln(1 + 2η) per doubling of L (κ quadruples), within one step
+/// (each T_2 is an integer, so one step of rounding on each side of the difference).
+#[test]
+fn two_layer_training_time_grows_like_log_l() {
+    let t = table();
+    let eta = t.rows.iter().find(|r| r.depth == 2).unwrap().learning_rate;
+    assert_eq!(eta, 0.125, "R4.1: eta = c/4 for D = 2");
+    let per_doubling = 2f64.ln() / (1.0 + 2.0 * eta).ln();
+    let s = steps(&t, 2);
+    for w in s.windows(2) {
+        let inc = w[1] - w[0];
+        assert!((inc - per_doubling).abs() <= 1.0, "T_2 increment {inc} vs {per_doubling}");
+    }
+}
+
+/// R4.5: T_D ∝ κ^{1−2/D} ∝ L^{2−4/D}: exponents 2/3 (D = 3) and 1 (D = 4) within 0.05 (the
+/// same finite-size drift of κ/L² as above, plus sub-leading ln(1/ε) terms).
+#[test]
+fn deeper_networks_grow_like_kappa_to_one_minus_two_over_depth() {
+    let t = table();
+    let p3 = exponent(&t, 3);
+    let p4 = exponent(&t, 4);
+    assert!((p3 - 2.0 / 3.0).abs() <= 0.05, "T_3 exponent {p3}");
+    assert!((p4 - 1.0).abs() <= 0.05, "T_4 exponent {p4}");
+    // depth two is the optimum at every L
+    for &l in &SIDES {
+        let row = |d| t.rows.iter().find(|r| r.l == l && r.depth == d).unwrap().steps;
+        assert!(row(2) < row(1) && row(2) < row(3) && row(2) < row(4), "L = {l}");
+    }
+}
+
+/// R3.4: with η = c/(2C_max), the one-layer flow time is exactly (κ/c) ln(1/ε), κ from the
+/// model's (4dβ + μ)/μ; R4.3: the two-layer flow time is (1/4η) ln[(κ − 1)(1 − ε)/ε].
+#[test]
+fn flow_times_match_the_condition_number_formulas() {
+    for &l in &SIDES {
+        let field = GaussianField::large_n_critical(Lattice::new(3, l).unwrap()).unwrap();
+        let (beta, mu) = field.coupling_and_mass().unwrap();
+        let kappa = (12.0 * beta + mu) / mu;
+        let p = Protocol::default();
+        let t1 = training_time(field.spectrum(), &p).unwrap();
+        let want1 = kappa / p.lr_fraction * (1.0 / p.epsilon).ln();
+        assert!((t1.flow_time / want1 - 1.0).abs() < 1e-12);
+        let t2 = training_time(field.spectrum(), &p.with_depth(2).unwrap()).unwrap();
+        let eta = t2.learning_rate;
+        let want2 = ((kappa - 1.0) * (1.0 - p.epsilon) / p.epsilon).ln() / (4.0 * eta);
+        assert!((t2.flow_time / want2 - 1.0).abs() < 1e-12);
+        // R3.3: the discrete one-layer time sits within one step of ln ε / ln(1 − c/κ)
+        let approx = (p.epsilon.ln() / (1.0 - p.lr_fraction / kappa).ln()).ceil();
+        assert!((t1.steps as f64 - approx).abs() <= 1.0);
+    }
+}
+
+/// R4.6: snapshot of the T_D(L) table (steps exact, κ, η and flow times to 6 digits).
+#[test]
+fn training_time_table_snapshot() {
+    let t = table();
+    let mut text = String::from("depth L kappa eta steps flow_time\n");
+    for r in &t.rows {
+        text += &format!(
+            "{} {} {:.5e} {:.5e} {} {:.5e}\n",
+            r.depth, r.l, r.kappa, r.learning_rate, r.steps, r.flow_time
+        );
+    }
+    for f in &t.fits {
+        text += &format!("fit depth {}: exponent {:.4}, log-slope {:.3}\n", f.depth, f.exponent, f.log_slope);
+    }
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("training_time_table_d3", text);
+    });
+    // the human table prints every row
+    assert_eq!(format_training(&t).lines().count(), 2 + t.rows.len() + t.fits.len());
+}
