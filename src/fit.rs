@@ -48,7 +48,7 @@ pub fn line(x: &[f64], y: &[f64]) -> Result<LineFit> {
 /// Power law y = A x^p fitted on log–log axes; returns the line in (ln x, ln y), whose slope is
 /// the exponent p. All values must be > 0.
 pub fn power_law(x: &[f64], y: &[f64]) -> Result<LineFit> {
-    if x.iter().chain(y).any(|&v| !(v > 0.0)) {
+    if x.iter().chain(y).any(|&v| v.is_nan() || v <= 0.0) {
         return Err(Error::Parameter {
             name: "power-law fit points",
             value: x.iter().chain(y).copied().fold(f64::INFINITY, f64::min),

@@ -109,9 +109,14 @@ fn run(cli: Cli) -> Result<String, String> {
         Command::Reproduce { json } => {
             let sides = [8, 16, 32, 64, 128, 256];
             let rows = spectrum_rows(3, &sides, None)?;
-            let table =
-                report::training_table(3, &[8, 16, 32, 64], &[1, 2, 3, 4], Protocol::default(), 0.0)
-                    .map_err(|e| e.to_string())?;
+            let table = report::training_table(
+                3,
+                &[8, 16, 32, 64],
+                &[1, 2, 3, 4],
+                Protocol::default(),
+                0.0,
+            )
+            .map_err(|e| e.to_string())?;
             if json {
                 to_json(&serde_json::json!({ "spectrum": rows, "training_time": table }))
             } else {

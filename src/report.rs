@@ -45,7 +45,9 @@ pub fn spectrum_row(d: usize, l: usize, beta: Option<f64>) -> Result<SpectrumRow
         None => critical_coupling(d)?,
     };
     let field = GaussianField::large_n(lattice, beta)?;
-    let (_, mu) = field.coupling_and_mass().expect("large-n model has β and μ");
+    let (_, mu) = field
+        .coupling_and_mass()
+        .expect("large-n model has β and μ");
     let residual = match field.kind() {
         crate::data::model::ModelKind::LargeN { gap_residual, .. } => gap_residual,
         _ => unreachable!("built as large-n"),

@@ -10,7 +10,10 @@ use critical_slowing::{Error, Lattice, Symbol};
 
 fn one_line(e: &Error) {
     let msg = e.to_string();
-    assert!(!msg.is_empty() && !msg.contains('\n'), "not one line: {msg:?}");
+    assert!(
+        !msg.is_empty() && !msg.contains('\n'),
+        "not one line: {msg:?}"
+    );
 }
 
 #[test]
@@ -38,7 +41,16 @@ fn library_rejects_bad_input_with_typed_errors() {
     }
     for eps in [0.0, 1.0, -0.1, 2.0, f64::NAN] {
         let e = Protocol::new(1, 0.5, eps).unwrap_err();
-        assert!(matches!(e, Error::Parameter { name: "epsilon", .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::Parameter {
+                    name: "epsilon",
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
     assert!(Protocol::new(0, 0.5, 0.01).is_err());
     assert!(Protocol::new(1, 1.5, 0.01).is_err());
@@ -71,8 +83,14 @@ fn cli_exits_nonzero_with_one_line_messages() {
         (&["spectrum", "--d", "5", "--l", "8"], "dimension"),
         (&["spectrum", "--d", "3", "--l", "0"], "L = 0"),
         (&["spectrum", "--d", "2", "--l", "8"], "critical coupling"),
-        (&["spectrum", "--d", "3", "--l", "8", "--beta", "-1"], "beta"),
-        (&["spectrum", "--d", "3", "--l", "8", "--beta", "NaN"], "beta"),
+        (
+            &["spectrum", "--d", "3", "--l", "8", "--beta", "-1"],
+            "beta",
+        ),
+        (
+            &["spectrum", "--d", "3", "--l", "8", "--beta", "NaN"],
+            "beta",
+        ),
         (&["training-time", "--epsilon", "1.5"], "epsilon"),
         (&["training-time", "--t", "-1"], "t"),
         (&["training-time", "--c", "0"], "c"),
@@ -83,7 +101,10 @@ fn cli_exits_nonzero_with_one_line_messages() {
         let out = run_cli(args);
         assert!(!out.status.success(), "{args:?} succeeded");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.starts_with("error: ") && err.trim_end().lines().count() == 1, "{args:?}: {err:?}");
+        assert!(
+            err.starts_with("error: ") && err.trim_end().lines().count() == 1,
+            "{args:?}: {err:?}"
+        );
         assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
         assert!(!err.contains("panicked"));
         assert!(out.stdout.is_empty());
@@ -103,6 +124,8 @@ fn cli_prints_tables_and_json_without_nan() {
     assert!(out.status.success());
     let table: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(table["rows"].as_array().unwrap().len(), 4);
-    let text = String::from_utf8(run_cli(&["training-time", "--depth", "1,2", "--l", "8,16"]).stdout).unwrap();
+    let text =
+        String::from_utf8(run_cli(&["training-time", "--depth", "1,2", "--l", "8,16"]).stdout)
+            .unwrap();
     assert!(text.contains("depth 1: T ~ L^") && !text.to_lowercase().contains("nan"));
 }

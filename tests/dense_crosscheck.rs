@@ -75,11 +75,20 @@ fn assert_matrices_close(a: &Array2<f64>, b: &Array2<f64>, what: &str) {
 
 fn cases() -> Vec<(Lattice, f64, f64, GaussianField)> {
     let mut out = Vec::new();
-    for (d, sides) in [(1, vec![1, 2, 3, 5, 8]), (2, vec![2, 3, 4, 7, 8]), (3, vec![2, 3, 4, 5, 8])] {
+    for (d, sides) in [
+        (1, vec![1, 2, 3, 5, 8]),
+        (2, vec![2, 3, 4, 7, 8]),
+        (3, vec![2, 3, 4, 5, 8]),
+    ] {
         for l in sides {
             let lattice = Lattice::new(d, l).unwrap();
             let (beta, mu) = (0.7, 0.3);
-            out.push((lattice, beta, mu, GaussianField::massive_free(lattice, beta, mu).unwrap()));
+            out.push((
+                lattice,
+                beta,
+                mu,
+                GaussianField::massive_free(lattice, beta, mu).unwrap(),
+            ));
             if d == 3 {
                 let f = GaussianField::large_n_critical(lattice).unwrap();
                 let (b, m) = f.coupling_and_mass().unwrap();
@@ -132,7 +141,10 @@ fn score_kernel_is_the_dense_inverse_of_the_noised_covariance() {
             dense.sort_by(f64::total_cmp);
             fourier.sort_by(f64::total_cmp);
             for (a, b) in dense.iter().zip(&fourier) {
-                assert!((a - b).abs() <= TOL * fourier[v - 1], "C(t) eigenvalue {a} vs {b}");
+                assert!(
+                    (a - b).abs() <= TOL * fourier[v - 1],
+                    "C(t) eigenvalue {a} vs {b}"
+                );
             }
         }
     }
@@ -158,7 +170,10 @@ fn score_at_time_zero_is_exactly_nearest_neighbour() {
                     _ => 0.0,
                 };
                 let got = kernel[IxDyn(r)];
-                assert!((got - want).abs() <= TOL * scale, "r = {r:?}: {got} vs {want}");
+                assert!(
+                    (got - want).abs() <= TOL * scale,
+                    "r = {r:?}: {got} vs {want}"
+                );
             });
         }
     }

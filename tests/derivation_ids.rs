@@ -17,7 +17,10 @@ fn ids_in(text: &str) -> BTreeSet<String> {
         if major.is_empty() || !rest[major.len()..].starts_with('.') {
             continue;
         }
-        let minor: String = rest[major.len() + 1..].chars().take_while(|c| c.is_ascii_digit()).collect();
+        let minor: String = rest[major.len() + 1..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
         if !minor.is_empty() {
             out.insert(format!("R{major}.{minor}"));
         }
@@ -48,7 +51,16 @@ fn every_derivation_result_is_tested_and_implemented() {
     let untested: Vec<_> = derived.difference(&tested).collect();
     assert!(untested.is_empty(), "results no test names: {untested:?}");
     let unimplemented: Vec<_> = derived.difference(&implemented).collect();
-    assert!(unimplemented.is_empty(), "results no source names: {unimplemented:?}");
-    let dangling: Vec<_> = tested.union(&implemented).filter(|id| !derived.contains(*id)).collect();
-    assert!(dangling.is_empty(), "IDs cited but not derived: {dangling:?}");
+    assert!(
+        unimplemented.is_empty(),
+        "results no source names: {unimplemented:?}"
+    );
+    let dangling: Vec<_> = tested
+        .union(&implemented)
+        .filter(|id| !derived.contains(*id))
+        .collect();
+    assert!(
+        dangling.is_empty(),
+        "IDs cited but not derived: {dangling:?}"
+    );
 }

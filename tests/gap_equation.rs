@@ -39,16 +39,31 @@ fn brute_force_residual(lattice: Lattice, beta: f64, mu: f64) -> f64 {
 /// mode by mode without the class grouping.
 #[test]
 fn gap_equation_residual_is_below_tolerance() {
-    for (d, l) in [(1, 7), (1, 64), (2, 8), (2, 33), (3, 4), (3, 16), (4, 6), (4, 8)] {
+    for (d, l) in [
+        (1, 7),
+        (1, 64),
+        (2, 8),
+        (2, 33),
+        (3, 4),
+        (3, 16),
+        (4, 6),
+        (4, 8),
+    ] {
         let lattice = Lattice::new(d, l).unwrap();
         for beta in [0.05, 0.2, 0.252731009858663, 0.5, 2.0, 10.0] {
             let sol = gap_equation::solve(&lattice.mode_classes(), beta).unwrap();
             assert!(sol.mu > 0.0 && sol.mu.is_finite());
-            assert!(sol.mu >= 1.0 / lattice.volume() as f64 && sol.mu <= 1.0, "R1.3 bracket");
+            assert!(
+                sol.mu >= 1.0 / lattice.volume() as f64 && sol.mu <= 1.0,
+                "R1.3 bracket"
+            );
             assert!(sol.residual.abs() <= RESIDUAL_TOLERANCE);
             // Summation order differs: allow rounding of a V-term sum (V·1e-16 ≤ 5e-13).
             let brute = brute_force_residual(lattice, beta, sol.mu);
-            assert!(brute.abs() <= RESIDUAL_TOLERANCE, "d = {d}, L = {l}, beta = {beta}: {brute:e}");
+            assert!(
+                brute.abs() <= RESIDUAL_TOLERANCE,
+                "d = {d}, L = {l}, beta = {beta}: {brute:e}"
+            );
         }
     }
 }
@@ -68,12 +83,18 @@ fn gap_equation_solves_large_lattices() {
 #[test]
 fn critical_coupling_matches_watson() {
     let b3 = critical_coupling(3).unwrap();
-    assert!((b3 - 0.252731009858663).abs() < 1e-13, "beta_c(3) = {b3:.16}");
+    assert!(
+        (b3 - 0.252731009858663).abs() < 1e-13,
+        "beta_c(3) = {b3:.16}"
+    );
     // statrs' Γ is accurate to ~1e-14 relative at these arguments.
     assert!((b3 - polya_u3_closed_form() / 6.0).abs() < 1e-12);
     let b4 = critical_coupling(4).unwrap();
     // u_4 is known to 9 digits here, hence the 1e-8 relative tolerance.
-    assert!((b4 / (1.239467121 / 8.0) - 1.0).abs() < 1e-8, "beta_c(4) = {b4:.12}");
+    assert!(
+        (b4 / (1.239467121 / 8.0) - 1.0).abs() < 1e-8,
+        "beta_c(4) = {b4:.12}"
+    );
     for d in [0, 1, 2] {
         assert_eq!(critical_coupling(d), Err(Error::NoTransition { d }));
     }
@@ -114,14 +135,23 @@ fn finite_size_scaling_at_criticality() {
     let inc_mu: Vec<f64> = doubling.windows(2).map(|w| w[1].1 - w[0].1).collect();
     let inc_kappa: Vec<f64> = doubling.windows(2).map(|w| w[1].2 - w[0].2).collect();
     for w in inc_mu.windows(2) {
-        assert!(w[0] > 0.0 && w[1] > 0.0 && w[1] < w[0], "mu L^2 increments {w:?}");
+        assert!(
+            w[0] > 0.0 && w[1] > 0.0 && w[1] < w[0],
+            "mu L^2 increments {w:?}"
+        );
     }
     for w in inc_kappa.windows(2) {
-        assert!(w[0] < 0.0 && w[1] < 0.0 && w[1].abs() < w[0].abs(), "kappa/L^2 increments {w:?}");
+        assert!(
+            w[0] < 0.0 && w[1] < 0.0 && w[1].abs() < w[0].abs(),
+            "kappa/L^2 increments {w:?}"
+        );
     }
     for inc in [&inc_mu, &inc_kappa] {
         let n = inc.len();
-        assert!(inc[n - 1] / inc[n - 2] <= 0.6 && inc[n - 2] / inc[n - 3] <= 0.6, "{inc:?}");
+        assert!(
+            inc[n - 1] / inc[n - 2] <= 0.6 && inc[n - 2] / inc[n - 3] <= 0.6,
+            "{inc:?}"
+        );
     }
     insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("finite_size_scaling_d3", table);

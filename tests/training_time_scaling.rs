@@ -46,7 +46,10 @@ fn two_layer_training_time_grows_like_log_l() {
     let s = steps(&t, 2);
     for w in s.windows(2) {
         let inc = w[1] - w[0];
-        assert!((inc - per_doubling).abs() <= 1.0, "T_2 increment {inc} vs {per_doubling}");
+        assert!(
+            (inc - per_doubling).abs() <= 1.0,
+            "T_2 increment {inc} vs {per_doubling}"
+        );
     }
 }
 
@@ -61,8 +64,17 @@ fn deeper_networks_grow_like_kappa_to_one_minus_two_over_depth() {
     assert!((p4 - 1.0).abs() <= 0.05, "T_4 exponent {p4}");
     // depth two is the optimum at every L
     for &l in &SIDES {
-        let row = |d| t.rows.iter().find(|r| r.l == l && r.depth == d).unwrap().steps;
-        assert!(row(2) < row(1) && row(2) < row(3) && row(2) < row(4), "L = {l}");
+        let row = |d| {
+            t.rows
+                .iter()
+                .find(|r| r.l == l && r.depth == d)
+                .unwrap()
+                .steps
+        };
+        assert!(
+            row(2) < row(1) && row(2) < row(3) && row(2) < row(4),
+            "L = {l}"
+        );
     }
 }
 
@@ -100,11 +112,17 @@ fn training_time_table_snapshot() {
         );
     }
     for f in &t.fits {
-        text += &format!("fit depth {}: exponent {:.4}, log-slope {:.3}\n", f.depth, f.exponent, f.log_slope);
+        text += &format!(
+            "fit depth {}: exponent {:.4}, log-slope {:.3}\n",
+            f.depth, f.exponent, f.log_slope
+        );
     }
     insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("training_time_table_d3", text);
     });
     // the human table prints every row
-    assert_eq!(format_training(&t).lines().count(), 2 + t.rows.len() + t.fits.len());
+    assert_eq!(
+        format_training(&t).lines().count(),
+        2 + t.rows.len() + t.fits.len()
+    );
 }

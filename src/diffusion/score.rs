@@ -38,7 +38,8 @@ pub fn axis_decay_rate(beta: f64, mu: f64, t: f64) -> Result<f64> {
         return Err(Error::Parameter {
             name: "t",
             value: t,
-            requirement: "must be > 0: at t = 0 the score is exactly nearest-neighbour (infinite decay rate)",
+            requirement:
+                "must be > 0: at t = 0 the score is exactly nearest-neighbour (infinite decay rate)",
         });
     }
     let ratio = alpha(t)?.powi(2) / sigma2(t)?;

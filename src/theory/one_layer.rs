@@ -18,7 +18,7 @@ pub fn training_steps(c: f64, eta: f64, epsilon: f64) -> Result<u64> {
     if r == 0.0 {
         return Ok(1);
     }
-    if !(r < 1.0) {
+    if r.is_nan() || r >= 1.0 {
         return Err(Error::Unstable(format!(
             "one-layer contraction |1 - 2 eta C| = {r} ≥ 1 (eta = {eta}, C = {c}): GD does not converge"
         )));

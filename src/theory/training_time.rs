@@ -59,10 +59,12 @@ pub fn training_time(spectrum_t: &Symbol, protocol: &Protocol) -> Result<Trainin
         let kappa = spectrum_t.condition_number();
         let dd = d as f64;
         let estimate = dd / ((dd - 2.0) * protocol.lr_fraction) * kappa.powf(1.0 - 2.0 / dd);
-        if !(estimate < MAX_STEPS as f64) {
+        if estimate.is_nan() || estimate >= MAX_STEPS as f64 {
             return Err(Error::NoConvergence {
                 what: "depth-D training",
-                detail: format!("about {estimate:e} steps needed (kappa = {kappa:e}), over the cap {MAX_STEPS}"),
+                detail: format!(
+                    "about {estimate:e} steps needed (kappa = {kappa:e}), over the cap {MAX_STEPS}"
+                ),
             });
         }
     }
