@@ -9,7 +9,7 @@
 //! Fields are `ArrayD<f64>` of shape `[L; d]`; spectra of real fields are stored as half
 //! spectra, shape `[L, …, L, L/2 + 1]` (the last axis is transformed real-to-complex).
 
-use ndarray::ArrayD;
+use ndarray::{ArrayD, IxDyn};
 use ndrustfft::{
     ndfft_inplace, ndfft_r2c, ndifft_inplace, ndifft_r2c, Complex, FftHandler, R2cFftHandler,
 };
@@ -107,4 +107,20 @@ impl RealFft {
         let half = symbol.to_half().mapv(|s| Complex::new(s, 0.0));
         self.inverse(&half)
     }
+}
+
+/// The weight of each half-spectrum entry in a sum over all V modes: 1 on the last-axis
+/// planes n = 0 and n = L/2 (even L), whose conjugate partners are in the half spectrum
+/// already, and 2 elsewhere.
+pub fn half_spectrum_weights(lattice: Lattice) -> ArrayD<f64> {
+    let l = lattice.side();
+    let last = lattice.dim() - 1;
+    ArrayD::from_shape_fn(IxDyn(&lattice.half_shape()), |idx| {
+        let n = idx[last];
+        if n == 0 || (l % 2 == 0 && n == l / 2) {
+            1.0
+        } else {
+            2.0
+        }
+    })
 }

@@ -12,9 +12,11 @@
 //!
 //! Every closed form names the result ID (`R1.2`, …) of its derivation in `derivations/`.
 
+pub mod architecture;
 pub mod data;
 pub mod diffusion;
 pub mod error;
+pub mod experiment;
 pub mod fit;
 pub mod fourier;
 pub mod lattice;

@@ -119,6 +119,11 @@ impl Symbol {
         self.mode_sum(|v| v) / self.lattice().volume() as f64
     }
 
+    /// (1/V) Σ_k f(value_k).
+    pub fn mode_mean_of(&self, f: impl Fn(f64) -> f64) -> f64 {
+        self.mode_sum(f) / self.lattice().volume() as f64
+    }
+
     /// Largest value over the modes.
     pub fn max(&self) -> f64 {
         self.values

@@ -6,6 +6,8 @@
 //! τ comparable to a step count.
 
 pub mod depth;
+pub mod empirical;
+pub mod local;
 pub mod one_layer;
 pub mod protocol;
 pub mod training_time;

@@ -1,0 +1,273 @@
+//! Fixed data sets of sampled fields and their noise, and their empirical statistics.
+//!
+//! A [`DataSet`] holds M clean fields x_0 drawn from a covariance spectrum and, for each
+//! diffusion time t_j of a grid, its own M noise fields z; the noised fields are
+//! x_t = α_t x_0 + σ_t z. Everything is drawn from explicit seeds.
+
+use ndarray::{ArrayD, Zip};
+use num_complex::Complex;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::diffusion::forward::{alpha, sigma2};
+use crate::error::{Error, Result};
+use crate::fourier::{half_spectrum_weights, RealFft};
+use crate::lattice::Lattice;
+use crate::sampling::{seeded_rng, FieldSampler, SeededRng};
+use crate::symbol::Symbol;
+
+/// Real-space noised fields at one diffusion time: x_t^m and z^m, m = 1…M.
+#[derive(Debug, Clone)]
+pub struct NoisedBatch {
+    /// σ_t (> 0).
+    pub sigma: f64,
+    /// Noised fields x_t.
+    pub xt: Vec<ArrayD<f64>>,
+    /// The noise z that produced them.
+    pub z: Vec<ArrayD<f64>>,
+}
+
+impl NoisedBatch {
+    /// Draws M fresh pairs (x_t, z) at time t > 0 from `sampler`.
+    pub fn draw(sampler: &FieldSampler, t: f64, m: usize, rng: &mut SeededRng) -> Result<Self> {
+        let (a, s) = noise_scales(t)?;
+        let mut xt = Vec::with_capacity(m);
+        let mut z = Vec::with_capacity(m);
+        for _ in 0..m {
+            let x0 = sampler.sample(rng);
+            let zz = ArrayD::from_shape_simple_fn(x0.raw_dim(), || StandardNormal.sample(rng));
+            xt.push(&x0 * a + &zz * s);
+            z.push(zz);
+        }
+        Ok(Self { sigma: s, xt, z })
+    }
+
+    /// Fourier transforms of the batch, computed once for repeated gradient evaluations.
+    pub fn to_spectral(&self, fft: &RealFft) -> Result<SpectralBatch> {
+        let x_hat = self
+            .xt
+            .iter()
+            .map(|x| fft.forward(x))
+            .collect::<Result<_>>()?;
+        let z_hat = self
+            .z
+            .iter()
+            .map(|z| fft.forward(z))
+            .collect::<Result<_>>()?;
+        Ok(SpectralBatch {
+            lattice: fft.lattice(),
+            sigma: self.sigma,
+            x_hat,
+            z_hat,
+        })
+    }
+}
+
+/// A batch in Fourier space (half spectra of x_t and z, unnormalised DFT).
+#[derive(Debug, Clone)]
+pub struct SpectralBatch {
+    lattice: Lattice,
+    sigma: f64,
+    x_hat: Vec<ArrayD<Complex<f64>>>,
+    z_hat: Vec<ArrayD<Complex<f64>>>,
+}
+
+impl SpectralBatch {
+    /// The lattice.
+    pub fn lattice(&self) -> Lattice {
+        self.lattice
+    }
+    /// σ_t.
+    pub fn sigma(&self) -> f64 {
+        self.sigma
+    }
+    /// Number of samples M.
+    pub fn len(&self) -> usize {
+        self.x_hat.len()
+    }
+    /// True for an empty batch.
+    pub fn is_empty(&self) -> bool {
+        self.x_hat.is_empty()
+    }
+    /// x̂_t per sample.
+    pub fn x_hat(&self) -> &[ArrayD<Complex<f64>>] {
+        &self.x_hat
+    }
+    /// ẑ per sample.
+    pub fn z_hat(&self) -> &[ArrayD<Complex<f64>>] {
+        &self.z_hat
+    }
+}
+
+/// (α_t, σ_t) for t > 0; DSM needs σ_t > 0.
+fn noise_scales(t: f64) -> Result<(f64, f64)> {
+    let s2 = sigma2(t)?;
+    if s2 <= 0.0 {
+        return Err(Error::Parameter {
+            name: "t",
+            value: t,
+            requirement: "denoising score matching needs a diffusion time t > 0",
+        });
+    }
+    Ok((alpha(t)?, s2.sqrt()))
+}
+
+/// M clean fields and their noise at each time of a grid.
+#[derive(Debug, Clone)]
+pub struct DataSet {
+    lattice: Lattice,
+    clean: Vec<ArrayD<f64>>,
+    times: Vec<f64>,
+    noise: Vec<Vec<ArrayD<f64>>>,
+}
+
+impl DataSet {
+    /// Draws M fields from `spectrum` and M noise fields per time in `times` (each t > 0),
+    /// from one seeded generator.
+    pub fn draw(spectrum: &Symbol, m: usize, times: &[f64], seed: u64) -> Result<Self> {
+        if m == 0 {
+            return Err(Error::Parameter {
+                name: "samples M",
+                value: 0.0,
+                requirement: "a data set needs M ≥ 1 fields",
+            });
+        }
+        for &t in times {
+            noise_scales(t)?;
+        }
+        let sampler = FieldSampler::new(spectrum)?;
+        let mut rng = seeded_rng(seed);
+        let clean = sampler.sample_many(m, &mut rng);
+        let shape = spectrum.lattice().shape();
+        let noise = times
+            .iter()
+            .map(|_| {
+                (0..m)
+                    .map(|_| {
+                        ArrayD::from_shape_simple_fn(shape.clone(), || {
+                            StandardNormal.sample(&mut rng)
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(Self {
+            lattice: spectrum.lattice(),
+            clean,
+            times: times.to_vec(),
+            noise,
+        })
+    }
+
+    /// The lattice.
+    pub fn lattice(&self) -> Lattice {
+        self.lattice
+    }
+
+    /// The diffusion times of the grid.
+    pub fn times(&self) -> &[f64] {
+        &self.times
+    }
+
+    /// Number of fields M.
+    pub fn len(&self) -> usize {
+        self.clean.len()
+    }
+
+    /// True when M = 0 (never, by construction).
+    pub fn is_empty(&self) -> bool {
+        self.clean.is_empty()
+    }
+
+    /// The clean fields x_0.
+    pub fn clean(&self) -> &[ArrayD<f64>] {
+        &self.clean
+    }
+
+    /// The noised batch at grid time j.
+    pub fn batch(&self, j: usize) -> Result<NoisedBatch> {
+        let t = *self.times.get(j).ok_or(Error::Parameter {
+            name: "grid index",
+            value: j as f64,
+            requirement: "must index a time of the data set's grid",
+        })?;
+        let (a, s) = noise_scales(t)?;
+        let xt = self
+            .clean
+            .iter()
+            .zip(&self.noise[j])
+            .map(|(x0, z)| x0 * a + z * s)
+            .collect();
+        Ok(NoisedBatch {
+            sigma: s,
+            xt,
+            z: self.noise[j].clone(),
+        })
+    }
+
+    /// Translation-averaged empirical statistics at grid time j.
+    pub fn statistics(&self, j: usize) -> Result<EmpiricalStatistics> {
+        let fft = RealFft::new(self.lattice);
+        EmpiricalStatistics::of(&self.batch(j)?.to_spectral(&fft)?)
+    }
+}
+
+/// Translation-averaged second moments of a batch, per mode (half-spectrum layout):
+/// Ĉ_k = (1/(MV)) Σ_m |x̂_t^m(k)|² and ĝ_k = (1/(MV)) Σ_m x̂_t^m(k) conj(ẑ^m(k)).
+///
+/// The empirical DSM loss of a network with symbol v_k is
+/// (1/V) Σ_k [Ĉ_k |v_k|² − 2 Re(v_k ĝ_k)/σ + …], minimised mode by mode at
+/// v̂*_k = conj(ĝ_k)/(σ Ĉ_k); its population values are C_k(t) and σ.
+#[derive(Debug, Clone)]
+pub struct EmpiricalStatistics {
+    /// σ_t.
+    pub sigma: f64,
+    /// Ĉ_k.
+    pub c_hat: ArrayD<f64>,
+    /// ĝ_k.
+    pub cross: ArrayD<Complex<f64>>,
+    /// Weight of each half-spectrum entry in a sum over all V modes (1 or 2).
+    pub weights: ArrayD<f64>,
+}
+
+impl EmpiricalStatistics {
+    /// Statistics of a batch in Fourier space.
+    pub fn of(batch: &SpectralBatch) -> Result<Self> {
+        let lattice = batch.lattice();
+        let shape = lattice.half_shape();
+        let mut c_hat = ArrayD::<f64>::zeros(shape.clone());
+        let mut cross = ArrayD::<Complex<f64>>::zeros(shape);
+        for (x, z) in batch.x_hat().iter().zip(batch.z_hat()) {
+            Zip::from(&mut c_hat)
+                .and(&mut cross)
+                .and(x)
+                .and(z)
+                .for_each(|c, g, &xk, &zk| {
+                    *c += xk.norm_sqr();
+                    *g += xk * zk.conj();
+                });
+        }
+        let norm = 1.0 / (batch.len() as f64 * lattice.volume() as f64);
+        c_hat *= norm;
+        cross *= Complex::new(norm, 0.0);
+        Ok(Self {
+            sigma: batch.sigma(),
+            c_hat,
+            cross,
+            weights: half_spectrum_weights(lattice),
+        })
+    }
+
+    /// The per-mode target conj(ĝ_k)/σ (population value 1): the empirical optimum of a full
+    /// network is v̂*_k = target_k / Ĉ_k.
+    pub fn target(&self) -> ArrayD<Complex<f64>> {
+        self.cross.mapv(|g| g.conj() / self.sigma)
+    }
+
+    /// The empirical optimum v̂*_k = conj(ĝ_k)/(σ Ĉ_k) of a full network (normal equations of
+    /// the least-squares DSM loss, solved mode by mode).
+    pub fn optimum(&self) -> ArrayD<Complex<f64>> {
+        let mut t = self.target();
+        Zip::from(&mut t).and(&self.c_hat).for_each(|v, &c| *v /= c);
+        t
+    }
+}

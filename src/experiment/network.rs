@@ -1,0 +1,256 @@
+//! Linear, translation-invariant score networks: s(x) = −A_D ⋯ A_1 x with each A_l a periodic
+//! convolution h ↦ a_l ⊛ h, (a ⊛ h)(x) = Σ_r a(r) h(x − r).
+//!
+//! A *full* layer has all V kernel entries; a *local* layer of radius R only the offsets with
+//! |r|_∞ ≤ R (taken mod L), (2R + 1)^d parameters whatever L. The forward pass and the hand
+//! written backward pass use FFT convolutions; [`ConvNet::score_direct`] is the plain loop
+//! convolution that checks them on small lattices.
+
+use ndarray::{ArrayD, Dimension, IxDyn, Zip};
+use num_complex::Complex;
+
+pub use crate::architecture::LayerKind;
+use crate::error::{Error, Result};
+use crate::experiment::dataset::SpectralBatch;
+use crate::fourier::{half_spectrum_weights, RealFft};
+use crate::lattice::Lattice;
+
+/// A depth-D stack of periodic convolutions.
+#[derive(Debug, Clone)]
+pub struct ConvNet {
+    lattice: Lattice,
+    kinds: Vec<LayerKind>,
+    kernels: Vec<ArrayD<f64>>,
+    masks: Vec<ArrayD<f64>>,
+    fft: RealFft,
+    weights: ArrayD<f64>,
+}
+
+impl ConvNet {
+    /// A network with the given layers and all kernels zero.
+    pub fn new(lattice: Lattice, kinds: &[LayerKind]) -> Result<Self> {
+        if kinds.is_empty() {
+            return Err(Error::Parameter {
+                name: "depth",
+                value: 0.0,
+                requirement: "a network needs at least one layer",
+            });
+        }
+        let masks = kinds
+            .iter()
+            .map(|k| k.support_mask(lattice))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            lattice,
+            kinds: kinds.to_vec(),
+            kernels: vec![ArrayD::zeros(lattice.shape()); kinds.len()],
+            masks,
+            fft: RealFft::new(lattice),
+            weights: half_spectrum_weights(lattice),
+        })
+    }
+
+    /// Balanced initialisation: every kernel is v_0^{1/D} δ_{r,0}, so every layer symbol is
+    /// v_0^{1/D} and the network symbol is v_0 on every mode.
+    pub fn balanced(lattice: Lattice, kinds: &[LayerKind], v0: f64) -> Result<Self> {
+        if !(v0.is_finite() && v0 >= 0.0) {
+            return Err(Error::Parameter {
+                name: "initial symbol v0",
+                value: v0,
+                requirement: "must be finite and ≥ 0",
+            });
+        }
+        let mut net = Self::new(lattice, kinds)?;
+        let a = v0.powf(1.0 / kinds.len() as f64);
+        let origin = vec![0; lattice.dim()];
+        for k in &mut net.kernels {
+            k[IxDyn(&origin)] = a;
+        }
+        Ok(net)
+    }
+
+    /// The lattice.
+    pub fn lattice(&self) -> Lattice {
+        self.lattice
+    }
+
+    /// Depth D.
+    pub fn depth(&self) -> usize {
+        self.kinds.len()
+    }
+
+    /// Layer kinds, first layer (applied first) first.
+    pub fn kinds(&self) -> &[LayerKind] {
+        &self.kinds
+    }
+
+    /// Kernels a_l(r), shape `[L; d]`, r in FFT order; zero off a local layer's support.
+    pub fn kernels(&self) -> &[ArrayD<f64>] {
+        &self.kernels
+    }
+
+    /// Total number of trainable parameters.
+    pub fn parameter_count(&self) -> usize {
+        self.kinds
+            .iter()
+            .map(|k| k.parameter_count(self.lattice))
+            .sum()
+    }
+
+    /// Symbol a_{l,k} = Σ_r a_l(r) e^{−ik·r} of each layer, half-spectrum layout.
+    pub fn layer_symbols(&self) -> Vec<ArrayD<Complex<f64>>> {
+        self.kernels
+            .iter()
+            .map(|k| self.fft.forward(k).expect("kernel has the lattice shape"))
+            .collect()
+    }
+
+    /// Network symbol v_k = Π_l a_{l,k} (the score's symbol is −v_k), half-spectrum layout.
+    pub fn symbol(&self) -> ArrayD<Complex<f64>> {
+        let mut v = ArrayD::from_elem(self.lattice.half_shape(), Complex::new(1.0, 0.0));
+        for a in self.layer_symbols() {
+            v *= &a;
+        }
+        v
+    }
+
+    /// Score s(x) = −A_D ⋯ A_1 x by FFT convolution.
+    pub fn score(&self, x: &ArrayD<f64>) -> Result<ArrayD<f64>> {
+        let mut h = self.fft.forward(x)?;
+        for a in self.layer_symbols() {
+            h *= &a;
+        }
+        Ok(-self.fft.inverse(&h)?)
+    }
+
+    /// Score by direct loop convolution, O(V × support) per layer: the independent check of
+    /// the FFT path on small lattices.
+    pub fn score_direct(&self, x: &ArrayD<f64>) -> Result<ArrayD<f64>> {
+        if x.shape() != self.lattice.shape().as_slice() {
+            return Err(Error::Mismatch(format!(
+                "field shape {:?}, network lattice {:?}",
+                x.shape(),
+                self.lattice
+            )));
+        }
+        let l = self.lattice.side();
+        let mut h = x.clone();
+        for (kernel, mask) in self.kernels.iter().zip(&self.masks) {
+            let support: Vec<(Vec<usize>, f64)> = kernel
+                .indexed_iter()
+                .filter(|(r, _)| mask[r] != 0.0)
+                .map(|(r, &a)| (r.slice().to_vec(), a))
+                .collect();
+            let mut out = ArrayD::zeros(self.lattice.shape());
+            for (xi, o) in out.indexed_iter_mut() {
+                let mut acc = 0.0;
+                for (r, a) in &support {
+                    let y: Vec<usize> = xi
+                        .slice()
+                        .iter()
+                        .zip(r)
+                        .map(|(&p, &q)| (p + l - q) % l)
+                        .collect();
+                    acc += a * h[IxDyn(&y)];
+                }
+                *o = acc;
+            }
+            h = out;
+        }
+        Ok(-h)
+    }
+
+    /// Per-site DSM loss on a batch, (1/(MV)) Σ_m ‖s(x_t^m) + z^m/σ‖², and its gradient
+    /// with respect to every kernel entry, by backpropagation through the convolutions:
+    /// for h_l = a_l ⊛ h_{l−1} with upstream δ_l = ∂ℒ/∂h_l, ∂ℒ/∂a_l(r) = Σ_x δ_l(x) h_{l−1}(x − r)
+    /// and δ_{l−1}(y) = Σ_x δ_l(x) a_l(x − y), evaluated with FFTs. Gradients vanish off a
+    /// local layer's support.
+    pub fn loss_and_gradient(&self, batch: &SpectralBatch) -> Result<(f64, Vec<ArrayD<f64>>)> {
+        if batch.lattice() != self.lattice {
+            return Err(Error::Mismatch("batch and network lattices differ".into()));
+        }
+        let depth = self.depth();
+        let layers = self.layer_symbols();
+        let shape = self.lattice.half_shape();
+        let mut grad_hat = vec![ArrayD::<Complex<f64>>::zeros(shape.clone()); depth];
+        let mut loss = 0.0;
+        let inv_sigma = 1.0 / batch.sigma();
+        let mut hidden: Vec<ArrayD<Complex<f64>>> = Vec::with_capacity(depth + 1);
+        for (x_hat, z_hat) in batch.x_hat().iter().zip(batch.z_hat()) {
+            hidden.clear();
+            hidden.push(x_hat.clone());
+            for a in &layers {
+                let next = hidden.last().expect("non-empty") * a;
+                hidden.push(next);
+            }
+            // residual e = s + z/σ = −h_D + z/σ; δ_D = ∂(Σ_x e²)/∂h_D = −2e
+            let mut delta = hidden[depth].clone();
+            Zip::from(&mut delta)
+                .and(z_hat)
+                .and(&self.weights)
+                .for_each(|d, &z, &w| {
+                    let e = z * inv_sigma - *d;
+                    loss += w * e.norm_sqr();
+                    *d = e * (-2.0);
+                });
+            for l in (0..depth).rev() {
+                Zip::from(&mut grad_hat[l])
+                    .and(&delta)
+                    .and(&hidden[l])
+                    .for_each(|g, &d, &h| *g += d * h.conj());
+                if l > 0 {
+                    Zip::from(&mut delta)
+                        .and(&layers[l])
+                        .for_each(|d, &a| *d *= a.conj());
+                }
+            }
+        }
+        let v = self.lattice.volume() as f64;
+        let norm = 1.0 / (batch.len() as f64 * v);
+        // Parseval: Σ_x e(x)² = (1/V) Σ_k |ê_k|²
+        let loss = loss * norm / v;
+        let mut grads = Vec::with_capacity(depth);
+        for (g, mask) in grad_hat.iter().zip(&self.masks) {
+            let mut g = self.fft.inverse(g)?;
+            g *= norm;
+            g *= mask;
+            grads.push(g);
+        }
+        Ok((loss, grads))
+    }
+
+    /// The same loss by direct loop convolutions in real space (small lattices only).
+    pub fn loss_direct(&self, xt: &[ArrayD<f64>], z: &[ArrayD<f64>], sigma: f64) -> Result<f64> {
+        let mut total = 0.0;
+        for (x, zz) in xt.iter().zip(z) {
+            let s = self.score_direct(x)?;
+            total += s
+                .iter()
+                .zip(zz.iter())
+                .map(|(&si, &zi)| (si + zi / sigma).powi(2))
+                .sum::<f64>();
+        }
+        Ok(total / (xt.len() as f64 * self.lattice.volume() as f64))
+    }
+
+    /// Gradient step a_l ← a_l − η g_l on every layer (masked to the layer's support).
+    pub fn descend(&mut self, grads: &[ArrayD<f64>], eta: f64) {
+        for ((k, g), mask) in self.kernels.iter_mut().zip(grads).zip(&self.masks) {
+            Zip::from(k)
+                .and(g)
+                .and(mask)
+                .for_each(|a, &gi, &m| *a -= eta * gi * m);
+        }
+    }
+
+    /// Mutable access to one kernel entry (for finite-difference checks); `None` off the
+    /// layer's support or out of range.
+    pub fn kernel_entry_mut(&mut self, layer: usize, r: &[usize]) -> Option<&mut f64> {
+        let inside = *self.masks.get(layer)?.get(IxDyn(r))? != 0.0;
+        if inside {
+            self.kernels[layer].get_mut(IxDyn(r))
+        } else {
+            None
+        }
+    }
+}

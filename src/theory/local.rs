@@ -1,0 +1,283 @@
+//! Local architectures on the population loss (R5.1–R5.6).
+//!
+//! A radius-R layer has its kernel on S_R = {r : |r|_∞ ≤ R}. For one such layer the loss is
+//! quadratic in θ = (a(r))_{r∈S_R}: ℒ = ½ θᵀHθ − bᵀθ + const with H_{rs} = 2 c_t(r − s),
+//! c_t the real-space covariance of x_t, and b_r = 2δ_{r,0} (R5.2). Deeper stacks of local
+//! and full layers are trained here by gradient descent in parameter space with the exact
+//! population gradient (R5.6): the semi-analytic prediction the sampled-field trainers are
+//! compared with.
+
+use ndarray::{Array1, Array2, ArrayD, Dimension, IxDyn, Zip};
+use ndarray_linalg::{EigValsh, Solve, UPLO};
+use num_complex::Complex;
+
+use crate::architecture::LayerKind;
+use crate::error::{Error, Result};
+use crate::fourier::{half_spectrum_weights, RealFft};
+use crate::lattice::Lattice;
+use crate::symbol::Symbol;
+
+/// The best radius-R one-layer score on the population loss at one diffusion time.
+#[derive(Debug, Clone)]
+pub struct LocalOneLayer {
+    lattice: Lattice,
+    radius: usize,
+    offsets: Vec<Vec<usize>>,
+    hessian: Array2<f64>,
+    optimum: Array1<f64>,
+    spectrum_t: Symbol,
+}
+
+impl LocalOneLayer {
+    /// Builds H = 2[c_t(r − s)] on S_R × S_R and solves Hθ* = b (R5.2).
+    pub fn new(spectrum_t: &Symbol, radius: usize) -> Result<Self> {
+        let lattice = spectrum_t.lattice();
+        let mask = LayerKind::Local { radius }.support_mask(lattice)?;
+        let l = lattice.side();
+        let offsets: Vec<Vec<usize>> = mask
+            .indexed_iter()
+            .filter(|(_, &m)| m != 0.0)
+            .map(|(r, _)| r.slice().to_vec())
+            .collect();
+        let cov = RealFft::new(lattice).kernel(spectrum_t)?;
+        let p = offsets.len();
+        let hessian = Array2::from_shape_fn((p, p), |(i, j)| {
+            let diff: Vec<usize> = offsets[i]
+                .iter()
+                .zip(&offsets[j])
+                .map(|(&a, &b)| (a + l - b) % l)
+                .collect();
+            2.0 * cov[IxDyn(&diff)]
+        });
+        let origin = offsets
+            .iter()
+            .position(|r| r.iter().all(|&m| m == 0))
+            .expect("S_R contains the origin");
+        let mut b = Array1::zeros(p);
+        b[origin] = 2.0;
+        let optimum = hessian.solve(&b).map_err(|e| Error::NoConvergence {
+            what: "local normal equations",
+            detail: e.to_string(),
+        })?;
+        Ok(Self {
+            lattice,
+            radius,
+            offsets,
+            hessian,
+            optimum,
+            spectrum_t: spectrum_t.clone(),
+        })
+    }
+
+    /// Radius R.
+    pub fn radius(&self) -> usize {
+        self.radius
+    }
+
+    /// Number of parameters (2R + 1)^d.
+    pub fn parameter_count(&self) -> usize {
+        self.offsets.len()
+    }
+
+    /// The Hessian H = 2[c_t(r − s)] (R5.2).
+    pub fn hessian(&self) -> &Array2<f64> {
+        &self.hessian
+    }
+
+    /// Condition number λ_max(H)/λ_min(H), bounded in L (R5.3).
+    pub fn hessian_condition_number(&self) -> Result<f64> {
+        let (lo, hi) = self.hessian_extremes()?;
+        Ok(hi / lo)
+    }
+
+    fn hessian_extremes(&self) -> Result<(f64, f64)> {
+        let ev = self
+            .hessian
+            .eigvalsh(UPLO::Lower)
+            .map_err(|e| Error::NoConvergence {
+                what: "local Hessian eigenvalues",
+                detail: e.to_string(),
+            })?;
+        Ok((ev[0], ev[ev.len() - 1]))
+    }
+
+    /// Learning rate c/λ_max(H).
+    pub fn learning_rate(&self, c: f64) -> Result<f64> {
+        Ok(c / self.hessian_extremes()?.1)
+    }
+
+    fn kernel_of(&self, theta: &Array1<f64>) -> ArrayD<f64> {
+        let mut k = ArrayD::zeros(self.lattice.shape());
+        for (r, &a) in self.offsets.iter().zip(theta) {
+            k[IxDyn(r)] = a;
+        }
+        k
+    }
+
+    /// The optimal kernel a*(r), shape `[L; d]` (R5.2).
+    pub fn optimum_kernel(&self) -> ArrayD<f64> {
+        self.kernel_of(&self.optimum)
+    }
+
+    /// The optimal symbol a*_k, half-spectrum layout.
+    pub fn optimum_symbol(&self) -> Result<ArrayD<Complex<f64>>> {
+        RealFft::new(self.lattice).forward(&self.optimum_kernel())
+    }
+
+    /// Approximation floor Δ_R(t) = (1/V) Σ_k C_k(t)|a*_k − 1/C_k(t)|², the excess DSM loss
+    /// per site of the best radius-R score (R5.4).
+    pub fn approximation_floor(&self) -> Result<f64> {
+        let sym = self.optimum_symbol()?;
+        let c = self.spectrum_t.to_half();
+        let w = half_spectrum_weights(self.lattice);
+        let mut total = 0.0;
+        Zip::from(&sym).and(&c).and(&w).for_each(|a, &ck, &wk| {
+            total += wk * ck * (a - 1.0 / ck).norm_sqr();
+        });
+        Ok(total / self.lattice.volume() as f64)
+    }
+
+    /// Relative error |a*_0 C_0(t) − 1| of the zero-mode symbol of the local optimum (R5.5).
+    pub fn zero_mode_relative_error(&self) -> f64 {
+        let a0: f64 = self.optimum.sum();
+        let c0 = self.spectrum_t.at(&vec![0; self.lattice.dim()]);
+        (a0 * c0 - 1.0).abs()
+    }
+
+    /// Steps of θ ← θ − η(Hθ − b) from θ = 0 until every mode's symbol is within relative
+    /// error ε of the local optimum's (R5.2), measured by FFT of the kernel.
+    pub fn training_steps(&self, eta: f64, epsilon: f64, max_steps: u64) -> Result<u64> {
+        let fft = RealFft::new(self.lattice);
+        let target = self.optimum_symbol()?;
+        let b = {
+            let mut b = Array1::zeros(self.offsets.len());
+            b[self.origin()] = 2.0;
+            b
+        };
+        let mut theta = Array1::<f64>::zeros(self.offsets.len());
+        for n in 0..=max_steps {
+            let sym = fft.forward(&self.kernel_of(&theta))?;
+            let ok = sym
+                .iter()
+                .zip(&target)
+                .all(|(a, t)| (a - t).norm() <= epsilon * t.norm());
+            if ok {
+                return Ok(n);
+            }
+            let grad = self.hessian.dot(&theta) - &b;
+            theta.scaled_add(-eta, &grad);
+        }
+        Err(Error::NoConvergence {
+            what: "local one-layer GD",
+            detail: format!("more than {max_steps} steps"),
+        })
+    }
+
+    fn origin(&self) -> usize {
+        self.offsets
+            .iter()
+            .position(|r| r.iter().all(|&m| m == 0))
+            .expect("S_R contains the origin")
+    }
+}
+
+/// A stack of local and full layers trained on the population loss by gradient descent in
+/// parameter space, with the exact gradient 2·F⁻¹[conj(P_l)(C_k(t) v_k − 1)] restricted to each
+/// layer's support (R5.6).
+#[derive(Debug, Clone)]
+pub struct PopulationNet {
+    lattice: Lattice,
+    kernels: Vec<ArrayD<f64>>,
+    masks: Vec<ArrayD<f64>>,
+    c_half: ArrayD<f64>,
+    fft: RealFft,
+}
+
+impl PopulationNet {
+    /// Balanced start: every kernel v_0^{1/D} δ_{r,0}.
+    pub fn balanced(spectrum_t: &Symbol, kinds: &[LayerKind], v0: f64) -> Result<Self> {
+        let lattice = spectrum_t.lattice();
+        if kinds.is_empty() {
+            return Err(Error::Parameter {
+                name: "depth",
+                value: 0.0,
+                requirement: "a network needs at least one layer",
+            });
+        }
+        let masks = kinds
+            .iter()
+            .map(|k| k.support_mask(lattice))
+            .collect::<Result<Vec<_>>>()?;
+        let a = v0.powf(1.0 / kinds.len() as f64);
+        let mut kernel = ArrayD::zeros(lattice.shape());
+        kernel[IxDyn(&vec![0; lattice.dim()])] = a;
+        Ok(Self {
+            lattice,
+            kernels: vec![kernel; kinds.len()],
+            masks,
+            c_half: spectrum_t.to_half(),
+            fft: RealFft::new(lattice),
+        })
+    }
+
+    fn layer_symbols(&self) -> Result<Vec<ArrayD<Complex<f64>>>> {
+        self.kernels.iter().map(|k| self.fft.forward(k)).collect()
+    }
+
+    /// Network symbol v_k = Π_l a_{l,k}, half-spectrum layout.
+    pub fn symbol(&self) -> Result<ArrayD<Complex<f64>>> {
+        let mut v = ArrayD::from_elem(self.lattice.half_shape(), Complex::new(1.0, 0.0));
+        for a in self.layer_symbols()? {
+            v *= &a;
+        }
+        Ok(v)
+    }
+
+    /// Kernels a_l(r).
+    pub fn kernels(&self) -> &[ArrayD<f64>] {
+        &self.kernels
+    }
+
+    /// One GD step with learning rate η on the population loss.
+    pub fn step(&mut self, eta: f64) -> Result<()> {
+        let layers = self.layer_symbols()?;
+        let mut v = ArrayD::from_elem(self.lattice.half_shape(), Complex::new(1.0, 0.0));
+        for a in &layers {
+            v *= a;
+        }
+        let mut residual = v.clone();
+        Zip::from(&mut residual)
+            .and(&self.c_half)
+            .for_each(|r, &c| *r = *r * c - 1.0);
+        for l in 0..layers.len() {
+            let mut g = residual.clone();
+            for (j, a) in layers.iter().enumerate() {
+                if j != l {
+                    Zip::from(&mut g)
+                        .and(a)
+                        .for_each(|gi, &aj| *gi *= aj.conj());
+                }
+            }
+            let grad = self.fft.inverse(&g)? * 2.0;
+            Zip::from(&mut self.kernels[l])
+                .and(&grad)
+                .and(&self.masks[l])
+                .for_each(|k, &gi, &m| *k -= eta * gi * m);
+        }
+        Ok(())
+    }
+
+    /// Excess population loss per site (1/V) Σ_k C_k(t)|v_k − 1/C_k(t)|².
+    pub fn excess_loss(&self) -> Result<f64> {
+        let v = self.symbol()?;
+        let w = half_spectrum_weights(self.lattice);
+        let mut total = 0.0;
+        Zip::from(&v)
+            .and(&self.c_half)
+            .and(&w)
+            .for_each(|vk, &c, &wk| {
+                total += wk * c * (vk - 1.0 / c).norm_sqr();
+            });
+        Ok(total / self.lattice.volume() as f64)
+    }
+}
