@@ -33,5 +33,41 @@ fn sampling_bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, gap_equation_bench, sampling_bench);
+fn training_step_bench(c: &mut Criterion) {
+    use critical_slowing::experiment::{ConvNet, LayerKind, NoisedBatch};
+    use critical_slowing::fourier::RealFft;
+    let lattice = Lattice::new(3, 32).unwrap();
+    let field = GaussianField::large_n_critical(lattice).unwrap();
+    let sampler = FieldSampler::new(field.spectrum()).unwrap();
+    let fft = RealFft::new(lattice);
+    let mut rng = seeded_rng(11);
+    let batch = NoisedBatch::draw(&sampler, 0.5, 64, &mut rng).unwrap();
+    let spectral = batch.to_spectral(&fft).unwrap();
+    let mut net = ConvNet::balanced(lattice, &[LayerKind::Full, LayerKind::Full], 0.1).unwrap();
+    let mut group = c.benchmark_group("training_step");
+    group.throughput(Throughput::Elements((64 * lattice.volume()) as u64));
+    // Full-batch GD step on a prepared (Fourier-transformed) batch: forward, backward, update.
+    group.bench_function("two_layer_full_d3_L32_batch64_prepared", |b| {
+        b.iter(|| {
+            let (_, grads) = net.loss_and_gradient(black_box(&spectral)).unwrap();
+            net.descend(&grads, 1e-3);
+        })
+    });
+    // SGD step from real-space fields: transform the batch, then the same.
+    group.bench_function("two_layer_full_d3_L32_batch64_from_fields", |b| {
+        b.iter(|| {
+            let s = black_box(&batch).to_spectral(&fft).unwrap();
+            let (_, grads) = net.loss_and_gradient(&s).unwrap();
+            net.descend(&grads, 1e-3);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    gap_equation_bench,
+    sampling_bench,
+    training_step_bench
+);
 criterion_main!(benches);

@@ -58,6 +58,46 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Train a score network on sampled fields at β_c(d) and print the measured training time
+    /// beside the closed-form predictions.
+    Train {
+        /// Depth D.
+        #[arg(long, default_value_t = 1)]
+        depth: usize,
+        /// Layers: full, local:R or mixed:R (first layer local, the rest full).
+        #[arg(long, default_value = "full")]
+        layers: report::Layers,
+        /// Lattice side L.
+        #[arg(long, default_value_t = 8)]
+        l: usize,
+        /// Dimension d (≥ 3).
+        #[arg(long, default_value_t = 3)]
+        d: usize,
+        /// Diffusion time t > 0.
+        #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+        t: f64,
+        /// Fields in the fixed data set (full-batch GD).
+        #[arg(long, default_value_t = 1024)]
+        samples: usize,
+        /// Step cap (full-batch) or number of steps (SGD).
+        #[arg(long, default_value_t = 100_000)]
+        steps: u64,
+        /// Minibatch size: run SGD with fresh samples instead of full-batch GD.
+        #[arg(long)]
+        batch: Option<usize>,
+        /// Seed of the data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Learning-rate fraction c ∈ (0, 1].
+        #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+        c: f64,
+        /// Accuracy ε ∈ (0, 1).
+        #[arg(long, default_value_t = 1e-2, allow_negative_numbers = true)]
+        epsilon: f64,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// The main job: every claim, analytic side by side with numeric (this release: the
     /// spectrum and training-time tables).
     Reproduce {
@@ -104,6 +144,40 @@ fn run(cli: Cli) -> Result<String, String> {
                 to_json(&table)
             } else {
                 Ok(report::format_training(&table))
+            }
+        }
+        Command::Train {
+            depth,
+            layers,
+            l,
+            d,
+            t,
+            samples,
+            steps,
+            batch,
+            seed,
+            c,
+            epsilon,
+            json,
+        } => {
+            let protocol = Protocol::new(depth, c, epsilon).map_err(|e| e.to_string())?;
+            let config = report::TrainConfig {
+                d,
+                l,
+                depth,
+                layers,
+                t,
+                samples,
+                steps,
+                batch,
+                seed,
+                protocol,
+            };
+            let r = report::train(config).map_err(|e| e.to_string())?;
+            if json {
+                to_json(&r)
+            } else {
+                Ok(report::format_train(&r))
             }
         }
         Command::Reproduce { json } => {

@@ -228,3 +228,231 @@ pub fn format_training(table: &TrainingTable) -> String {
     }
     s
 }
+
+/// Which layers a `train` run uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Layers {
+    /// Every layer full.
+    Full,
+    /// Every layer local with radius R.
+    Local(usize),
+    /// First layer local (radius R), the others full.
+    Mixed(usize),
+}
+
+impl std::str::FromStr for Layers {
+    type Err = String;
+    /// `full`, `local:R` or `mixed:R`.
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let radius = |r: &str| {
+            r.parse::<usize>()
+                .map_err(|_| format!("bad radius in {s:?}: use local:R or mixed:R with R ≥ 0"))
+        };
+        if s == "full" {
+            Ok(Layers::Full)
+        } else if let Some(r) = s.strip_prefix("local:") {
+            Ok(Layers::Local(radius(r)?))
+        } else if let Some(r) = s.strip_prefix("mixed:") {
+            Ok(Layers::Mixed(radius(r)?))
+        } else {
+            Err(format!(
+                "unknown layers {s:?}: use full, local:R or mixed:R"
+            ))
+        }
+    }
+}
+
+impl Layers {
+    /// The layer kinds of a depth-D network.
+    pub fn kinds(&self, depth: usize) -> Vec<crate::architecture::LayerKind> {
+        use crate::architecture::LayerKind;
+        (0..depth)
+            .map(|l| match *self {
+                Layers::Full => LayerKind::Full,
+                Layers::Local(radius) => LayerKind::Local { radius },
+                Layers::Mixed(radius) if l == 0 => LayerKind::Local { radius },
+                Layers::Mixed(_) => LayerKind::Full,
+            })
+            .collect()
+    }
+}
+
+/// Configuration of one `train` run on the large-n model at β_c(d).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TrainConfig {
+    /// Dimension d ≥ 3.
+    pub d: usize,
+    /// Side L.
+    pub l: usize,
+    /// Depth D.
+    pub depth: usize,
+    /// Layer supports.
+    pub layers: Layers,
+    /// Diffusion time t > 0.
+    pub t: f64,
+    /// Fields in the fixed data set (full-batch GD).
+    pub samples: usize,
+    /// Step cap.
+    pub steps: u64,
+    /// Minibatch size: `Some(B)` runs SGD with fresh samples for `steps` steps.
+    pub batch: Option<usize>,
+    /// Seed of the data.
+    pub seed: u64,
+    /// Learning-rate fraction c and accuracy ε.
+    pub protocol: Protocol,
+}
+
+/// What a `train` run measured, beside the predictions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrainReport {
+    /// The configuration.
+    pub config: TrainConfig,
+    /// Parameters of the network trained.
+    pub parameters: usize,
+    /// Parameters of the full network of the same depth (V per layer).
+    pub full_parameters: usize,
+    /// Learning rate used.
+    pub learning_rate: f64,
+    /// Measured steps until the relative symbol error was ≤ ε (full layers, full-batch GD).
+    pub measured_steps: Option<u64>,
+    /// Closed form on the data set's empirical statistics (full layers).
+    pub predicted_steps_empirical: Option<u64>,
+    /// Closed form on the population spectrum (full layers; local one-layer: R5.2).
+    pub predicted_steps_population: Option<u64>,
+    /// Final per-site DSM loss on the training data (full-batch) or last batch (SGD).
+    pub final_loss: Option<f64>,
+    /// Final largest relative symbol error against the population optimum of the
+    /// architecture (full: 1/C_k(t); local one-layer: the radius-R optimum).
+    pub final_relative_error_population: Option<f64>,
+    /// Steps actually taken.
+    pub steps_taken: u64,
+}
+
+/// Runs one training experiment: the trainer on sampled fields, and the closed forms beside.
+pub fn train(config: TrainConfig) -> Result<TrainReport> {
+    use crate::architecture::LayerKind;
+    use crate::experiment::trainer::{max_relative_symbol_error, FullBatchGd, Sgd, StoppingRule};
+    use crate::experiment::{ConvNet, DataSet};
+    use crate::fourier::RealFft;
+    use crate::sampling::{seeded_rng, FieldSampler};
+    use crate::theory::{empirical, local::LocalOneLayer};
+    use num_complex::Complex;
+
+    let protocol = config.protocol.with_depth(config.depth)?;
+    let lattice = Lattice::new(config.d, config.l)?;
+    let field = GaussianField::large_n_critical(lattice)?;
+    let spec_t = spectrum_at(field.spectrum(), config.t)?;
+    let kinds = config.layers.kinds(config.depth);
+    let all_full = kinds.iter().all(|k| *k == LayerKind::Full);
+    let local_one = match kinds.as_slice() {
+        [LayerKind::Local { radius }] => Some(LocalOneLayer::new(&spec_t, *radius)?),
+        _ => None,
+    };
+    let eta = match &local_one {
+        Some(local) => local.learning_rate(protocol.lr_fraction)?,
+        None => protocol.learning_rate(&spec_t),
+    };
+    let v0 = protocol.initial_symbol(&spec_t);
+    let mut net = ConvNet::balanced(lattice, &kinds, v0)?;
+    let population_optimum = match &local_one {
+        Some(local) => Some(local.optimum_symbol()?),
+        None if all_full => Some(spec_t.to_half().mapv(|c| Complex::new(1.0 / c, 0.0))),
+        None => None,
+    };
+    let predicted_steps_population = match &local_one {
+        Some(local) => Some(local.training_steps(eta, protocol.epsilon, config.steps.max(1))?),
+        None if all_full => Some(training_time(&spec_t, &protocol)?.steps),
+        None => None,
+    };
+    let fft = RealFft::new(lattice);
+    let (measured_steps, predicted_steps_empirical, final_loss, steps_taken) = match config.batch {
+        Some(b) => {
+            let sampler = FieldSampler::new(field.spectrum())?;
+            let sgd = Sgd {
+                eta,
+                batch_size: b.max(1),
+                t: config.t,
+            };
+            let steps = config.steps as usize;
+            sgd.train(&mut net, &sampler, steps, &mut seeded_rng(config.seed))?;
+            (None, None, None, config.steps)
+        }
+        None => {
+            let data = DataSet::draw(field.spectrum(), config.samples, &[config.t], config.seed)?;
+            let stats = data.statistics(0)?;
+            let batch = data.batch(0)?.to_spectral(&fft)?;
+            let mut gd = FullBatchGd::new(eta, config.steps)?;
+            gd.progress = true;
+            let (rule, predicted) = if all_full {
+                let c_hat: Vec<f64> = stats.c_hat.iter().copied().collect();
+                let target: Vec<Complex<f64>> = stats.target().iter().copied().collect();
+                let predicted = empirical::training_steps(
+                    config.depth,
+                    &c_hat,
+                    &target,
+                    eta,
+                    v0,
+                    protocol.epsilon,
+                    config.steps,
+                );
+                (
+                    StoppingRule::relative_symbol_error(protocol.epsilon, stats.optimum())?,
+                    predicted,
+                )
+            } else {
+                (StoppingRule::Never, None)
+            };
+            let log = gd.train(&mut net, &batch, &rule)?;
+            let loss = log.logged.last().map(|s| s.loss);
+            (log.trained_at, predicted, loss, log.steps_taken)
+        }
+    };
+    Ok(TrainReport {
+        config,
+        parameters: net.parameter_count(),
+        full_parameters: config.depth * lattice.volume(),
+        learning_rate: eta,
+        measured_steps,
+        predicted_steps_empirical,
+        predicted_steps_population,
+        final_loss,
+        final_relative_error_population: population_optimum
+            .map(|o| max_relative_symbol_error(&net, &o)),
+        steps_taken,
+    })
+}
+
+/// Human-readable report of a `train` run.
+pub fn format_train(r: &TrainReport) -> String {
+    let opt = |v: Option<u64>| v.map_or("-".to_string(), |n| n.to_string());
+    let optf = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.4e}"));
+    let c = &r.config;
+    format!(
+        "train: d = {}, L = {}, depth {}, layers {:?}, t = {}, {} (seed {})\n\
+         parameters {} (full network: {}), eta = {:.5e}, eps = {}\n\
+         measured steps to eps:              {}\n\
+         closed form on the data statistics: {}\n\
+         closed form on the population:      {}\n\
+         steps taken {}, final loss {}, final max relative symbol error vs population optimum {}\n",
+        c.d,
+        c.l,
+        c.depth,
+        c.layers,
+        c.t,
+        match c.batch {
+            Some(b) => format!("SGD with fresh batches of {b}"),
+            None => format!("full-batch GD on M = {} fields", c.samples),
+        },
+        c.seed,
+        r.parameters,
+        r.full_parameters,
+        r.learning_rate,
+        c.protocol.epsilon,
+        opt(r.measured_steps),
+        opt(r.predicted_steps_empirical),
+        opt(r.predicted_steps_population),
+        r.steps_taken,
+        optf(r.final_loss),
+        optf(r.final_relative_error_population),
+    )
+}

@@ -96,6 +96,9 @@ fn cli_exits_nonzero_with_one_line_messages() {
         (&["training-time", "--c", "0"], "c"),
         (&["training-time", "--depth", "0"], "depth"),
         (&["training-time", "--d", "2"], "critical coupling"),
+        (&["train", "--t", "0"], "t > 0"),
+        (&["train", "--layers", "local:9", "--l", "8"], "radius"),
+        (&["train", "--depth", "0"], "depth"),
     ];
     for (args, needle) in cases {
         let out = run_cli(args);
@@ -112,6 +115,7 @@ fn cli_exits_nonzero_with_one_line_messages() {
     // clap's own usage errors are non-zero too
     assert!(!run_cli(&["spectrum", "--no-such-flag"]).status.success());
     assert!(!run_cli(&["spectrum", "--l", "eight"]).status.success());
+    assert!(!run_cli(&["train", "--layers", "wide"]).status.success());
 }
 
 #[test]
@@ -128,4 +132,43 @@ fn cli_prints_tables_and_json_without_nan() {
         String::from_utf8(run_cli(&["training-time", "--depth", "1,2", "--l", "8,16"]).stdout)
             .unwrap();
     assert!(text.contains("depth 1: T ~ L^") && !text.to_lowercase().contains("nan"));
+}
+
+/// `train` prints the measured time beside the closed forms; for full layers the measured
+/// steps equal the closed form on the data statistics within one step (R3.3).
+#[test]
+fn cli_train_reports_measured_and_predicted_times() {
+    let out = run_cli(&[
+        "train",
+        "--depth",
+        "1",
+        "--l",
+        "4",
+        "--samples",
+        "256",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let measured = r["measured_steps"].as_u64().unwrap();
+    let predicted = r["predicted_steps_empirical"].as_u64().unwrap();
+    assert!(measured.abs_diff(predicted) <= 1);
+    assert_eq!(r["parameters"].as_u64().unwrap(), 64);
+    let out = run_cli(&[
+        "train",
+        "--layers",
+        "local:1",
+        "--l",
+        "4",
+        "--samples",
+        "64",
+        "--steps",
+        "50",
+    ]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("parameters 27 (full network: 64)"));
 }
