@@ -15,6 +15,7 @@
 pub mod architecture;
 pub mod data;
 pub mod diffusion;
+pub mod divergence;
 pub mod error;
 pub mod experiment;
 pub mod fit;

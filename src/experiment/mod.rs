@@ -7,7 +7,9 @@
 
 pub mod dataset;
 pub mod dense;
+pub mod estimate;
 pub mod network;
+pub mod sampler;
 pub mod trainer;
 
 pub use trainer::{FullBatchGd, Sgd, StoppingRule, TrainingLog};

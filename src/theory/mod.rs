@@ -7,6 +7,7 @@
 
 pub mod depth;
 pub mod empirical;
+pub mod generation;
 pub mod local;
 pub mod one_layer;
 pub mod protocol;

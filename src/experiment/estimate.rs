@@ -1,0 +1,166 @@
+//! Estimates from M sampled fields: per-mode sample variances with χ² confidence intervals,
+//! plug-in KL and W2 with propagated bounds, the two-point function and the magnetisation
+//! variance (R6.7).
+
+use ndarray::{ArrayD, Dimension, Zip};
+use num_complex::Complex;
+use statrs::distribution::{ChiSquared, ContinuousCDF};
+
+use crate::divergence::{kl_term, w2_term};
+use crate::error::{Error, Result};
+use crate::fourier::{half_spectrum_weights, RealFft};
+use crate::lattice::Lattice;
+
+/// Per-mode sample variances P̂_k = (1/(MV)) Σ_m |ŷ_k^m|² of M fields (half-spectrum layout).
+#[derive(Debug, Clone)]
+pub struct SpectrumEstimate {
+    lattice: Lattice,
+    samples: usize,
+    p_hat: ArrayD<f64>,
+    weights: ArrayD<f64>,
+}
+
+/// Lower and upper ends of a bound, per mode or in total.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Interval {
+    /// Lower end.
+    pub lo: f64,
+    /// Upper end.
+    pub hi: f64,
+}
+
+impl Interval {
+    /// True when `x` lies in [lo, hi].
+    pub fn contains(&self, x: f64) -> bool {
+        self.lo <= x && x <= self.hi
+    }
+}
+
+impl SpectrumEstimate {
+    /// Estimates from fields of shape `[L; d]`.
+    pub fn from_fields(lattice: Lattice, fields: &[ArrayD<f64>]) -> Result<Self> {
+        if fields.is_empty() {
+            return Err(Error::Parameter {
+                name: "samples M",
+                value: 0.0,
+                requirement: "an estimate needs at least one field",
+            });
+        }
+        let fft = RealFft::new(lattice);
+        let mut p_hat = ArrayD::<f64>::zeros(lattice.half_shape());
+        for y in fields {
+            let yh = fft.forward(y)?;
+            Zip::from(&mut p_hat)
+                .and(&yh)
+                .for_each(|p, v| *p += v.norm_sqr());
+        }
+        p_hat /= fields.len() as f64 * lattice.volume() as f64;
+        Ok(Self {
+            lattice,
+            samples: fields.len(),
+            p_hat,
+            weights: half_spectrum_weights(lattice),
+        })
+    }
+
+    /// P̂_k, half-spectrum layout.
+    pub fn variances(&self) -> &ArrayD<f64> {
+        &self.p_hat
+    }
+
+    /// Degrees of freedom of M V P̂_k/P_k (or twice that): M on self-conjugate modes
+    /// (k ≡ −k), 2M elsewhere.
+    pub fn degrees_of_freedom(&self) -> ArrayD<f64> {
+        let l = self.lattice.side();
+        let m = self.samples as f64;
+        let mut dof = ArrayD::zeros(self.p_hat.raw_dim());
+        for (idx, d) in dof.indexed_iter_mut() {
+            let self_conj = idx.slice().iter().all(|&n| (l - n) % l == n);
+            *d = if self_conj { m } else { 2.0 * m };
+        }
+        dof
+    }
+
+    /// Per-mode prediction intervals for P̂_k around given true variances P_k: each holds with
+    /// probability ≥ 1 − level/K, K the number of half-spectrum entries (Bonferroni), so all
+    /// hold jointly with probability ≥ 1 − level.
+    pub fn prediction_intervals(
+        &self,
+        p_true: &ArrayD<f64>,
+        level: f64,
+    ) -> Result<ArrayD<Interval>> {
+        let per_mode = level / self.p_hat.len() as f64;
+        let dof = self.degrees_of_freedom();
+        let mut out = ArrayD::from_elem(self.p_hat.raw_dim(), Interval { lo: 0.0, hi: 0.0 });
+        let mut err = None;
+        Zip::from(&mut out)
+            .and(p_true)
+            .and(&dof)
+            .for_each(|iv, &p, &k| match ChiSquared::new(k) {
+                Ok(chi) => {
+                    *iv = Interval {
+                        lo: p * chi.inverse_cdf(per_mode / 2.0) / k,
+                        hi: p * chi.inverse_cdf(1.0 - per_mode / 2.0) / k,
+                    }
+                }
+                Err(e) => err = Some(e.to_string()),
+            });
+        match err {
+            Some(e) => Err(Error::NoConvergence {
+                what: "chi-square quantiles",
+                detail: e,
+            }),
+            None => Ok(out),
+        }
+    }
+
+    /// Plug-in KL(N(0, P̂) ‖ N(0, C)) over all V modes, C in half layout.
+    pub fn plug_in_kl(&self, target: &ArrayD<f64>) -> f64 {
+        self.weighted_sum(&self.p_hat, target, kl_term)
+    }
+
+    /// Plug-in W2² over all V modes.
+    pub fn plug_in_w2_squared(&self, target: &ArrayD<f64>) -> f64 {
+        self.weighted_sum(&self.p_hat, target, w2_term)
+    }
+
+    fn weighted_sum(&self, p: &ArrayD<f64>, c: &ArrayD<f64>, f: fn(f64, f64) -> f64) -> f64 {
+        let mut total = 0.0;
+        Zip::from(p)
+            .and(c)
+            .and(&self.weights)
+            .for_each(|&pk, &ck, &w| total += w * f(pk, ck));
+        total
+    }
+
+    /// Bounds on Σ_k f(P_k, C_k) when every P_k ranges over its interval: each term is convex
+    /// in P with its minimum at P = C, so its extremes are at the interval ends (or 0 when C
+    /// lies inside).
+    pub fn propagate(
+        &self,
+        intervals: &ArrayD<Interval>,
+        target: &ArrayD<f64>,
+        f: fn(f64, f64) -> f64,
+    ) -> Interval {
+        let (mut lo, mut hi) = (0.0, 0.0);
+        Zip::from(intervals)
+            .and(target)
+            .and(&self.weights)
+            .for_each(|iv, &c, &w| {
+                let (a, b) = (f(iv.lo, c), f(iv.hi, c));
+                lo += w * if iv.contains(c) { 0.0 } else { a.min(b) };
+                hi += w * a.max(b);
+            });
+        Interval { lo, hi }
+    }
+
+    /// Two-point function G(r) = (1/(MV)) Σ_m Σ_x y(x) y(x + r), the inverse DFT of P̂.
+    pub fn two_point_function(&self) -> Result<ArrayD<f64>> {
+        RealFft::new(self.lattice).inverse(&self.p_hat.mapv(|p| Complex::new(p, 0.0)))
+    }
+
+    /// Variance of the magnetisation m = (1/V) Σ_x y(x): P̂_0 / V.
+    pub fn magnetisation_variance(&self) -> f64 {
+        self.p_hat.iter().next().copied().unwrap_or(0.0) / self.lattice.volume() as f64
+    }
+}
