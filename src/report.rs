@@ -456,3 +456,302 @@ pub fn format_train(r: &TrainReport) -> String {
         optf(r.final_relative_error_population),
     )
 }
+
+/// One row of the generation table: a network trained `budget` steps per grid time.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct GenerationRow {
+    /// Side L.
+    pub l: usize,
+    /// Depth D.
+    pub depth: usize,
+    /// Steps of training per grid time.
+    pub budget: usize,
+    /// κ(t_1) at the smallest diffusion time whose score the sampler uses.
+    pub kappa: f64,
+    /// budget/κ(t_1).
+    pub budget_over_kappa: f64,
+    /// KL(p_data ‖ p_gen) per site.
+    pub kl_per_site: f64,
+    /// KL(p_gen ‖ p_data) per site.
+    pub reverse_kl_per_site: f64,
+    /// W2²/V.
+    pub w2_squared_per_site: f64,
+}
+
+/// The sampling set-up of the generation tables.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct GenerationSetup {
+    /// Dimension d (≥ 3, at β_c).
+    pub d: usize,
+    /// Smallest grid time t_0 > 0 (the target is C_k(t_0)).
+    pub t_min: f64,
+    /// Horizon T.
+    pub horizon: f64,
+    /// Geometric grid steps.
+    pub grid_steps: usize,
+    /// Sampler.
+    pub sampler: crate::diffusion::reverse::Sampler,
+    /// Learning-rate fraction and ε (depth set per row).
+    pub protocol: Protocol,
+}
+
+impl Default for GenerationSetup {
+    fn default() -> Self {
+        Self {
+            d: 3,
+            t_min: 1e-3,
+            horizon: 8.0,
+            grid_steps: 40,
+            sampler: crate::diffusion::reverse::Sampler::SdeExponential,
+            protocol: Protocol::default(),
+        }
+    }
+}
+
+/// Closed-form generated errors of depth-D networks trained `budget(L)` steps per grid time
+/// at β_c (R6.6, R6.8).
+pub fn generation_rows(
+    setup: &GenerationSetup,
+    sides: &[usize],
+    depth: usize,
+    budget: impl Fn(usize, f64) -> usize,
+) -> Result<Vec<GenerationRow>> {
+    use crate::diffusion::grid::TimeGrid;
+    use crate::divergence::{kl_divergence, wasserstein2_squared};
+    use crate::theory::generation::{generated_spectrum, trained_score_symbols};
+    let grid = TimeGrid::geometric(setup.t_min, setup.horizon, setup.grid_steps)?;
+    let protocol = setup.protocol.with_depth(depth)?;
+    let mut rows = Vec::new();
+    for &l in sides {
+        let field = GaussianField::large_n_critical(Lattice::new(setup.d, l)?)?;
+        let target = spectrum_at(field.spectrum(), setup.t_min)?;
+        let kappa = spectrum_at(field.spectrum(), grid.times()[1])?.condition_number();
+        let n = budget(l, kappa);
+        let scores = trained_score_symbols(field.spectrum(), &grid, &protocol, n)?;
+        let p = generated_spectrum(setup.sampler, &grid, &scores)?;
+        let v = (l as f64).powi(setup.d as i32);
+        rows.push(GenerationRow {
+            l,
+            depth,
+            budget: n,
+            kappa,
+            budget_over_kappa: n as f64 / kappa,
+            kl_per_site: kl_divergence(&target, &p)? / v,
+            reverse_kl_per_site: kl_divergence(&p, &target)? / v,
+            w2_squared_per_site: wasserstein2_squared(&p, &target)? / v,
+        });
+    }
+    Ok(rows)
+}
+
+/// Horizon T(L) at which the prior mismatch KL(p_T ‖ N(0, I)) (total) falls to δ (R6.3, R6.8).
+pub fn horizon_rows(d: usize, sides: &[usize], delta: f64) -> Result<Vec<(usize, f64)>> {
+    sides
+        .iter()
+        .map(|&l| {
+            let field = GaussianField::large_n_critical(Lattice::new(d, l)?)?;
+            Ok((
+                l,
+                crate::theory::generation::horizon_for_kl(field.spectrum(), delta)?,
+            ))
+        })
+        .collect()
+}
+
+/// How the `generate` command builds its time grid: `uniform:TMIN:T:N`,
+/// `geometric:TMIN:T:N` or `list:t0,t1,…`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GridSpec(pub String);
+
+impl GridSpec {
+    /// Parses and validates the grid.
+    pub fn build(&self) -> Result<crate::diffusion::grid::TimeGrid> {
+        use crate::diffusion::grid::TimeGrid;
+        let bad = || crate::Error::Parameter {
+            name: "grid",
+            value: f64::NAN,
+            requirement: "use uniform:TMIN:T:N, geometric:TMIN:T:N or list:t0,t1,...",
+        };
+        let (kind, rest) = self.0.split_once(':').ok_or_else(bad)?;
+        match kind {
+            "list" => {
+                let times = rest
+                    .split(',')
+                    .map(|s| s.trim().parse::<f64>().map_err(|_| bad()))
+                    .collect::<Result<Vec<_>>>()?;
+                TimeGrid::new(times)
+            }
+            "uniform" | "geometric" => {
+                let parts: Vec<&str> = rest.split(':').collect();
+                if parts.len() != 3 {
+                    return Err(bad());
+                }
+                let t_min: f64 = parts[0].parse().map_err(|_| bad())?;
+                let t_max: f64 = parts[1].parse().map_err(|_| bad())?;
+                let n: usize = parts[2].parse().map_err(|_| bad())?;
+                if kind == "uniform" {
+                    TimeGrid::uniform(t_min, t_max, n)
+                } else {
+                    TimeGrid::geometric(t_min, t_max, n)
+                }
+            }
+            _ => Err(bad()),
+        }
+    }
+}
+
+/// Configuration of one `generate` run at β_c(d).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GenerateConfig {
+    /// Dimension d ≥ 3.
+    pub d: usize,
+    /// Side L.
+    pub l: usize,
+    /// Depth D of the trained networks; `None`: the exact score.
+    pub depth: Option<usize>,
+    /// Training steps per grid time (closed-form partially trained symbols).
+    pub steps: usize,
+    /// Sampler.
+    pub sampler: crate::diffusion::reverse::Sampler,
+    /// Time grid.
+    pub grid: GridSpec,
+    /// Fields to draw.
+    pub samples: usize,
+    /// Seed.
+    pub seed: u64,
+}
+
+/// Predicted (closed form) and measured (M sampled fields) errors of a `generate` run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GenerateReport {
+    /// The configuration.
+    pub config: GenerateConfig,
+    /// Predicted KL(p_gen ‖ p_data) per site.
+    pub predicted_kl_per_site: f64,
+    /// Plug-in KL(P̂ ‖ C) per site from the samples.
+    pub measured_kl_per_site: f64,
+    /// Bounds on the plug-in KL per site at joint level 1e-6.
+    pub kl_bounds_per_site: crate::experiment::estimate::Interval,
+    /// Predicted W2²/V.
+    pub predicted_w2_squared_per_site: f64,
+    /// Plug-in W2²/V.
+    pub measured_w2_squared_per_site: f64,
+    /// Bounds on the plug-in W2²/V at joint level 1e-6.
+    pub w2_bounds_per_site: crate::experiment::estimate::Interval,
+    /// Generated and target magnetisation variances (P_0/V): predicted, measured, target.
+    pub magnetisation_variance: [f64; 3],
+    /// Fraction of modes whose sample variance lies in its χ² interval (1 expected).
+    pub modes_in_interval: f64,
+}
+
+/// Runs one generation: closed-form scores, the sampler on fields, and the comparison.
+pub fn generate(config: GenerateConfig) -> Result<GenerateReport> {
+    use crate::experiment::estimate::{Interval, SpectrumEstimate};
+    use crate::experiment::sampler::{generate as sample, SymbolScores};
+    use crate::sampling::seeded_rng;
+    use crate::theory::generation::{
+        exact_score_symbols, generated_spectrum, trained_score_symbols,
+    };
+
+    let grid = config.grid.build()?;
+    let lattice = Lattice::new(config.d, config.l)?;
+    let field = GaussianField::large_n_critical(lattice)?;
+    let scores = match config.depth {
+        None => exact_score_symbols(field.spectrum(), &grid)?,
+        Some(depth) => trained_score_symbols(
+            field.spectrum(),
+            &grid,
+            &Protocol::default().with_depth(depth)?,
+            config.steps,
+        )?,
+    };
+    let target = spectrum_at(field.spectrum(), grid.times()[0])?;
+    let predicted = generated_spectrum(config.sampler, &grid, &scores)?;
+    let fields = sample(
+        config.sampler,
+        &grid,
+        &SymbolScores(scores),
+        config.samples,
+        &mut seeded_rng(config.seed),
+    )?;
+    let est = SpectrumEstimate::from_fields(lattice, &fields)?;
+    let (p_half, c_half) = (predicted.to_half(), target.to_half());
+    let intervals = est.prediction_intervals(&p_half, 1e-6)?;
+    let inside = intervals
+        .iter()
+        .zip(est.variances())
+        .filter(|(iv, p)| iv.contains(**p))
+        .count() as f64
+        / intervals.len() as f64;
+    let v = lattice.volume() as f64;
+    let per_site = |i: Interval| Interval {
+        lo: i.lo / v,
+        hi: i.hi / v,
+    };
+    Ok(GenerateReport {
+        predicted_kl_per_site: crate::divergence::kl_divergence(&predicted, &target)? / v,
+        measured_kl_per_site: est.plug_in_kl(&c_half) / v,
+        kl_bounds_per_site: per_site(est.propagate(
+            &intervals,
+            &c_half,
+            crate::divergence::kl_term,
+        )),
+        predicted_w2_squared_per_site: crate::divergence::wasserstein2_squared(
+            &predicted, &target,
+        )? / v,
+        measured_w2_squared_per_site: est.plug_in_w2_squared(&c_half) / v,
+        w2_bounds_per_site: per_site(est.propagate(
+            &intervals,
+            &c_half,
+            crate::divergence::w2_term,
+        )),
+        magnetisation_variance: [
+            predicted.at(&vec![0; config.d]) / v,
+            est.magnetisation_variance(),
+            target.at(&vec![0; config.d]) / v,
+        ],
+        modes_in_interval: inside,
+        config,
+    })
+}
+
+/// Human-readable report of a `generate` run.
+pub fn format_generate(r: &GenerateReport) -> String {
+    let c = &r.config;
+    format!(
+        "generate: d = {}, L = {}, score {}, sampler {:?}, grid {}, M = {} (seed {})\n\
+         {:<28} {:>12} {:>12} {:>27}\n\
+         {:<28} {:>12.5e} {:>12.5e} [{:.5e}, {:.5e}]\n\
+         {:<28} {:>12.5e} {:>12.5e} [{:.5e}, {:.5e}]\n\
+         magnetisation variance: generated {:.5e} (predicted), {:.5e} (measured); target {:.5e}\n\
+         modes with sample variance inside the chi^2 interval: {:.1} %\n",
+        c.d,
+        c.l,
+        match c.depth {
+            None => "exact".to_string(),
+            Some(d) => format!("depth {d} trained {} steps per grid time", c.steps),
+        },
+        c.sampler,
+        c.grid.0,
+        c.samples,
+        c.seed,
+        "per site",
+        "predicted",
+        "measured",
+        "bounds (level 1e-6)",
+        "KL(gen || data)",
+        r.predicted_kl_per_site,
+        r.measured_kl_per_site,
+        r.kl_bounds_per_site.lo,
+        r.kl_bounds_per_site.hi,
+        "W2^2",
+        r.predicted_w2_squared_per_site,
+        r.measured_w2_squared_per_site,
+        r.w2_bounds_per_site.lo,
+        r.w2_bounds_per_site.hi,
+        r.magnetisation_variance[0],
+        r.magnetisation_variance[1],
+        r.magnetisation_variance[2],
+        100.0 * r.modes_in_interval,
+    )
+}

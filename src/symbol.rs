@@ -60,6 +60,21 @@ impl Symbol {
         &self.values
     }
 
+    /// A symbol on the same classes with new per-class values.
+    pub fn with_values(&self, values: Vec<f64>) -> Result<Self> {
+        if values.len() != self.values.len() {
+            return Err(Error::Mismatch(format!(
+                "{} values for {} mode classes",
+                values.len(),
+                self.values.len()
+            )));
+        }
+        Ok(Self {
+            classes: Arc::clone(&self.classes),
+            values,
+        })
+    }
+
     /// Applies `f` mode by mode.
     pub fn map(&self, f: impl Fn(f64) -> f64) -> Self {
         Self {

@@ -99,6 +99,10 @@ fn cli_exits_nonzero_with_one_line_messages() {
         (&["train", "--t", "0"], "t > 0"),
         (&["train", "--layers", "local:9", "--l", "8"], "radius"),
         (&["train", "--depth", "0"], "depth"),
+        (&["generate", "--grid", "uniform:1:0.5:4"], "grid"),
+        (&["generate", "--grid", "banana"], "grid"),
+        (&["generate", "--grid", "geometric:0:1:4"], "geometric"),
+        (&["generate", "--samples", "0", "--l", "4"], "samples"),
     ];
     for (args, needle) in cases {
         let out = run_cli(args);

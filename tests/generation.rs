@@ -253,3 +253,39 @@ fn dense_divergences_equal_spectral_ones() {
         }
     }
 }
+
+/// R6.7: the estimators' two-point function and magnetisation variance equal direct real-space
+/// averages over the fields (1e-12 relative).
+#[test]
+fn observables_equal_direct_averages() {
+    let lattice = Lattice::new(2, 5).unwrap();
+    let field = GaussianField::large_n(lattice, 0.3).unwrap();
+    let grid = TimeGrid::uniform(0.0, 2.0, 10).unwrap();
+    let scores = exact_score_symbols(field.spectrum(), &grid).unwrap();
+    let fields = generate(
+        Sampler::SdeExponential,
+        &grid,
+        &SymbolScores(scores),
+        50,
+        &mut seeded_rng(3),
+    )
+    .unwrap();
+    let est = SpectrumEstimate::from_fields(lattice, &fields).unwrap();
+    let g = est.two_point_function().unwrap();
+    let l = lattice.side();
+    let v = lattice.volume() as f64;
+    let scale = g[[0, 0]];
+    lattice.for_each_index(|r| {
+        let mut direct = 0.0;
+        for y in &fields {
+            lattice.for_each_index(|x| {
+                let xr: Vec<usize> = x.iter().zip(r).map(|(&a, &b)| (a + b) % l).collect();
+                direct += y[IxDyn(x)] * y[IxDyn(&xr)];
+            });
+        }
+        direct /= fields.len() as f64 * v;
+        assert!((g[IxDyn(r)] - direct).abs() <= 1e-12 * scale, "G({r:?})");
+    });
+    let m2: f64 = fields.iter().map(|y| (y.sum() / v).powi(2)).sum::<f64>() / fields.len() as f64;
+    assert!((est.magnetisation_variance() / m2 - 1.0).abs() <= 1e-12);
+}
