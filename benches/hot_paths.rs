@@ -64,10 +64,42 @@ fn training_step_bench(c: &mut Criterion) {
     group.finish();
 }
 
+fn sampler_step_bench(c: &mut Criterion) {
+    use critical_slowing::diffusion::grid::TimeGrid;
+    use critical_slowing::diffusion::reverse::Sampler;
+    use critical_slowing::experiment::sampler::{generate, SymbolScores};
+    use critical_slowing::theory::generation::exact_score_symbols;
+    let lattice = Lattice::new(3, 32).unwrap();
+    let field = GaussianField::large_n_critical(lattice).unwrap();
+    let mut group = c.benchmark_group("sampler");
+    group.throughput(Throughput::Elements((64 * lattice.volume()) as u64));
+    // The prior draw and final transform are shared; the difference between 11 and 1 steps is
+    // the cost of 10 sampler steps on 64 fields.
+    for steps in [1usize, 11] {
+        let grid = TimeGrid::uniform(0.1, 1.0, steps).unwrap();
+        let scores = SymbolScores(exact_score_symbols(field.spectrum(), &grid).unwrap());
+        group.bench_function(format!("sde_exp_d3_L32_64_samples_{steps}_steps"), |b| {
+            let mut rng = seeded_rng(5);
+            b.iter(|| {
+                generate(
+                    Sampler::SdeExponential,
+                    &grid,
+                    &scores,
+                    black_box(64),
+                    &mut rng,
+                )
+                .unwrap()
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(
     benches,
     gap_equation_bench,
     sampling_bench,
-    training_step_bench
+    training_step_bench,
+    sampler_step_bench
 );
 criterion_main!(benches);

@@ -18,13 +18,16 @@ pub mod diffusion;
 pub mod divergence;
 pub mod error;
 pub mod experiment;
+pub mod figures;
 pub mod fit;
 pub mod fourier;
 pub mod lattice;
 pub mod report;
+pub mod reproduce;
 pub mod sampling;
 pub mod symbol;
 pub mod theory;
+pub mod verification;
 
 pub use error::{Error, Result};
 pub use lattice::Lattice;

@@ -128,10 +128,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// The main job: every claim, analytic side by side with numeric (this release: the
-    /// spectrum and training-time tables).
+    /// The main job: evaluate every claim, analytic beside numeric, print the claims table and
+    /// write the report (Markdown, CSV, JSON, SVG) to --out. Exits non-zero if a claim fails.
     Reproduce {
-        /// Print JSON instead of tables.
+        /// Configuration file (TOML) replacing the embedded default.
+        #[arg(long)]
+        config: Option<std::path::PathBuf>,
+        /// Smaller grids (about half a minute).
+        #[arg(long)]
+        quick: bool,
+        /// Output directory (replaced atomically when the report is complete).
+        #[arg(long, default_value = "out")]
+        out: std::path::PathBuf,
+        /// Print the claims as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the claims with the derivation results they rest on and the tests that verify them.
+    Claims {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -238,25 +253,70 @@ fn run(cli: Cli) -> Result<String, String> {
                 Ok(report::format_generate(&r))
             }
         }
-        Command::Reproduce { json } => {
-            let sides = [8, 16, 32, 64, 128, 256];
-            let rows = spectrum_rows(3, &sides, None)?;
-            let table = report::training_table(
-                3,
-                &[8, 16, 32, 64],
-                &[1, 2, 3, 4],
-                Protocol::default(),
-                0.0,
-            )
-            .map_err(|e| e.to_string())?;
-            if json {
-                to_json(&serde_json::json!({ "spectrum": rows, "training_time": table }))
+        Command::Reproduce {
+            config,
+            quick,
+            out,
+            json,
+        } => {
+            use critical_slowing::verification::{ReproduceConfig, DEFAULT_CONFIG, QUICK_CONFIG};
+            let text = match (&config, quick) {
+                (Some(path), _) => std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read config {}: {e}", path.display()))?,
+                (None, true) => QUICK_CONFIG.to_string(),
+                (None, false) => DEFAULT_CONFIG.to_string(),
+            };
+            let cfg = ReproduceConfig::from_toml(&text).map_err(|e| e.to_string())?;
+            critical_slowing::reproduce::check_output(&out).map_err(|e| e.to_string())?;
+            let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let rep =
+                critical_slowing::reproduce::run(&cfg, progress).map_err(|e| e.to_string())?;
+            let path = critical_slowing::reproduce::write(&rep, &out).map_err(|e| e.to_string())?;
+            let failed: Vec<&str> = rep
+                .claims
+                .iter()
+                .filter(|c| !c.pass)
+                .map(|c| c.spec.id)
+                .collect();
+            let body = if json {
+                to_json(&rep.claims)?
             } else {
-                Ok(format!(
-                    "Large-n O(n) model at beta_c, d = 3\n{}\n{}",
-                    report::format_spectrum(&rows),
-                    report::format_training(&table)
-                ))
+                format!(
+                    "{}\n{} of {} claims pass; report: {} ({:.1} s)\n",
+                    critical_slowing::reproduce::claims_table(&rep.claims),
+                    rep.claims.len() - failed.len(),
+                    rep.claims.len(),
+                    path.display(),
+                    rep.wall_seconds
+                )
+            };
+            if failed.is_empty() {
+                Ok(body)
+            } else {
+                print!("{body}");
+                Err(format!("claims failed: {}", failed.join(", ")))
+            }
+        }
+        Command::Claims { json } => {
+            use critical_slowing::verification::REGISTRY;
+            if json {
+                to_json(&REGISTRY)
+            } else {
+                Ok(REGISTRY
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{}  {}\n    derivation: {}\n    tests: {}\n    analytic: {}\n    numeric: {}\n    tolerance: {}\n",
+                            c.id,
+                            c.statement,
+                            c.results.join(", "),
+                            c.tests.join(", "),
+                            c.analytic,
+                            c.numeric,
+                            c.justification
+                        )
+                    })
+                    .collect())
             }
         }
     }

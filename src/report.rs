@@ -642,6 +642,9 @@ pub struct GenerateReport {
     pub magnetisation_variance: [f64; 3],
     /// Fraction of modes whose sample variance lies in its χ² interval (1 expected).
     pub modes_in_interval: f64,
+    /// Two-point function along the first axis, r = 0…L/2: (r, generated from samples,
+    /// predicted, target).
+    pub two_point: Vec<[f64; 4]>,
 }
 
 /// Runs one generation: closed-form scores, the sampler on fields, and the comparison.
@@ -683,6 +686,18 @@ pub fn generate(config: GenerateConfig) -> Result<GenerateReport> {
         .filter(|(iv, p)| iv.contains(**p))
         .count() as f64
         / intervals.len() as f64;
+    let fft = crate::fourier::RealFft::new(lattice);
+    let g_samples = est.two_point_function()?;
+    let g_pred = fft.kernel(&predicted)?;
+    let g_target = fft.kernel(&target)?;
+    let two_point = (0..=config.l / 2)
+        .map(|r| {
+            let mut idx = vec![0; config.d];
+            idx[0] = r;
+            let at = |a: &ndarray::ArrayD<f64>| a[ndarray::IxDyn(&idx)];
+            [r as f64, at(&g_samples), at(&g_pred), at(&g_target)]
+        })
+        .collect();
     let v = lattice.volume() as f64;
     let per_site = |i: Interval| Interval {
         lo: i.lo / v,
@@ -711,6 +726,7 @@ pub fn generate(config: GenerateConfig) -> Result<GenerateReport> {
             target.at(&vec![0; config.d]) / v,
         ],
         modes_in_interval: inside,
+        two_point,
         config,
     })
 }

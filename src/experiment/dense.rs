@@ -94,3 +94,24 @@ pub fn train_dense(
     }
     Ok(w)
 }
+
+/// The precision matrix K = β(−Δ) + μ built site by site from nearest-neighbour bonds
+/// ((2dβ + μ) on the diagonal, −β per bond), with no Fourier transform: the dense
+/// counterpart of the symbol βλ_k + μ.
+pub fn precision_matrix(lattice: Lattice, beta: f64, mu: f64) -> Array2<f64> {
+    let (d, l, v) = (lattice.dim(), lattice.side(), lattice.volume());
+    let index = |x: &[usize]| x.iter().fold(0, |acc, &m| acc * l + m);
+    let mut k = Array2::<f64>::zeros((v, v));
+    lattice.for_each_index(|x| {
+        let i = index(x);
+        k[[i, i]] += 2.0 * d as f64 * beta + mu;
+        for axis in 0..d {
+            for step in [1, l - 1] {
+                let mut y = x.to_vec();
+                y[axis] = (y[axis] + step) % l;
+                k[[i, index(&y)]] -= beta;
+            }
+        }
+    });
+    k
+}

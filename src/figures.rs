@@ -1,0 +1,133 @@
+//! SVG figures (plotters' SVG backend: text is drawn by the viewer, so no font files are
+//! needed). Logarithmic axes are drawn as log10 of the value on a linear axis, and say so.
+
+use std::path::Path;
+
+use plotters::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// How a series is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Connected line.
+    Line,
+    /// Markers only.
+    Points,
+    /// Dashed-looking thin line (fits, references).
+    Thin,
+}
+
+/// One named series of (x, y) points.
+#[derive(Debug, Clone)]
+pub struct Series {
+    /// Legend entry.
+    pub name: String,
+    /// Points (already in plot coordinates).
+    pub points: Vec<(f64, f64)>,
+    /// Drawing style.
+    pub style: Style,
+}
+
+/// A figure: title, axis labels and series.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    /// Caption.
+    pub title: String,
+    /// x-axis description.
+    pub x_label: String,
+    /// y-axis description.
+    pub y_label: String,
+    /// The series.
+    pub series: Vec<Series>,
+}
+
+fn plot_error(e: impl std::fmt::Display) -> Error {
+    Error::NoConvergence {
+        what: "figure",
+        detail: e.to_string(),
+    }
+}
+
+impl Figure {
+    /// Writes the figure as SVG to `path`.
+    pub fn write_svg(&self, path: &Path) -> Result<()> {
+        let pts: Vec<(f64, f64)> = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().copied())
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .collect();
+        if pts.is_empty() {
+            return Err(plot_error(format!("{}: nothing to plot", self.title)));
+        }
+        let (mut x0, mut x1, mut y0, mut y1) = pts.iter().fold(
+            (
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+            ),
+            |(a, b, c, d), &(x, y)| (a.min(x), b.max(x), c.min(y), d.max(y)),
+        );
+        let pad = |lo: &mut f64, hi: &mut f64| {
+            let w = (*hi - *lo).max(1e-12 * hi.abs().max(1.0));
+            *lo -= 0.05 * w;
+            *hi += 0.05 * w;
+        };
+        pad(&mut x0, &mut x1);
+        pad(&mut y0, &mut y1);
+        let root = SVGBackend::new(path, (820, 560)).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&self.title, ("sans-serif", 20))
+            .margin(14)
+            .x_label_area_size(46)
+            .y_label_area_size(70)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(plot_error)?;
+        chart
+            .configure_mesh()
+            .x_desc(self.x_label.as_str())
+            .y_desc(self.y_label.as_str())
+            .draw()
+            .map_err(plot_error)?;
+        for (i, s) in self.series.iter().enumerate() {
+            let color = Palette99::pick(i).to_rgba();
+            let points = s
+                .points
+                .iter()
+                .copied()
+                .filter(|(x, y)| x.is_finite() && y.is_finite());
+            let legend_color = color;
+            match s.style {
+                Style::Line | Style::Thin => {
+                    let width = if s.style == Style::Line { 2 } else { 1 };
+                    chart
+                        .draw_series(LineSeries::new(points, color.stroke_width(width)))
+                        .map_err(plot_error)?
+                        .label(s.name.as_str())
+                        .legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 18, y)], legend_color)
+                        });
+                }
+                Style::Points => {
+                    chart
+                        .draw_series(points.map(|p| Circle::new(p, 4, color.filled())))
+                        .map_err(plot_error)?
+                        .label(s.name.as_str())
+                        .legend(move |(x, y)| Circle::new((x + 9, y), 4, legend_color.filled()));
+                }
+            }
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(plot_error)?;
+        root.present().map_err(plot_error)?;
+        Ok(())
+    }
+}

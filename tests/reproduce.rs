@@ -1,0 +1,258 @@
+//! The main job: `reproduce --quick` passes every claim, writes a complete report, and its
+//! claims table is snapshotted; the registry's derivation IDs exist; bad input fails cleanly
+//! without leaving a half-written report.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use critical_slowing::reproduce;
+use critical_slowing::verification::{ReproduceConfig, QUICK_CONFIG, REGISTRY};
+
+/// Three significant digits, and values below 1e-8 (rounding noise) as "~0".
+fn stable(v: Option<f64>) -> String {
+    match v {
+        None => "—".into(),
+        Some(x) if x.abs() < 1e-8 => "~0".into(),
+        Some(x) => format!("{x:.2e}"),
+    }
+}
+
+#[test]
+fn quick_reproduction_passes_every_claim_and_writes_the_report() {
+    let cfg = ReproduceConfig::from_toml(QUICK_CONFIG).unwrap();
+    let rep = reproduce::run(&cfg, false).unwrap();
+    let failed: Vec<_> = rep
+        .claims
+        .iter()
+        .filter(|c| !c.pass)
+        .map(|c| c.spec.id)
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "failed claims: {failed:?}\n{}",
+        reproduce::claims_table(&rep.claims)
+    );
+    assert_eq!(
+        rep.claims.len(),
+        REGISTRY.len(),
+        "every registered claim is evaluated"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let report = reproduce::write(&rep, &out).unwrap();
+    let md = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        md.contains("22 of 22 claims pass")
+            || md.contains(&format!(
+                "{} of {} claims pass",
+                rep.claims.len(),
+                rep.claims.len()
+            ))
+    );
+    for f in [
+        "claims.csv",
+        "claims.json",
+        "spectrum.csv",
+        "training_time.json",
+        "numeric_training.csv",
+        "local.csv",
+        "generation_one_layer.csv",
+        "generation_two_layer.json",
+        "horizon.csv",
+        "sampled_generation.json",
+        "figures/kappa.svg",
+        "figures/training_time.svg",
+        "figures/generation_kl_collapsed.svg",
+        "figures/symbols.svg",
+        "figures/two_point.svg",
+        "figures/timescales.svg",
+    ] {
+        assert!(out.join(f).is_file(), "missing {f}");
+    }
+    let svg = std::fs::read_to_string(out.join("figures/kappa.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("</svg>"));
+    let csv = std::fs::read_to_string(out.join("claims.csv")).unwrap();
+    assert_eq!(csv.lines().count(), rep.claims.len() + 1);
+    // writing again replaces the report atomically and leaves no temporary directories
+    reproduce::write(&rep, &out).unwrap();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".reproduce"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "temporary directories left: {leftovers:?}"
+    );
+    let table: String = rep
+        .claims
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {} analytic={} numeric={} check={}\n",
+                c.spec.id,
+                if c.pass { "PASS" } else { "FAIL" },
+                stable(c.analytic),
+                stable(c.numeric),
+                c.check.describe()
+            )
+        })
+        .collect();
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("reproduce_quick_claims", table);
+    });
+}
+
+fn derivation_ids() -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("derivations");
+    for e in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        for w in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.')) {
+            let w = w.trim_end_matches('.');
+            if w.len() >= 4
+                && w.starts_with('R')
+                && w[1..].split('.').count() == 2
+                && w[1..]
+                    .split('.')
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+            {
+                ids.insert(w.to_string());
+            }
+        }
+    }
+    ids
+}
+
+#[test]
+fn claims_cite_existing_results_and_every_result_is_reached() {
+    let derived = derivation_ids();
+    let mut cited = BTreeSet::new();
+    for c in REGISTRY {
+        assert!(!c.results.is_empty(), "{} cites no result", c.id);
+        for r in c.results {
+            assert!(
+                derived.contains(*r),
+                "{} cites {r}, which no derivation defines",
+                c.id
+            );
+            cited.insert(r.to_string());
+        }
+        for t in c.tests {
+            assert!(
+                Path::new(env!("CARGO_MANIFEST_DIR")).join(t).is_file(),
+                "{} names missing test {t}",
+                c.id
+            );
+        }
+    }
+    // every result is reached by a claim or, failing that, named by a test file
+    let tests_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let tests_text: String = std::fs::read_dir(tests_dir)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
+        .collect();
+    for r in &derived {
+        assert!(
+            cited.contains(r) || tests_text.contains(r.as_str()),
+            "{r} is reached by no claim or test"
+        );
+    }
+}
+
+fn cli(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_critical-slowing"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn reproduce_bad_input_fails_with_one_line_and_no_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_toml = dir.path().join("bad.toml");
+    std::fs::write(&bad_toml, "d = 3\nspectrum_sides = [8").unwrap();
+    let unknown = dir.path().join("unknown.toml");
+    std::fs::write(&unknown, format!("{QUICK_CONFIG}\nbanana = 1\n")).unwrap();
+    let invalid = dir.path().join("invalid.toml");
+    std::fs::write(
+        &invalid,
+        QUICK_CONFIG.replace("epsilon = 0.01", "epsilon = 2.0"),
+    )
+    .unwrap();
+    let file_out = dir.path().join("a-file");
+    std::fs::write(&file_out, "keep me").unwrap();
+    let out = dir.path().join("out");
+    let missing = dir.path().join("missing.toml");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["--no-such-flag".into()], ""),
+        (
+            vec!["--config".into(), missing.display().to_string()],
+            "cannot read config",
+        ),
+        (
+            vec!["--config".into(), bad_toml.display().to_string()],
+            "config",
+        ),
+        (
+            vec!["--config".into(), unknown.display().to_string()],
+            "banana",
+        ),
+        (
+            vec!["--config".into(), invalid.display().to_string()],
+            "epsilon",
+        ),
+        (
+            vec!["--quick".into(), "--out".into(), "/dev/null/out".into()],
+            "output",
+        ),
+        (
+            vec![
+                "--quick".into(),
+                "--out".into(),
+                file_out.display().to_string(),
+            ],
+            "not a directory",
+        ),
+    ];
+    for (args, needle) in cases {
+        let mut all = vec!["reproduce".to_string()];
+        all.extend(args.clone());
+        if !all.iter().any(|a| a == "--out") {
+            all.push("--out".into());
+            all.push(out.display().to_string());
+        }
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        let o = cli(&refs);
+        assert!(!o.status.success(), "{args:?} succeeded");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        if !needle.is_empty() {
+            assert!(
+                err.starts_with("error: ") && err.trim_end().lines().count() == 1,
+                "{args:?}: {err:?}"
+            );
+        }
+        assert!(!out.exists(), "{args:?} left an output directory");
+    }
+    assert_eq!(std::fs::read_to_string(&file_out).unwrap(), "keep me");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".reproduce"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn claims_command_lists_the_registry() {
+    let o = cli(&["claims"]);
+    assert!(o.status.success());
+    let text = String::from_utf8(o.stdout).unwrap();
+    for c in REGISTRY {
+        assert!(text.contains(&format!("{}  {}", c.id, c.statement)));
+    }
+    let j: serde_json::Value = serde_json::from_slice(&cli(&["claims", "--json"]).stdout).unwrap();
+    assert_eq!(j.as_array().unwrap().len(), REGISTRY.len());
+}
