@@ -691,7 +691,7 @@ pub fn run(cfg: &ReproduceConfig, progress: bool) -> Result<Reproduction> {
     let (beta, mu) = field.coupling_and_mass().expect("large-n");
     let dense_err = {
         use ndarray_linalg::Inverse;
-        let t = 0.3;
+        let t: f64 = 0.3;
         let lin = |e: ndarray_linalg::error::LinalgError| Error::NoConvergence {
             what: "dense inverse",
             detail: e.to_string(),
