@@ -19,7 +19,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(96))]
 
     /// R2.1, R2.2, R2.5: C_k(t) is positive and between min(C_k, 1) and max(C_k, 1); the
-    /// score symbol times C_k(t) is −1; κ(t) ≤ κ(0); the kernel is even, s(r) = s(−r).
+    /// score symbol times C_k(t) is −1; κ(t) = (C_max + ρ)/(C_min + ρ) ≤ κ(0); the kernel is even, s(r) = s(−r).
     #[test]
     fn noised_spectrum_and_score_identities((d, l, beta, mu) in field_strategy(), t in 0.0f64..5.0) {
         let lattice = Lattice::new(d, l).unwrap();
@@ -35,10 +35,11 @@ proptest! {
         for (&sv, &cv) in s.values().iter().zip(ct.values()) {
             prop_assert!((sv * cv + 1.0).abs() < 1e-14);
         }
-        // R2.5 holds when C_min ≤ 1 ≤ C_max
-        if c.min() <= 1.0 && c.max() >= 1.0 {
-            prop_assert!(condition_number_at(c, t).unwrap() <= field.condition_number() * (1.0 + 1e-12));
-        }
+        // R2.5: κ(t) = (C_max + ρ)/(C_min + ρ), ρ = e^{2t} − 1, never above κ(0) and never below 1
+        let rho = (2.0 * t).exp_m1();
+        let kt = condition_number_at(c, t).unwrap();
+        prop_assert!((kt / ((c.max() + rho) / (c.min() + rho)) - 1.0).abs() <= 1e-12);
+        prop_assert!(kt <= field.condition_number() * (1.0 + 1e-12) && kt >= 1.0 - 1e-12);
         let kernel = score_kernel(c, t).unwrap();
         let scale = kernel.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         let mut symmetric = true;

@@ -16,6 +16,7 @@ pub fn excess_loss_per_site(spectrum_t: &Symbol, network: &Symbol) -> Result<f64
 
 /// One gradient step of each (equal) layer value a on a mode of variance C (R4.2):
 /// a ← a − η a^{D−1} · 2(C a^D − 1). For D = 1 this is v ← v − 2η(Cv − 1).
+/// For D = 2, in u = Cv, it is the C-independent map u ← u(1 + 2η(1 − u))² (R4.4).
 pub fn step(depth: usize, a: f64, c: f64, eta: f64) -> f64 {
     let d = depth as i32;
     let others = a.powi(d - 1);
