@@ -24,7 +24,9 @@ pub fn score_kernel(spectrum: &Symbol, t: f64) -> Result<ArrayD<f64>> {
 /// β(−Δ) + μ, from cosh m_t = 1 + (α_t²/σ_t² + μ)/(2β) (R2.4); exact in d = 1 (where the
 /// periodic kernel off the origin is ∝ cosh(m_t (L/2 − r))), the leading rate in general.
 /// Units: inverse lattice spacings. Requires t > 0: at t = 0 the kernel is exactly
-/// nearest-neighbour and the rate is infinite (R2.3).
+/// nearest-neighbour and the rate is infinite (R2.3). For μ = 0 and t so large that
+/// α_t²/σ_t² underflows, the rate (below the smallest double) is returned as 0: the massless
+/// kernel's infinite range.
 pub fn axis_decay_rate(beta: f64, mu: f64, t: f64) -> Result<f64> {
     positive("beta", beta)?;
     if !(mu.is_finite() && mu >= 0.0) {
