@@ -1,8 +1,11 @@
-//! SVG figures (plotters' SVG backend: text is drawn by the viewer, so no font files are
-//! needed). Logarithmic axes are drawn as log10 of the value on a linear axis, and say so.
+//! Figures as SVG and PNG (plotters). Text is laid out with DejaVu Sans, bundled in
+//! `assets/fonts` and registered once, so no system font is needed on any machine.
+//! Logarithmic axes are drawn as log10 of the value on a linear axis, and say so.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::error::{Error, Result};
@@ -49,9 +52,64 @@ fn plot_error(e: impl std::fmt::Display) -> Error {
     }
 }
 
+/// DejaVu Sans (Bitstream Vera licence, `assets/fonts/LICENSE-DejaVu.txt`).
+static DEJAVU_SANS: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+
+/// Registers the bundled font as "sans-serif" once per process.
+fn register_font() -> Result<()> {
+    static DONE: OnceLock<bool> = OnceLock::new();
+    let ok = *DONE.get_or_init(|| {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, DEJAVU_SANS).is_ok()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(plot_error(
+            "the bundled DejaVu Sans font could not be loaded",
+        ))
+    }
+}
+
+/// Matplotlib's "tab10" colours: distinct and readable on white.
+const TAB10: [(u8, u8, u8); 10] = [
+    (31, 119, 180),
+    (255, 127, 14),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+    (23, 190, 207),
+];
+
+/// Pixel size of every figure.
+const SIZE: (u32, u32) = (820, 560);
+
 impl Figure {
     /// Writes the figure as SVG to `path`.
     pub fn write_svg(&self, path: &Path) -> Result<()> {
+        register_font()?;
+        self.draw(SVGBackend::new(path, SIZE).into_drawing_area())
+    }
+
+    /// Writes the figure as PNG to `path`.
+    pub fn write_png(&self, path: &Path) -> Result<()> {
+        register_font()?;
+        self.draw(BitMapBackend::new(path, SIZE).into_drawing_area())
+    }
+
+    /// Writes `path` (SVG) and the same figure as PNG beside it (extension `.png`).
+    pub fn write_svg_and_png(&self, path: &Path) -> Result<()> {
+        self.write_svg(path)?;
+        self.write_png(&path.with_extension("png"))
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
         let pts: Vec<(f64, f64)> = self
             .series
             .iter()
@@ -77,7 +135,6 @@ impl Figure {
         };
         pad(&mut x0, &mut x1);
         pad(&mut y0, &mut y1);
-        let root = SVGBackend::new(path, (820, 560)).into_drawing_area();
         root.fill(&WHITE).map_err(plot_error)?;
         let mut chart = ChartBuilder::on(&root)
             .caption(&self.title, ("sans-serif", 20))
@@ -93,7 +150,8 @@ impl Figure {
             .draw()
             .map_err(plot_error)?;
         for (i, s) in self.series.iter().enumerate() {
-            let color = Palette99::pick(i).to_rgba();
+            let (r, g, b) = TAB10[i % TAB10.len()];
+            let color = RGBColor(r, g, b).to_rgba();
             let points = s
                 .points
                 .iter()

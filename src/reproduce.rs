@@ -855,7 +855,7 @@ fn figures(rep: &Reproduction, dir: &Path) -> Result<Vec<(&'static str, &'static
             pts(refl, "const * L^2", Style::Thin),
         ],
     }
-    .write_svg(&dir.join("kappa.svg"))?;
+    .write_svg_and_png(&dir.join("kappa.svg"))?;
     made.push((
         "kappa.svg",
         "Spectral condition number κ against L at β_c (log–log), with an L² line.",
@@ -872,7 +872,7 @@ fn figures(rep: &Reproduction, dir: &Path) -> Result<Vec<(&'static str, &'static
             pts(t2, "two layers: 1/(4 eta)", Style::Points),
         ],
     }
-    .write_svg(&dir.join("timescales.svg"))?;
+    .write_svg_and_png(&dir.join("timescales.svg"))?;
     made.push((
         "timescales.svg",
         "Per-mode timescales τ_k against λ_k for one and two layers.",
@@ -923,7 +923,7 @@ fn figures(rep: &Reproduction, dir: &Path) -> Result<Vec<(&'static str, &'static
         y_label: "log10 steps".into(),
         series,
     }
-    .write_svg(&dir.join("training_time.svg"))?;
+    .write_svg_and_png(&dir.join("training_time.svg"))?;
     made.push(("training_time.svg", "Training time against L for every depth (log–log) with fitted lines; numeric trainers as lines."));
     // generation raw and collapsed
     let mut raw = Vec::new();
@@ -956,14 +956,14 @@ fn figures(rep: &Reproduction, dir: &Path) -> Result<Vec<(&'static str, &'static
         y_label: "log10 KL per site".into(),
         series: raw,
     }
-    .write_svg(&dir.join("generation_kl.svg"))?;
+    .write_svg_and_png(&dir.join("generation_kl.svg"))?;
     Figure {
         title: "One layer: the same against N/kappa".into(),
         x_label: "log10 N/kappa".into(),
         y_label: "log10 KL per site".into(),
         series: collapsed,
     }
-    .write_svg(&dir.join("generation_kl_collapsed.svg"))?;
+    .write_svg_and_png(&dir.join("generation_kl_collapsed.svg"))?;
     made.push((
         "generation_kl.svg",
         "One-layer generated KL per site against the step budget N, per L.",
@@ -992,7 +992,7 @@ fn figures(rep: &Reproduction, dir: &Path) -> Result<Vec<(&'static str, &'static
         y_label: "Re v_k".into(),
         series,
     }
-    .write_svg(&dir.join("symbols.svg"))?;
+    .write_svg_and_png(&dir.join("symbols.svg"))?;
     made.push(("symbols.svg", "Symbol trajectories of the trainer on sampled fields against the closed form on the data's statistics."));
     // two-point function
     let g = &rep.sampled_generation.two_point;
@@ -1018,7 +1018,7 @@ fn figures(rep: &Reproduction, dir: &Path) -> Result<Vec<(&'static str, &'static
             ),
         ],
     }
-    .write_svg(&dir.join("two_point.svg"))?;
+    .write_svg_and_png(&dir.join("two_point.svg"))?;
     made.push(("two_point.svg", "Two-point function of generated samples (one layer, 100 steps per grid time) against the target."));
     Ok(made)
 }

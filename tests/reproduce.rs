@@ -67,11 +67,18 @@ fn quick_reproduction_passes_every_claim_and_writes_the_report() {
         "figures/symbols.svg",
         "figures/two_point.svg",
         "figures/timescales.svg",
+        "figures/kappa.png",
+        "figures/two_point.png",
     ] {
         assert!(out.join(f).is_file(), "missing {f}");
     }
     let svg = std::fs::read_to_string(out.join("figures/kappa.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("</svg>"));
+    let png = std::fs::read(out.join("figures/kappa.png")).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "kappa.png is not a PNG"
+    );
     let csv = std::fs::read_to_string(out.join("claims.csv")).unwrap();
     assert_eq!(csv.lines().count(), rep.claims.len() + 1);
     // writing again replaces the report atomically and leaves no temporary directories
