@@ -313,17 +313,32 @@ pub struct TrainReport {
     pub full_parameters: usize,
     /// Learning rate used.
     pub learning_rate: f64,
-    /// Measured steps until the relative symbol error was ≤ ε (full layers, full-batch GD).
+    /// Measured steps until the relative symbol error against the data set's own optimum was
+    /// ≤ ε (stacks with a full layer, full-batch GD).
     pub measured_steps: Option<u64>,
     /// Closed form on the data set's empirical statistics (full layers).
     pub predicted_steps_empirical: Option<u64>,
-    /// Closed form on the population spectrum (full layers; local one-layer: R5.2).
+    /// Prediction on the population spectrum: the closed form for full layers (R3.3, R4.3),
+    /// R5.2 for one local layer, gradient descent on the population loss for mixed stacks
+    /// (R5.6).
     pub predicted_steps_population: Option<u64>,
     /// Final per-site DSM loss on the training data (full-batch) or last batch (SGD).
     pub final_loss: Option<f64>,
     /// Final largest relative symbol error against the population optimum of the
-    /// architecture (full: 1/C_k(t); local one-layer: the radius-R optimum).
+    /// architecture (full and mixed: 1/C_k(t); local one-layer: the radius-R optimum).
     pub final_relative_error_population: Option<f64>,
+    /// Excess population DSM loss per site of the trained network,
+    /// (1/V) Σ_k C_k(t)|v_k − 1/C_k(t)|² (R3.1).
+    pub final_excess_loss_population: f64,
+    /// Stacks with local layers and depth ≥ 2: the same excess loss after the same number of
+    /// steps of gradient descent on the population loss (semi-analytic prediction, R5.6),
+    /// started from the balanced start perturbed by a relative 10⁻⁶.
+    pub predicted_excess_loss_population: Option<f64>,
+    /// Stacks of local layers only, depth ≥ 2: the same from the exactly balanced start, which
+    /// gradient descent never leaves (a saddle, R5.6). A trainer leaves it through rounding,
+    /// after a step count that grows like ln(1/asymmetry), so its excess loss lies between
+    /// this value (before it escapes) and the perturbed prediction (after).
+    pub predicted_excess_loss_balanced: Option<f64>,
     /// Steps actually taken.
     pub steps_taken: u64,
 }
@@ -335,7 +350,10 @@ pub fn train(config: TrainConfig) -> Result<TrainReport> {
     use crate::experiment::{ConvNet, DataSet};
     use crate::fourier::RealFft;
     use crate::sampling::{seeded_rng, FieldSampler};
-    use crate::theory::{empirical, local::LocalOneLayer};
+    use crate::theory::{
+        empirical,
+        local::{LocalOneLayer, PopulationNet},
+    };
     use num_complex::Complex;
 
     let protocol = config.protocol.with_depth(config.depth)?;
@@ -344,6 +362,8 @@ pub fn train(config: TrainConfig) -> Result<TrainReport> {
     let spec_t = spectrum_at(field.spectrum(), config.t)?;
     let kinds = config.layers.kinds(config.depth);
     let all_full = kinds.iter().all(|k| *k == LayerKind::Full);
+    // a stack with a full layer can represent 1/C_k(t) exactly (R5.6)
+    let has_full = kinds.contains(&LayerKind::Full);
     let local_one = match kinds.as_slice() {
         [LayerKind::Local { radius }] => Some(LocalOneLayer::new(&spec_t, *radius)?),
         _ => None,
@@ -354,9 +374,10 @@ pub fn train(config: TrainConfig) -> Result<TrainReport> {
     };
     let v0 = protocol.initial_symbol(&spec_t);
     let mut net = ConvNet::balanced(lattice, &kinds, v0)?;
+    let exact_optimum = spec_t.to_half().mapv(|c| Complex::new(1.0 / c, 0.0));
     let population_optimum = match &local_one {
         Some(local) => Some(local.optimum_symbol()?),
-        None if all_full => Some(spec_t.to_half().mapv(|c| Complex::new(1.0 / c, 0.0))),
+        None if has_full => Some(exact_optimum.clone()),
         None => None,
     };
     let predicted_steps_population = match &local_one {
@@ -399,6 +420,12 @@ pub fn train(config: TrainConfig) -> Result<TrainReport> {
                     StoppingRule::relative_symbol_error(protocol.epsilon, stats.optimum())?,
                     predicted,
                 )
+            } else if has_full && local_one.is_none() {
+                // mixed stacks reach the data set's own optimum T_k/Ĉ_k
+                (
+                    StoppingRule::relative_symbol_error(protocol.epsilon, stats.optimum())?,
+                    None,
+                )
             } else {
                 (StoppingRule::Never, None)
             };
@@ -407,6 +434,58 @@ pub fn train(config: TrainConfig) -> Result<TrainReport> {
             (log.trained_at, predicted, loss, log.steps_taken)
         }
     };
+    // Gradient descent on the population loss from the balanced start perturbed by a relative
+    // δ (R5.6), with the trainer's η and v0: the excess loss after the steps the trainer took,
+    // and for stacks with a full layer the first step with relative error ≤ ε against 1/C_k(t)
+    // (searched up to the step cap).
+    let run_population = |delta: f64| -> Result<(Option<u64>, f64)> {
+        let mut population = PopulationNet::balanced(&spec_t, &kinds, v0)?;
+        population.perturb(delta, config.seed);
+        let mut reached = None;
+        let mut excess = 0.0;
+        let horizon = if has_full {
+            config.steps.max(steps_taken)
+        } else {
+            steps_taken
+        };
+        for n in 0..=horizon {
+            if n == steps_taken {
+                excess = population.excess_loss()?;
+            }
+            if has_full && reached.is_none() {
+                let error = population_relative_error(&population.symbol()?, &exact_optimum);
+                if error <= protocol.epsilon {
+                    reached = Some(n);
+                }
+            }
+            if n == horizon || (n >= steps_taken && (!has_full || reached.is_some())) {
+                break;
+            }
+            population.step(eta)?;
+        }
+        Ok((reached, excess))
+    };
+    // an exactly balanced stack of local layers never leaves the balanced manifold, a saddle
+    // (R5.6): report the prediction from it and from a start perturbed by 10⁻⁶
+    let predicted_excess_loss_balanced = if local_one.is_none() && !has_full {
+        Some(run_population(0.0)?.1)
+    } else {
+        None
+    };
+    let (population_steps, predicted_excess_loss_population) = if local_one.is_none() && !all_full {
+        let (reached, excess) = run_population(1e-6)?;
+        (reached, Some(excess))
+    } else {
+        (None, None)
+    };
+    let predicted_steps_population = predicted_steps_population.or(population_steps);
+    let weights = crate::fourier::half_spectrum_weights(lattice);
+    let c_half = spec_t.to_half();
+    let final_excess_loss_population = ndarray::Zip::from(&net.symbol())
+        .and(&c_half)
+        .and(&weights)
+        .fold(0.0, |acc, v, &c, &w| acc + w * c * (v - 1.0 / c).norm_sqr())
+        / lattice.volume() as f64;
     Ok(TrainReport {
         config,
         parameters: net.parameter_count(),
@@ -418,8 +497,21 @@ pub fn train(config: TrainConfig) -> Result<TrainReport> {
         final_loss,
         final_relative_error_population: population_optimum
             .map(|o| max_relative_symbol_error(&net, &o)),
+        final_excess_loss_population,
+        predicted_excess_loss_population,
+        predicted_excess_loss_balanced,
         steps_taken,
     })
+}
+
+/// Largest |v_k − v*_k|/|v*_k| over the half spectrum.
+fn population_relative_error(
+    v: &ndarray::ArrayD<num_complex::Complex<f64>>,
+    optimum: &ndarray::ArrayD<num_complex::Complex<f64>>,
+) -> f64 {
+    ndarray::Zip::from(v)
+        .and(optimum)
+        .fold(0.0f64, |m, a, b| m.max((a - b).norm() / b.norm()))
 }
 
 /// Human-readable report of a `train` run.
@@ -432,8 +524,10 @@ pub fn format_train(r: &TrainReport) -> String {
          parameters {} (full network: {}), eta = {:.5e}, eps = {}\n\
          measured steps to eps:              {}\n\
          closed form on the data statistics: {}\n\
-         closed form on the population:      {}\n\
-         steps taken {}, final loss {}, final max relative symbol error vs population optimum {}\n",
+         prediction on the population:       {}\n\
+         steps taken {}, final loss {}, final max relative symbol error vs population optimum {}\n\
+         excess population loss per site: trained {:.4e}; population GD after the same steps: \
+         perturbed start {}, balanced start (saddle) {}\n",
         c.d,
         c.l,
         c.depth,
@@ -454,6 +548,9 @@ pub fn format_train(r: &TrainReport) -> String {
         r.steps_taken,
         optf(r.final_loss),
         optf(r.final_relative_error_population),
+        r.final_excess_loss_population,
+        optf(r.predicted_excess_loss_population),
+        optf(r.predicted_excess_loss_balanced),
     )
 }
 

@@ -224,6 +224,24 @@ impl PopulationNet {
         self.kernels.iter().map(|k| self.fft.forward(k)).collect()
     }
 
+    /// Breaks the balance of the start: every kernel entry inside its layer's support is
+    /// multiplied by (1 + δ u), u uniform on [−1, 1] from a generator seeded by `seed`.
+    /// Gradient descent keeps an exactly balanced stack balanced (the layers receive identical
+    /// updates), so without this the population dynamics can never leave the balanced
+    /// manifold, while a trainer on sampled fields leaves it through rounding and sampling
+    /// asymmetries.
+    pub fn perturb(&mut self, delta: f64, seed: u64) {
+        use rand::Rng;
+        let mut rng = crate::sampling::seeded_rng(seed);
+        for (kernel, mask) in self.kernels.iter_mut().zip(&self.masks) {
+            Zip::from(kernel).and(mask).for_each(|k, &m| {
+                if m != 0.0 {
+                    *k += delta * rng.random_range(-1.0..=1.0) * k.abs().max(f64::MIN_POSITIVE);
+                }
+            });
+        }
+    }
+
     /// Network symbol v_k = Π_l a_{l,k}, half-spectrum layout.
     pub fn symbol(&self) -> Result<ArrayD<Complex<f64>>> {
         let mut v = ArrayD::from_elem(self.lattice.half_shape(), Complex::new(1.0, 0.0));
