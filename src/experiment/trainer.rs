@@ -55,10 +55,15 @@ impl StoppingRule {
     }
 }
 
-/// Largest relative symbol error max_k |v_k − v*_k| / |v*_k|.
+/// Largest relative symbol error of a network, max_k |v_k − v*_k| / |v*_k|.
 pub fn max_relative_symbol_error(net: &ConvNet, optimum: &ArrayD<Complex<f64>>) -> f64 {
-    net.symbol()
-        .iter()
+    max_relative_error(&net.symbol(), optimum)
+}
+
+/// Largest relative error max_k |v_k − v*_k| / |v*_k| between two symbols in the same
+/// (half-spectrum) layout.
+pub fn max_relative_error(v: &ArrayD<Complex<f64>>, optimum: &ArrayD<Complex<f64>>) -> f64 {
+    v.iter()
         .zip(optimum)
         .map(|(v, o)| (v - o).norm() / o.norm())
         .fold(0.0, f64::max)

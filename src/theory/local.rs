@@ -127,14 +127,7 @@ impl LocalOneLayer {
     /// Approximation floor Δ_R(t) = (1/V) Σ_k C_k(t)|a*_k − 1/C_k(t)|², the excess DSM loss
     /// per site of the best radius-R score (R5.4).
     pub fn approximation_floor(&self) -> Result<f64> {
-        let sym = self.optimum_symbol()?;
-        let c = self.spectrum_t.to_half();
-        let w = half_spectrum_weights(self.lattice);
-        let mut total = 0.0;
-        Zip::from(&sym).and(&c).and(&w).for_each(|a, &ck, &wk| {
-            total += wk * ck * (a - 1.0 / ck).norm_sqr();
-        });
-        Ok(total / self.lattice.volume() as f64)
+        excess_loss_per_site(&self.spectrum_t, &self.optimum_symbol()?)
     }
 
     /// Relative error |a*_0 C_0(t) − 1| of the zero-mode symbol of the local optimum (R5.5).
@@ -189,6 +182,7 @@ pub struct PopulationNet {
     lattice: Lattice,
     kernels: Vec<ArrayD<f64>>,
     masks: Vec<ArrayD<f64>>,
+    spectrum_t: Symbol,
     c_half: ArrayD<f64>,
     fft: RealFft,
 }
@@ -215,6 +209,7 @@ impl PopulationNet {
             lattice,
             kernels: vec![kernel; kinds.len()],
             masks,
+            spectrum_t: spectrum_t.clone(),
             c_half: spectrum_t.to_half(),
             fft: RealFft::new(lattice),
         })
@@ -287,15 +282,26 @@ impl PopulationNet {
 
     /// Excess population loss per site (1/V) Σ_k C_k(t)|v_k − 1/C_k(t)|².
     pub fn excess_loss(&self) -> Result<f64> {
-        let v = self.symbol()?;
-        let w = half_spectrum_weights(self.lattice);
-        let mut total = 0.0;
-        Zip::from(&v)
-            .and(&self.c_half)
-            .and(&w)
-            .for_each(|vk, &c, &wk| {
-                total += wk * c * (vk - 1.0 / c).norm_sqr();
-            });
-        Ok(total / self.lattice.volume() as f64)
+        excess_loss_per_site(&self.spectrum_t, &self.symbol()?)
     }
+}
+
+/// Excess population DSM loss per site of any network with (complex) symbol v_k,
+/// half-spectrum layout: (1/V) Σ_k C_k(t)|v_k − 1/C_k(t)|² (R3.1 written for a complex symbol;
+/// at the radius-R optimum it is the floor Δ_R(t) of R5.4).
+pub fn excess_loss_per_site(spectrum_t: &Symbol, v: &ArrayD<Complex<f64>>) -> Result<f64> {
+    let lattice = spectrum_t.lattice();
+    let c = spectrum_t.to_half();
+    if v.shape() != c.shape() {
+        return Err(Error::Mismatch(format!(
+            "network symbol of shape {:?} against a half spectrum of shape {:?}",
+            v.shape(),
+            c.shape()
+        )));
+    }
+    let w = half_spectrum_weights(lattice);
+    let total = Zip::from(v).and(&c).and(&w).fold(0.0, |acc, vk, &ck, &wk| {
+        acc + wk * ck * (vk - 1.0 / ck).norm_sqr()
+    });
+    Ok(total / lattice.volume() as f64)
 }
