@@ -54,6 +54,19 @@ impl LayerKind {
     }
 }
 
+/// The support masks of a stack of layers (one per layer, see [`LayerKind::support_mask`]);
+/// an error for an empty stack.
+pub fn support_masks(lattice: Lattice, kinds: &[LayerKind]) -> Result<Vec<ArrayD<f64>>> {
+    if kinds.is_empty() {
+        return Err(Error::Parameter {
+            name: "depth",
+            value: 0.0,
+            requirement: "a network needs at least one layer",
+        });
+    }
+    kinds.iter().map(|k| k.support_mask(lattice)).collect()
+}
+
 impl std::str::FromStr for LayerKind {
     type Err = String;
     /// `full` or `local:R`.

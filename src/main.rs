@@ -156,6 +156,19 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, String> {
     serde_json::to_string_pretty(value).map_err(|e| e.to_string())
 }
 
+/// `value` as pretty JSON when `json` is set, else as the human-readable `text(value)`.
+fn render<T: serde::Serialize>(
+    json: bool,
+    value: &T,
+    text: impl FnOnce(&T) -> String,
+) -> Result<String, String> {
+    if json {
+        to_json(value)
+    } else {
+        Ok(text(value))
+    }
+}
+
 fn spectrum_rows(d: usize, sides: &[usize], beta: Option<f64>) -> Result<Vec<SpectrumRow>, String> {
     sides
         .iter()
@@ -167,11 +180,7 @@ fn run(cli: Cli) -> Result<String, String> {
     match cli.command {
         Command::Spectrum { d, l, beta, json } => {
             let rows = spectrum_rows(d, &l, beta)?;
-            if json {
-                to_json(&rows)
-            } else {
-                Ok(report::format_spectrum(&rows))
-            }
+            render(json, &rows, |v| report::format_spectrum(v))
         }
         Command::TrainingTime {
             depth,
@@ -185,11 +194,7 @@ fn run(cli: Cli) -> Result<String, String> {
             let protocol = Protocol::new(1, c, epsilon).map_err(|e| e.to_string())?;
             let table =
                 report::training_table(d, &l, &depth, protocol, t).map_err(|e| e.to_string())?;
-            if json {
-                to_json(&table)
-            } else {
-                Ok(report::format_training(&table))
-            }
+            render(json, &table, report::format_training)
         }
         Command::Train {
             depth,
@@ -219,11 +224,7 @@ fn run(cli: Cli) -> Result<String, String> {
                 protocol,
             };
             let r = report::train(config).map_err(|e| e.to_string())?;
-            if json {
-                to_json(&r)
-            } else {
-                Ok(report::format_train(&r))
-            }
+            render(json, &r, report::format_train)
         }
         Command::Generate {
             depth,
@@ -247,11 +248,7 @@ fn run(cli: Cli) -> Result<String, String> {
                 seed,
             };
             let r = report::generate(config).map_err(|e| e.to_string())?;
-            if json {
-                to_json(&r)
-            } else {
-                Ok(report::format_generate(&r))
-            }
+            render(json, &r, report::format_generate)
         }
         Command::Reproduce {
             config,

@@ -29,17 +29,7 @@ pub struct ConvNet {
 impl ConvNet {
     /// A network with the given layers and all kernels zero.
     pub fn new(lattice: Lattice, kinds: &[LayerKind]) -> Result<Self> {
-        if kinds.is_empty() {
-            return Err(Error::Parameter {
-                name: "depth",
-                value: 0.0,
-                requirement: "a network needs at least one layer",
-            });
-        }
-        let masks = kinds
-            .iter()
-            .map(|k| k.support_mask(lattice))
-            .collect::<Result<Vec<_>>>()?;
+        let masks = crate::architecture::support_masks(lattice, kinds)?;
         Ok(Self {
             lattice,
             kinds: kinds.to_vec(),

@@ -191,17 +191,7 @@ impl PopulationNet {
     /// Balanced start: every kernel v_0^{1/D} δ_{r,0}.
     pub fn balanced(spectrum_t: &Symbol, kinds: &[LayerKind], v0: f64) -> Result<Self> {
         let lattice = spectrum_t.lattice();
-        if kinds.is_empty() {
-            return Err(Error::Parameter {
-                name: "depth",
-                value: 0.0,
-                requirement: "a network needs at least one layer",
-            });
-        }
-        let masks = kinds
-            .iter()
-            .map(|k| k.support_mask(lattice))
-            .collect::<Result<Vec<_>>>()?;
+        let masks = crate::architecture::support_masks(lattice, kinds)?;
         let a = v0.powf(1.0 / kinds.len() as f64);
         let mut kernel = ArrayD::zeros(lattice.shape());
         kernel[IxDyn(&vec![0; lattice.dim()])] = a;
