@@ -183,6 +183,7 @@ pub struct PopulationNet {
     kernels: Vec<ArrayD<f64>>,
     masks: Vec<ArrayD<f64>>,
     spectrum_t: Symbol,
+    /// `spectrum_t` in half-spectrum layout, kept for the gradient of every step.
     c_half: ArrayD<f64>,
     fft: RealFft,
 }
@@ -221,7 +222,7 @@ impl PopulationNet {
         for (kernel, mask) in self.kernels.iter_mut().zip(&self.masks) {
             Zip::from(kernel).and(mask).for_each(|k, &m| {
                 if m != 0.0 {
-                    *k += delta * rng.random_range(-1.0..=1.0) * k.abs().max(f64::MIN_POSITIVE);
+                    *k *= 1.0 + delta * rng.random_range(-1.0..=1.0);
                 }
             });
         }
