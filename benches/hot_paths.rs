@@ -34,8 +34,9 @@ fn sampling_bench(c: &mut Criterion) {
 }
 
 fn training_step_bench(c: &mut Criterion) {
-    use critical_slowing::experiment::{ConvNet, LayerKind, NoisedBatch};
+    use critical_slowing::experiment::{ConvNet, NoisedBatch};
     use critical_slowing::fourier::RealFft;
+    use critical_slowing::model::LayerKind;
     let lattice = Lattice::new(3, 32).unwrap();
     let field = GaussianField::large_n_critical(lattice).unwrap();
     let sampler = FieldSampler::new(field.spectrum()).unwrap();

@@ -92,6 +92,15 @@ impl Lattice {
         n.min(self.l - n)
     }
 
+    /// The periodic difference a − b of two sites (or offsets), componentwise mod L.
+    pub fn difference(&self, a: &[usize], b: &[usize]) -> Vec<usize> {
+        let l = self.l;
+        a.iter()
+            .zip(b)
+            .map(|(&p, &q)| (p % l + l - q % l) % l)
+            .collect()
+    }
+
     /// Groups the modes into classes of equal λ_k by axis permutations and reflections (R1.1).
     pub fn mode_classes(&self) -> Arc<ModeClasses> {
         Arc::new(ModeClasses::by_symmetry(*self))

@@ -5,29 +5,32 @@
 //! point.
 //!
 //! The data flow follows the module order:
-//! [`lattice`] & [`fourier`] & [`symbol`] → [`data`] (gap equation, β_c) → [`diffusion`]
-//! (forward process, exact score) → [`theory`] (closed forms per architecture).
-//! [`sampling`] draws fields for the numeric side; [`fit`] fits scaling laws; [`report`]
-//! builds the tables the command-line tool prints.
+//! [`lattice`], [`fourier`], [`symbol`] → [`data`] (gap equation, β_c) → [`diffusion`]
+//! (forward process, exact score, samplers' steps) → [`model`] (descriptions both sides share:
+//! layers, convolution stacks, the training protocol) → [`theory`] (closed forms) |
+//! [`experiment`] (trainers and samplers on sampled fields; never calls `theory`) → [`study`]
+//! (the two side by side, returning records) → [`claims`] (one registry entry per claim) →
+//! [`report`] (the only place that formats or writes).
 //!
 //! Every closed form names the result ID (`R1.2`, …) of its derivation in `derivations/`.
+#![warn(missing_docs)]
 
-pub mod architecture;
+pub mod claims;
 pub mod data;
 pub mod diffusion;
 pub mod divergence;
 pub mod error;
 pub mod experiment;
-pub mod figures;
 pub mod fit;
 pub mod fourier;
 pub mod lattice;
+pub mod model;
+pub mod progress;
 pub mod report;
-pub mod reproduce;
 pub mod sampling;
+pub mod study;
 pub mod symbol;
 pub mod theory;
-pub mod verification;
 
 pub use error::{Error, Result};
 pub use lattice::Lattice;

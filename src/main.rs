@@ -3,8 +3,12 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use critical_slowing::report::{self, SpectrumRow};
-use critical_slowing::theory::Protocol;
+use critical_slowing::claims::{self, ReproduceConfig, Verdict, DEFAULT_CONFIG, QUICK_CONFIG};
+use critical_slowing::diffusion::reverse::Sampler;
+use critical_slowing::model::{Layers, Protocol};
+use critical_slowing::progress::{Observer, Silent};
+use critical_slowing::report::{self, progress::Bars, text};
+use critical_slowing::study;
 
 #[derive(Parser)]
 #[command(
@@ -66,7 +70,7 @@ enum Command {
         depth: usize,
         /// Layers: full, local:R or mixed:R (first layer local, the rest full).
         #[arg(long, default_value = "full")]
-        layers: report::Layers,
+        layers: Layers,
         /// Lattice side L.
         #[arg(long, default_value_t = 8)]
         l: usize,
@@ -108,7 +112,7 @@ enum Command {
         steps: usize,
         /// Sampler: sde-exp, sde-em or ode-exp.
         #[arg(long, default_value = "sde-exp")]
-        sampler: critical_slowing::diffusion::reverse::Sampler,
+        sampler: Sampler,
         /// Time grid: uniform:TMIN:T:N, geometric:TMIN:T:N or list:t0,t1,…
         #[arg(long, default_value = "geometric:0.001:8:40")]
         grid: String,
@@ -124,6 +128,12 @@ enum Command {
         /// Seed.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Learning-rate fraction c ∈ (0, 1] of the training per grid time.
+        #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+        c: f64,
+        /// Accuracy ε ∈ (0, 1) of the protocol.
+        #[arg(long, default_value_t = 1e-2, allow_negative_numbers = true)]
+        epsilon: f64,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -132,14 +142,18 @@ enum Command {
     /// write the report (Markdown, CSV, JSON, SVG) to --out. Exits non-zero if a claim fails.
     Reproduce {
         /// Configuration file (TOML) replacing the embedded default.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "quick")]
         config: Option<std::path::PathBuf>,
-        /// Smaller grids (about half a minute).
+        /// Smaller grids (a few seconds).
         #[arg(long)]
         quick: bool,
-        /// Output directory (replaced atomically when the report is complete).
+        /// Output directory (replaced atomically when the report is complete; a directory that
+        /// is not an earlier report is refused unless --force).
         #[arg(long, default_value = "out")]
         out: std::path::PathBuf,
+        /// Replace --out even if it is not an earlier report.
+        #[arg(long)]
+        force: bool,
         /// Print the claims as JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -152,10 +166,6 @@ enum Command {
     },
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String, String> {
-    serde_json::to_string_pretty(value).map_err(|e| e.to_string())
-}
-
 /// `value` as pretty JSON when `json` is set, else as the human-readable `text(value)`.
 fn render<T: serde::Serialize>(
     json: bool,
@@ -163,24 +173,72 @@ fn render<T: serde::Serialize>(
     text: impl FnOnce(&T) -> String,
 ) -> Result<String, String> {
     if json {
-        to_json(value)
+        serde_json::to_string_pretty(value).map_err(|e| e.to_string())
     } else {
         Ok(text(value))
     }
 }
 
-fn spectrum_rows(d: usize, sides: &[usize], beta: Option<f64>) -> Result<Vec<SpectrumRow>, String> {
-    sides
+/// Progress bars when standard error is a terminal, nothing otherwise.
+fn observer() -> Box<dyn Observer> {
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        Box::new(Bars::default())
+    } else {
+        Box::new(Silent)
+    }
+}
+
+fn reproduce(
+    config: Option<std::path::PathBuf>,
+    quick: bool,
+    out: std::path::PathBuf,
+    force: bool,
+    json: bool,
+) -> Result<String, String> {
+    let text = match (&config, quick) {
+        (Some(path), _) => std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read config {}: {e}", path.display()))?,
+        (None, true) => QUICK_CONFIG.to_string(),
+        (None, false) => DEFAULT_CONFIG.to_string(),
+    };
+    let cfg = ReproduceConfig::from_toml(&text).map_err(|e| e.to_string())?;
+    report::check_output(&out, force).map_err(|e| e.to_string())?;
+    let rep = claims::run(&cfg, observer().as_ref()).map_err(|e| e.to_string())?;
+    let path = report::write(&rep, &out, force).map_err(|e| e.to_string())?;
+    let failed: Vec<&str> = rep
+        .claims
         .iter()
-        .map(|&l| report::spectrum_row(d, l, beta).map_err(|e| e.to_string()))
-        .collect()
+        .filter(|c| c.verdict == Verdict::Fail)
+        .map(|c| c.spec.id)
+        .collect();
+    let body = if json {
+        render(true, &rep.claims, |_| String::new())?
+    } else {
+        format!(
+            "{}\n{}; report: {} ({:.1} s)\n",
+            text::claims_table(&rep.claims),
+            text::verdict_summary(&rep.claims),
+            path.display(),
+            rep.wall_seconds
+        )
+    };
+    if failed.is_empty() {
+        Ok(body)
+    } else {
+        print!("{body}");
+        Err(format!(
+            "claims failed: {} (see report.md: each claim names its derivation and tests)",
+            failed.join(", ")
+        ))
+    }
 }
 
 fn run(cli: Cli) -> Result<String, String> {
+    let e = |e: critical_slowing::Error| e.to_string();
     match cli.command {
         Command::Spectrum { d, l, beta, json } => {
-            let rows = spectrum_rows(d, &l, beta)?;
-            render(json, &rows, |v| report::format_spectrum(v))
+            let rows = study::spectrum_rows(d, &l, beta).map_err(e)?;
+            render(json, &rows, |v| text::spectrum(v))
         }
         Command::TrainingTime {
             depth,
@@ -191,10 +249,9 @@ fn run(cli: Cli) -> Result<String, String> {
             epsilon,
             json,
         } => {
-            let protocol = Protocol::new(1, c, epsilon).map_err(|e| e.to_string())?;
-            let table =
-                report::training_table(d, &l, &depth, protocol, t).map_err(|e| e.to_string())?;
-            render(json, &table, report::format_training)
+            let protocol = Protocol::new(1, c, epsilon).map_err(e)?;
+            let table = study::training_table(d, &l, &depth, protocol, t).map_err(e)?;
+            render(json, &table, text::training)
         }
         Command::Train {
             depth,
@@ -210,8 +267,8 @@ fn run(cli: Cli) -> Result<String, String> {
             epsilon,
             json,
         } => {
-            let protocol = Protocol::new(depth, c, epsilon).map_err(|e| e.to_string())?;
-            let config = report::TrainConfig {
+            let protocol = Protocol::new(depth, c, epsilon).map_err(e)?;
+            let config = study::TrainConfig {
                 d,
                 l,
                 depth,
@@ -223,8 +280,8 @@ fn run(cli: Cli) -> Result<String, String> {
                 seed,
                 protocol,
             };
-            let r = report::train(config).map_err(|e| e.to_string())?;
-            render(json, &r, report::format_train)
+            let r = study::train(config, observer().as_ref()).map_err(e)?;
+            render(json, &r, text::train)
         }
         Command::Generate {
             depth,
@@ -235,86 +292,34 @@ fn run(cli: Cli) -> Result<String, String> {
             d,
             samples,
             seed,
+            c,
+            epsilon,
             json,
         } => {
-            let config = report::GenerateConfig {
+            let config = study::GenerateConfig {
                 d,
                 l,
                 depth,
                 steps,
+                protocol: Protocol::new(depth.unwrap_or(1), c, epsilon).map_err(e)?,
                 sampler,
-                grid: report::GridSpec(grid),
+                grid: study::GridSpec(grid),
                 samples,
                 seed,
             };
-            let r = report::generate(config).map_err(|e| e.to_string())?;
-            render(json, &r, report::format_generate)
+            let r = study::generate(config).map_err(e)?;
+            render(json, &r, text::generate)
         }
         Command::Reproduce {
             config,
             quick,
             out,
+            force,
             json,
-        } => {
-            use critical_slowing::verification::{ReproduceConfig, DEFAULT_CONFIG, QUICK_CONFIG};
-            let text = match (&config, quick) {
-                (Some(path), _) => std::fs::read_to_string(path)
-                    .map_err(|e| format!("cannot read config {}: {e}", path.display()))?,
-                (None, true) => QUICK_CONFIG.to_string(),
-                (None, false) => DEFAULT_CONFIG.to_string(),
-            };
-            let cfg = ReproduceConfig::from_toml(&text).map_err(|e| e.to_string())?;
-            critical_slowing::reproduce::check_output(&out).map_err(|e| e.to_string())?;
-            let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
-            let rep =
-                critical_slowing::reproduce::run(&cfg, progress).map_err(|e| e.to_string())?;
-            let path = critical_slowing::reproduce::write(&rep, &out).map_err(|e| e.to_string())?;
-            let failed: Vec<&str> = rep
-                .claims
-                .iter()
-                .filter(|c| !c.pass)
-                .map(|c| c.spec.id)
-                .collect();
-            let body = if json {
-                to_json(&rep.claims)?
-            } else {
-                format!(
-                    "{}\n{} of {} claims pass; report: {} ({:.1} s)\n",
-                    critical_slowing::reproduce::claims_table(&rep.claims),
-                    rep.claims.len() - failed.len(),
-                    rep.claims.len(),
-                    path.display(),
-                    rep.wall_seconds
-                )
-            };
-            if failed.is_empty() {
-                Ok(body)
-            } else {
-                print!("{body}");
-                Err(format!("claims failed: {}", failed.join(", ")))
-            }
-        }
+        } => reproduce(config, quick, out, force, json),
         Command::Claims { json } => {
-            use critical_slowing::verification::REGISTRY;
-            if json {
-                to_json(&REGISTRY)
-            } else {
-                Ok(REGISTRY
-                    .iter()
-                    .map(|c| {
-                        format!(
-                            "{}  {}\n    derivation: {}\n    tests: {}\n    analytic: {}\n    numeric: {}\n    tolerance: {}\n",
-                            c.id,
-                            c.statement,
-                            c.results.join(", "),
-                            c.tests.join(", "),
-                            c.analytic,
-                            c.numeric,
-                            c.justification
-                        )
-                    })
-                    .collect())
-            }
+            let specs: Vec<_> = claims::REGISTRY.iter().map(|c| c.spec).collect();
+            render(json, &specs, |_| text::claims_list())
         }
     }
 }

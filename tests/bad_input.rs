@@ -5,7 +5,7 @@ use std::process::Command;
 
 use critical_slowing::data::{critical_coupling, GaussianField};
 use critical_slowing::diffusion::forward::spectrum_at;
-use critical_slowing::theory::Protocol;
+use critical_slowing::model::Protocol;
 use critical_slowing::{Error, Lattice, Symbol};
 
 fn one_line(e: &Error) {

@@ -1,13 +1,14 @@
 //! Dense real-space cross-checks with ndarray-linalg on small lattices (d = 1, 2, 3; L ≤ 8).
 //!
-//! The precision matrix K = β(−Δ) + μ is built site by site from nearest-neighbour bonds,
-//! with no Fourier transform, and compared with the Fourier-side objects:
+//! The precision matrix K = β(−Δ) + μ is built site by site from nearest-neighbour bonds
+//! (`experiment::dense::precision_matrix`), with no Fourier transform, and compared with the Fourier-side objects:
 //! R1.1 (symbols = eigenvalues, kernels = matrix rows), R2.1, R2.2 (score = −C(t)⁻¹),
 //! R2.3 (t = 0 score is −K, nearest-neighbour), R2.4 (axis decay rate, exact in d = 1).
 
 use critical_slowing::data::GaussianField;
 use critical_slowing::diffusion::forward::{alpha, sigma2, spectrum_at};
 use critical_slowing::diffusion::score::{axis_decay_rate, score_kernel};
+use critical_slowing::experiment::dense::precision_matrix;
 use critical_slowing::fourier::RealFft;
 use critical_slowing::Lattice;
 use ndarray::{Array2, ArrayD, IxDyn};
@@ -17,46 +18,18 @@ use ndarray_linalg::{EigValsh, Inverse, UPLO};
 /// condition number ≤ 1e3 on V ≤ 512 sites leave errors ~1e-13 relative.
 const TOL: f64 = 1e-10;
 
-fn site_index(l: usize, x: &[usize]) -> usize {
-    x.iter().fold(0, |acc, &m| acc * l + m)
-}
-
 fn sites(lattice: Lattice) -> Vec<Vec<usize>> {
     let mut out = Vec::new();
     lattice.for_each_index(|n| out.push(n.to_vec()));
     out
 }
 
-/// K = β(−Δ) + μ from bonds: (2dβ + μ) on the diagonal, −β per bond x ~ x ± e_μ.
-fn dense_precision(lattice: Lattice, beta: f64, mu: f64) -> Array2<f64> {
-    let (d, l, v) = (lattice.dim(), lattice.side(), lattice.volume());
-    let mut k = Array2::<f64>::zeros((v, v));
-    for x in sites(lattice) {
-        let i = site_index(l, &x);
-        k[[i, i]] += 2.0 * d as f64 * beta + mu;
-        for axis in 0..d {
-            for step in [1, l - 1] {
-                let mut y = x.clone();
-                y[axis] = (y[axis] + step) % l;
-                k[[i, site_index(l, &y)]] -= beta;
-            }
-        }
-    }
-    k
-}
-
 /// The circulant matrix with kernel `kernel` (FFT order): M_{xy} = kernel(x − y mod L).
 fn circulant(lattice: Lattice, kernel: &ArrayD<f64>) -> Array2<f64> {
-    let l = lattice.side();
     let all = sites(lattice);
     let v = lattice.volume();
     Array2::from_shape_fn((v, v), |(i, j)| {
-        let r: Vec<usize> = all[i]
-            .iter()
-            .zip(&all[j])
-            .map(|(&a, &b)| (a + l - b) % l)
-            .collect();
-        kernel[IxDyn(&r)]
+        kernel[IxDyn(&lattice.difference(&all[i], &all[j]))]
     })
 }
 
@@ -104,7 +77,7 @@ fn cases() -> Vec<(Lattice, f64, f64, GaussianField)> {
 #[test]
 fn covariance_eigenvalues_equal_the_fourier_spectrum() {
     for (lattice, beta, mu, field) in cases() {
-        let k = dense_precision(lattice, beta, mu);
+        let k = precision_matrix(lattice, beta, mu);
         let cov = k.inv().unwrap();
         let mut dense = cov.eigvalsh(UPLO::Lower).unwrap().to_vec();
         let mut fourier: Vec<f64> = field.spectrum().to_full().iter().copied().collect();
@@ -127,7 +100,7 @@ fn covariance_eigenvalues_equal_the_fourier_spectrum() {
 fn score_kernel_is_the_dense_inverse_of_the_noised_covariance() {
     for (lattice, beta, mu, field) in cases() {
         let v = lattice.volume();
-        let cov = dense_precision(lattice, beta, mu).inv().unwrap();
+        let cov = precision_matrix(lattice, beta, mu).inv().unwrap();
         for t in [0.01, 0.2, 1.5] {
             let (a2, s2) = (alpha(t).unwrap().powi(2), sigma2(t).unwrap());
             let cov_t = &cov * a2 + &(Array2::<f64>::eye(v) * s2);
@@ -156,7 +129,7 @@ fn score_kernel_is_the_dense_inverse_of_the_noised_covariance() {
 fn score_at_time_zero_is_exactly_nearest_neighbour() {
     for (lattice, beta, mu, field) in cases() {
         let kernel = score_kernel(field.spectrum(), 0.0).unwrap();
-        let dense = -dense_precision(lattice, beta, mu);
+        let dense = -precision_matrix(lattice, beta, mu);
         assert_matrices_close(&circulant(lattice, &kernel), &dense, "t = 0 score");
         if lattice.side() >= 3 {
             let d = lattice.dim();

@@ -1,22 +1,10 @@
 //! The large-n gap equation, the critical coupling and finite-size scaling at β_c
 //! (R1.2, R1.3, R1.4, R1.5).
 
+use critical_slowing::data::critical_coupling::critical_coupling_d3_closed_form;
 use critical_slowing::data::gap_equation::{self, RESIDUAL_TOLERANCE};
 use critical_slowing::data::{critical_coupling, GaussianField};
 use critical_slowing::{Error, Lattice};
-use statrs::function::gamma::gamma;
-
-/// Pólya's simple-cubic constant u_3 = ∫ d³k/(2π)³ 1/(1 − (1/3)Σ cos k_μ) = 3 W_s from its
-/// closed form in Γ functions (Glasser–Zucker): u_3 = √6/(32π³) Γ(1/24) Γ(5/24) Γ(7/24) Γ(11/24).
-/// Since λ_k = 2d(1 − (1/d)Σ cos k_μ), β_c(d) = u_d/(2d).
-fn polya_u3_closed_form() -> f64 {
-    let pi = std::f64::consts::PI;
-    6f64.sqrt() / (32.0 * pi.powi(3))
-        * gamma(1.0 / 24.0)
-        * gamma(5.0 / 24.0)
-        * gamma(7.0 / 24.0)
-        * gamma(11.0 / 24.0)
-}
 
 /// g(μ) − 1 summed over every mode one by one, with no mode classes (independent of R1.1's
 /// grouping).
@@ -88,7 +76,7 @@ fn critical_coupling_matches_watson() {
         "beta_c(3) = {b3:.16}"
     );
     // statrs' Γ is accurate to ~1e-14 relative at these arguments.
-    assert!((b3 - polya_u3_closed_form() / 6.0).abs() < 1e-12);
+    assert!((b3 - critical_coupling_d3_closed_form()).abs() < 1e-12);
     let b4 = critical_coupling(4).unwrap();
     // u_4 is known to 9 digits here, hence the 1e-8 relative tolerance.
     assert!(

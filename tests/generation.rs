@@ -10,14 +10,15 @@ use critical_slowing::divergence::{self, kl_term, w2_term};
 use critical_slowing::experiment::estimate::SpectrumEstimate;
 use critical_slowing::experiment::sampler::{generate, NetworkScores, SymbolScores};
 use critical_slowing::experiment::trainer::{FullBatchGd, StoppingRule};
-use critical_slowing::experiment::{ConvNet, DataSet, LayerKind};
+use critical_slowing::experiment::{ConvNet, DataSet};
 use critical_slowing::fourier::RealFft;
+use critical_slowing::model::LayerKind;
+use critical_slowing::model::Protocol;
 use critical_slowing::sampling::seeded_rng;
 use critical_slowing::theory::generation::{
     continuous_generated_variance, exact_score_symbols, generated_spectrum,
     generated_variances_half, prior_mismatch_variance, trained_score_symbols,
 };
-use critical_slowing::theory::Protocol;
 use critical_slowing::{Lattice, Symbol};
 use ndarray::{Array2, ArrayD, IxDyn};
 

@@ -3,11 +3,13 @@
 //! exponential-integrator SDE, networks trained N steps per grid time under the protocol.
 
 use critical_slowing::fit;
-use critical_slowing::report::{generation_rows, horizon_rows, GenerationRow, GenerationSetup};
+use critical_slowing::study::{
+    generation_rows, horizon_rows, Budget, GenerationRow, GenerationSetup,
+};
 
 const SIDES: [usize; 4] = [8, 16, 32, 64];
 
-fn rows(depth: usize, budget: impl Fn(usize, f64) -> usize) -> Vec<GenerationRow> {
+fn rows(depth: usize, budget: Budget) -> Vec<GenerationRow> {
     generation_rows(&GenerationSetup::default(), &SIDES, depth, budget).unwrap()
 }
 
@@ -20,8 +22,8 @@ fn table_text(rows: &[GenerationRow]) -> String {
                 r.l,
                 r.budget,
                 r.budget_over_kappa,
-                r.kl_per_site,
-                r.reverse_kl_per_site,
+                r.kl_data_gen_per_site,
+                r.kl_gen_data_per_site,
                 r.w2_squared_per_site
             )
         })
@@ -37,19 +39,19 @@ fn table_text(rows: &[GenerationRow]) -> String {
 fn one_layer_generation_collapses_on_budget_over_kappa() {
     let mut text = String::new();
     for n in [50usize, 200, 1000] {
-        let r = rows(1, |_, _| n);
+        let r = rows(1, Budget::Fixed { steps: n });
         for w in r.windows(2) {
             assert!(
-                w[1].kl_per_site > w[0].kl_per_site,
+                w[1].kl_data_gen_per_site > w[0].kl_data_gen_per_site,
                 "N = {n}: KL per site must grow with L"
             );
         }
         text += &table_text(&r);
     }
     for x in [0.02, 0.1, 0.3, 1.0] {
-        let r = rows(1, |_, kappa| (x * kappa).round() as usize);
+        let r = rows(1, Budget::KappaProportional { fraction: x });
         let (lo, hi) = r.iter().fold((f64::INFINITY, 0.0f64), |(a, b), r| {
-            (a.min(r.kl_per_site), b.max(r.kl_per_site))
+            (a.min(r.kl_data_gen_per_site), b.max(r.kl_data_gen_per_site))
         });
         assert!(
             hi / lo - 1.0 <= 0.15,
@@ -68,15 +70,14 @@ fn one_layer_generation_collapses_on_budget_over_kappa() {
 /// degrades by more than ×2.
 #[test]
 fn two_layer_generation_stays_bounded_with_a_logarithmic_budget() {
-    let eta: f64 = 0.125;
     let mut text = String::new();
     for a in [0.0f64, 2.0, 5.0] {
-        let budget =
-            move |l: usize, _: f64| (a + (l as f64).ln() / (1.0 + 2.0 * eta).ln()).ceil() as usize;
+        // η = c/4 = 1/8, the protocol's two-layer learning rate (R4.1)
+        let budget = Budget::Logarithmic { offset: a };
         let two = rows(2, budget);
         let one = rows(1, budget);
-        let ratio2 = two[3].kl_per_site / two[0].kl_per_site;
-        let ratio1 = one[3].kl_per_site / one[0].kl_per_site;
+        let ratio2 = two[3].kl_data_gen_per_site / two[0].kl_data_gen_per_site;
+        let ratio1 = one[3].kl_data_gen_per_site / one[0].kl_data_gen_per_site;
         assert!(
             ratio2 <= 1.5,
             "a = {a}: two-layer KL per site grew ×{ratio2}"
@@ -98,13 +99,18 @@ fn two_layer_generation_stays_bounded_with_a_logarithmic_budget() {
 #[test]
 fn horizon_grows_like_log_l() {
     let h = horizon_rows(3, &[8, 16, 32, 64, 128, 256], 1e-2).unwrap();
-    let x: Vec<f64> = h.iter().map(|(l, _)| (*l as f64).ln()).collect();
-    let y: Vec<f64> = h.iter().map(|(_, t)| *t).collect();
+    let x: Vec<f64> = h.iter().map(|r| (r.l as f64).ln()).collect();
+    let y: Vec<f64> = h.iter().map(|r| r.horizon).collect();
     let slope = fit::line(&x, &y).unwrap().slope;
     assert!((slope - 1.0).abs() <= 0.05, "horizon slope {slope}");
     let text: String = h
         .iter()
-        .map(|(l, t)| format!("L={l} T={t:.5} T-lnL={:.5}\n", t - (*l as f64).ln()))
+        .map(|r| {
+            format!(
+                "L={} T={:.5} T-lnL={:.5}\n",
+                r.l, r.horizon, r.horizon_minus_ln_l
+            )
+        })
         .collect();
     insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("horizon_d3", text);

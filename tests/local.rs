@@ -1,12 +1,12 @@
 //! Local architectures (R5.1–R5.6): exactness at t = 0, bounded Hessian conditioning,
 //! training times, the approximation floor and the zero-mode error of local optima.
 
-use critical_slowing::architecture::LayerKind;
 use critical_slowing::data::GaussianField;
 use critical_slowing::diffusion::forward::spectrum_at;
 use critical_slowing::experiment::trainer::{max_relative_symbol_error, FullBatchGd, StoppingRule};
 use critical_slowing::experiment::{ConvNet, DataSet};
 use critical_slowing::fourier::RealFft;
+use critical_slowing::model::LayerKind;
 use critical_slowing::theory::local::{LocalOneLayer, PopulationNet};
 use critical_slowing::Lattice;
 use ndarray::IxDyn;
@@ -267,7 +267,7 @@ fn local_trainer_approaches_the_population_optimum() {
     assert!(err < 0.05, "relative symbol error {err}");
 }
 
-/// R5.6 through `report::train` on sampled fields (d = 3, t = 1/2, M = 4096).
+/// R5.6 through `study::train` on sampled fields (d = 3, t = 1/2, M = 4096).
 /// Mixed stack at L = 4: the measured steps to ε equal the population-GD prediction within
 /// 25 % + 1 step. Justification: the trainer stops on its data set's optimum, whose Ĉ_k differ
 /// from C_k by a relative 5.3·√(2/M) ≤ 0.12 (χ² at 1e-6 Bonferroni over the ≤ 10 classes of
@@ -277,8 +277,10 @@ fn local_trainer_approaches_the_population_optimum() {
 /// least the one-layer radius-2 floor Δ_2 (computed independently by `LocalOneLayer`).
 #[test]
 fn train_report_mixed_and_two_local_predictions() {
-    use critical_slowing::report::{train, Layers, TrainConfig};
-    use critical_slowing::theory::protocol::Protocol;
+    use critical_slowing::model::Layers;
+    use critical_slowing::model::Protocol;
+    use critical_slowing::progress::Silent;
+    use critical_slowing::study::{train, TrainConfig};
     let config = |layers, l, steps| TrainConfig {
         d: 3,
         l,
@@ -291,7 +293,7 @@ fn train_report_mixed_and_two_local_predictions() {
         seed: 5,
         protocol: Protocol::default(),
     };
-    let mixed = train(config(Layers::Mixed(1), 4, 2000)).unwrap();
+    let mixed = train(config(Layers::Mixed(1), 4, 2000), &Silent).unwrap();
     let measured = mixed.measured_steps.expect("mixed stack reached eps") as f64;
     let predicted = mixed
         .predicted_steps_population
@@ -300,7 +302,7 @@ fn train_report_mixed_and_two_local_predictions() {
         (measured - predicted).abs() <= 0.25 * predicted + 1.0,
         "mixed: measured {measured} vs population GD {predicted}"
     );
-    let two_local = train(config(Layers::Local(1), 6, 400)).unwrap();
+    let two_local = train(config(Layers::Local(1), 6, 400), &Silent).unwrap();
     let floor2 = LocalOneLayer::new(&critical_spectrum(3, 6, 0.5), 2)
         .unwrap()
         .approximation_floor()

@@ -5,7 +5,8 @@
 use critical_slowing::data::{critical_coupling, GaussianField};
 use critical_slowing::diffusion::forward::{condition_number_at, spectrum_at};
 use critical_slowing::diffusion::score::{axis_decay_rate, score_kernel, score_symbol};
-use critical_slowing::theory::{depth, one_layer, training_time, two_layer, Protocol};
+use critical_slowing::model::Protocol;
+use critical_slowing::theory::{depth, one_layer, training_time, two_layer};
 use critical_slowing::{Lattice, Symbol};
 use ndarray::IxDyn;
 use proptest::prelude::*;

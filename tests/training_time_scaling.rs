@@ -3,8 +3,10 @@
 
 use critical_slowing::data::GaussianField;
 use critical_slowing::fit;
-use critical_slowing::report::{format_training, training_table, TrainingTable};
-use critical_slowing::theory::{training_time, Protocol};
+use critical_slowing::model::Protocol;
+use critical_slowing::report::text::training as format_training;
+use critical_slowing::study::{training_table, TrainingTable};
+use critical_slowing::theory::training_time;
 use critical_slowing::Lattice;
 
 const SIDES: [usize; 4] = [8, 16, 32, 64];

@@ -56,3 +56,18 @@ pub fn critical_coupling(d: usize) -> Result<f64> {
     }
     Ok(value)
 }
+
+/// β_c(3) from a closed form that shares nothing with the quadrature of
+/// [`critical_coupling`] (R1.4): Pólya's simple-cubic constant
+/// u_3 = ∫ d³k/(2π)³ 1/(1 − (1/3)Σ cos k_μ) = √6/(32π³) Γ(1/24) Γ(5/24) Γ(7/24) Γ(11/24)
+/// (Glasser–Zucker), and since λ_k = 2d(1 − (1/d)Σ cos k_μ), β_c(3) = u_3/6.
+pub fn critical_coupling_d3_closed_form() -> f64 {
+    use statrs::function::gamma::gamma;
+    let pi = std::f64::consts::PI;
+    let u3 = 6f64.sqrt() / (32.0 * pi.powi(3))
+        * gamma(1.0 / 24.0)
+        * gamma(5.0 / 24.0)
+        * gamma(7.0 / 24.0)
+        * gamma(11.0 / 24.0);
+    u3 / 6.0
+}

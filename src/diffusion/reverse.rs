@@ -6,10 +6,11 @@
 //! ξ ~ N(0, 1); [`step_coefficients`] returns (m, q) for each scheme.
 
 use num_complex::Complex;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
-/// The three samplers of the spec.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// The three samplers of the spec. Printed and serialised with the command line's spellings
+/// `sde-exp`, `sde-em`, `ode-exp`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sampler {
     /// Reverse SDE, exponential integrator: m = e^{ah}, q = (e^{2 Re(a) h} − 1)/Re(a), a = 1 + 2w.
     SdeExponential,
@@ -20,17 +21,35 @@ pub enum Sampler {
 }
 
 impl std::str::FromStr for Sampler {
-    type Err = String;
+    type Err = crate::error::Error;
     /// `sde-exp`, `sde-em` or `ode-exp`.
-    fn from_str(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> crate::error::Result<Self> {
         match s {
             "sde-exp" => Ok(Sampler::SdeExponential),
             "sde-em" => Ok(Sampler::SdeEulerMaruyama),
             "ode-exp" => Ok(Sampler::OdeExponential),
-            _ => Err(format!(
-                "unknown sampler {s:?}: use sde-exp, sde-em or ode-exp"
-            )),
+            _ => Err(crate::error::Error::Invalid {
+                name: "sampler",
+                value: s.to_string(),
+                requirement: "use sde-exp, sde-em or ode-exp".into(),
+            }),
         }
+    }
+}
+
+impl std::fmt::Display for Sampler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Sampler::SdeExponential => "sde-exp",
+            Sampler::SdeEulerMaruyama => "sde-em",
+            Sampler::OdeExponential => "ode-exp",
+        })
+    }
+}
+
+impl Serialize for Sampler {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 

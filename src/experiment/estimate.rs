@@ -92,26 +92,14 @@ impl SpectrumEstimate {
         let per_mode = level / self.p_hat.len() as f64;
         let dof = self.degrees_of_freedom();
         let mut out = ArrayD::from_elem(self.p_hat.raw_dim(), Interval { lo: 0.0, hi: 0.0 });
-        let mut err = None;
-        Zip::from(&mut out)
-            .and(p_true)
-            .and(&dof)
-            .for_each(|iv, &p, &k| match ChiSquared::new(k) {
-                Ok(chi) => {
-                    *iv = Interval {
-                        lo: p * chi.inverse_cdf(per_mode / 2.0) / k,
-                        hi: p * chi.inverse_cdf(1.0 - per_mode / 2.0) / k,
-                    }
-                }
-                Err(e) => err = Some(e.to_string()),
-            });
-        match err {
-            Some(e) => Err(Error::NoConvergence {
-                what: "chi-square quantiles",
-                detail: e,
-            }),
-            None => Ok(out),
+        for ((iv, &p), &k) in out.iter_mut().zip(p_true).zip(&dof) {
+            let ratio = chi_square_ratio_interval(k, per_mode)?;
+            *iv = Interval {
+                lo: p * ratio.lo,
+                hi: p * ratio.hi,
+            };
         }
+        Ok(out)
     }
 
     /// Plug-in KL(N(0, P̂) ‖ N(0, C)) over all V modes, C in half layout.
@@ -122,6 +110,12 @@ impl SpectrumEstimate {
     /// Plug-in W2² over all V modes.
     pub fn plug_in_w2_squared(&self, target: &ArrayD<f64>) -> f64 {
         self.weighted_sum(&self.p_hat, target, w2_term)
+    }
+
+    /// Plug-in Σ_k f(P̂_k, C_k) over all V modes for any per-mode divergence term f (e.g.
+    /// [`kl_term`] for KL(P̂ ‖ C), |p, c| kl_term(c, p) for KL(C ‖ P̂), [`w2_term`]).
+    pub fn plug_in(&self, target: &ArrayD<f64>, f: fn(f64, f64) -> f64) -> f64 {
+        self.weighted_sum(&self.p_hat, target, f)
     }
 
     fn weighted_sum(&self, p: &ArrayD<f64>, c: &ArrayD<f64>, f: fn(f64, f64) -> f64) -> f64 {
@@ -163,4 +157,18 @@ impl SpectrumEstimate {
     pub fn magnetisation_variance(&self) -> f64 {
         self.p_hat.iter().next().copied().unwrap_or(0.0) / self.lattice.volume() as f64
     }
+}
+
+/// Two-sided interval for the ratio P̂/P of a sample variance with `dof` degrees of freedom to
+/// its true value: [q(α/2)/k, q(1 − α/2)/k] with q the χ²_k quantiles and α = `level`; it holds
+/// with probability 1 − α.
+pub fn chi_square_ratio_interval(dof: f64, level: f64) -> Result<Interval> {
+    let chi = ChiSquared::new(dof).map_err(|e| Error::NoConvergence {
+        what: "chi-square quantiles",
+        detail: e.to_string(),
+    })?;
+    Ok(Interval {
+        lo: chi.inverse_cdf(level / 2.0) / dof,
+        hi: chi.inverse_cdf(1.0 - level / 2.0) / dof,
+    })
 }

@@ -15,4 +15,4 @@ pub mod trainer;
 pub use trainer::{FullBatchGd, Sgd, StoppingRule, TrainingLog};
 
 pub use dataset::{DataSet, EmpiricalStatistics, NoisedBatch, SpectralBatch};
-pub use network::{ConvNet, LayerKind};
+pub use network::ConvNet;

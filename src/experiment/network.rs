@@ -9,11 +9,11 @@
 use ndarray::{ArrayD, Dimension, IxDyn, Zip};
 use num_complex::Complex;
 
-pub use crate::architecture::LayerKind;
 use crate::error::{Error, Result};
 use crate::experiment::dataset::SpectralBatch;
 use crate::fourier::{half_spectrum_weights, RealFft};
 use crate::lattice::Lattice;
+use crate::model::LayerKind;
 
 /// A depth-D stack of periodic convolutions.
 #[derive(Debug, Clone)]
@@ -29,7 +29,7 @@ pub struct ConvNet {
 impl ConvNet {
     /// A network with the given layers and all kernels zero.
     pub fn new(lattice: Lattice, kinds: &[LayerKind]) -> Result<Self> {
-        let masks = crate::architecture::support_masks(lattice, kinds)?;
+        let masks = crate::model::layers::support_masks(lattice, kinds)?;
         Ok(Self {
             lattice,
             kinds: kinds.to_vec(),

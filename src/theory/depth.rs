@@ -5,14 +5,6 @@
 //! under gradient descent, so one scalar a per mode carries the dynamics, v = a^D.
 
 use crate::error::{Error, Result};
-use crate::symbol::Symbol;
-
-/// Excess population DSM loss per site of a network with symbol v_k (R3.1):
-/// (1/V) Σ_k C_k(t)(v_k − 1/C_k(t))² = ℒ_t(v) − ℒ_t(v*).
-pub fn excess_loss_per_site(spectrum_t: &Symbol, network: &Symbol) -> Result<f64> {
-    let per_mode = spectrum_t.zip_map(network, |c, v| c * (v - 1.0 / c).powi(2))?;
-    Ok(per_mode.mode_mean())
-}
 
 /// One gradient step of each (equal) layer value a on a mode of variance C (R4.2):
 /// a ← a − η a^{D−1} · 2(C a^D − 1). For D = 1 this is v ← v − 2η(Cv − 1).

@@ -10,8 +10,9 @@ use crate::diffusion::grid::TimeGrid;
 use crate::diffusion::reverse::{step_coefficients, Sampler};
 use crate::divergence::kl_divergence;
 use crate::error::{positive, Error, Result};
+use crate::model::Protocol;
 use crate::symbol::Symbol;
-use crate::theory::{depth, one_layer, Protocol};
+use crate::theory::{depth, one_layer};
 
 /// One variance step P ↦ |m|² P + q of a sampler on a mode with score symbol w (R6.1).
 pub fn variance_step(sampler: Sampler, p: f64, w: Complex<f64>, h: f64) -> f64 {

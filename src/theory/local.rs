@@ -11,10 +11,10 @@ use ndarray::{Array1, Array2, ArrayD, Dimension, IxDyn, Zip};
 use ndarray_linalg::{EigValsh, Solve, UPLO};
 use num_complex::Complex;
 
-use crate::architecture::LayerKind;
 use crate::error::{Error, Result};
 use crate::fourier::{half_spectrum_weights, RealFft};
 use crate::lattice::Lattice;
+use crate::model::{ConvStack, LayerKind};
 use crate::symbol::Symbol;
 
 /// The best radius-R one-layer score on the population loss at one diffusion time.
@@ -33,7 +33,6 @@ impl LocalOneLayer {
     pub fn new(spectrum_t: &Symbol, radius: usize) -> Result<Self> {
         let lattice = spectrum_t.lattice();
         let mask = LayerKind::Local { radius }.support_mask(lattice)?;
-        let l = lattice.side();
         let offsets: Vec<Vec<usize>> = mask
             .indexed_iter()
             .filter(|(_, &m)| m != 0.0)
@@ -42,12 +41,7 @@ impl LocalOneLayer {
         let cov = RealFft::new(lattice).kernel(spectrum_t)?;
         let p = offsets.len();
         let hessian = Array2::from_shape_fn((p, p), |(i, j)| {
-            let diff: Vec<usize> = offsets[i]
-                .iter()
-                .zip(&offsets[j])
-                .map(|(&a, &b)| (a + l - b) % l)
-                .collect();
-            2.0 * cov[IxDyn(&diff)]
+            2.0 * cov[IxDyn(&lattice.difference(&offsets[i], &offsets[j]))]
         });
         let origin = offsets
             .iter()
@@ -176,38 +170,24 @@ impl LocalOneLayer {
 
 /// A stack of local and full layers trained on the population loss by gradient descent in
 /// parameter space, with the exact gradient 2·F⁻¹[conj(P_l)(C_k(t) v_k − 1)] restricted to each
-/// layer's support (R5.6).
+/// layer's support (R5.6). The parameters live in a [`ConvStack`], the description the
+/// trainers on sampled fields use too.
 #[derive(Debug, Clone)]
 pub struct PopulationNet {
-    lattice: Lattice,
-    kernels: Vec<ArrayD<f64>>,
-    masks: Vec<ArrayD<f64>>,
+    stack: ConvStack,
     spectrum_t: Symbol,
     /// `spectrum_t` in half-spectrum layout, kept for the gradient of every step.
     c_half: ArrayD<f64>,
-    fft: RealFft,
 }
 
 impl PopulationNet {
     /// Balanced start: every kernel v_0^{1/D} δ_{r,0}.
     pub fn balanced(spectrum_t: &Symbol, kinds: &[LayerKind], v0: f64) -> Result<Self> {
-        let lattice = spectrum_t.lattice();
-        let masks = crate::architecture::support_masks(lattice, kinds)?;
-        let a = v0.powf(1.0 / kinds.len() as f64);
-        let mut kernel = ArrayD::zeros(lattice.shape());
-        kernel[IxDyn(&vec![0; lattice.dim()])] = a;
         Ok(Self {
-            lattice,
-            kernels: vec![kernel; kinds.len()],
-            masks,
+            stack: ConvStack::balanced(spectrum_t.lattice(), kinds, v0)?,
             spectrum_t: spectrum_t.clone(),
             c_half: spectrum_t.to_half(),
-            fft: RealFft::new(lattice),
         })
-    }
-
-    fn layer_symbols(&self) -> Result<Vec<ArrayD<Complex<f64>>>> {
-        self.kernels.iter().map(|k| self.fft.forward(k)).collect()
     }
 
     /// Breaks the balance of the start: every kernel entry inside its layer's support is
@@ -217,42 +197,27 @@ impl PopulationNet {
     /// manifold, while a trainer on sampled fields leaves it through rounding and sampling
     /// asymmetries.
     pub fn perturb(&mut self, delta: f64, seed: u64) {
-        use rand::Rng;
-        let mut rng = crate::sampling::seeded_rng(seed);
-        for (kernel, mask) in self.kernels.iter_mut().zip(&self.masks) {
-            Zip::from(kernel).and(mask).for_each(|k, &m| {
-                if m != 0.0 {
-                    *k *= 1.0 + delta * rng.random_range(-1.0..=1.0);
-                }
-            });
-        }
+        self.stack.perturb(delta, seed);
     }
 
     /// Network symbol v_k = Π_l a_{l,k}, half-spectrum layout.
-    pub fn symbol(&self) -> Result<ArrayD<Complex<f64>>> {
-        let mut v = ArrayD::from_elem(self.lattice.half_shape(), Complex::new(1.0, 0.0));
-        for a in self.layer_symbols()? {
-            v *= &a;
-        }
-        Ok(v)
+    pub fn symbol(&self) -> ArrayD<Complex<f64>> {
+        self.stack.symbol()
     }
 
     /// Kernels a_l(r).
     pub fn kernels(&self) -> &[ArrayD<f64>] {
-        &self.kernels
+        self.stack.kernels()
     }
 
-    /// One GD step with learning rate η on the population loss.
+    /// One GD step with learning rate η on the population loss (R5.6).
     pub fn step(&mut self, eta: f64) -> Result<()> {
-        let layers = self.layer_symbols()?;
-        let mut v = ArrayD::from_elem(self.lattice.half_shape(), Complex::new(1.0, 0.0));
-        for a in &layers {
-            v *= a;
-        }
-        let mut residual = v.clone();
+        let layers = self.stack.layer_symbols();
+        let mut residual = crate::model::stack::product(&layers, &self.stack.lattice());
         Zip::from(&mut residual)
             .and(&self.c_half)
             .for_each(|r, &c| *r = *r * c - 1.0);
+        let mut grads = Vec::with_capacity(layers.len());
         for l in 0..layers.len() {
             let mut g = residual.clone();
             for (j, a) in layers.iter().enumerate() {
@@ -262,18 +227,15 @@ impl PopulationNet {
                         .for_each(|gi, &aj| *gi *= aj.conj());
                 }
             }
-            let grad = self.fft.inverse(&g)? * 2.0;
-            Zip::from(&mut self.kernels[l])
-                .and(&grad)
-                .and(&self.masks[l])
-                .for_each(|k, &gi, &m| *k -= eta * gi * m);
+            grads.push(self.stack.fft().inverse(&g)? * 2.0);
         }
+        self.stack.descend(&grads, eta);
         Ok(())
     }
 
     /// Excess population loss per site (1/V) Σ_k C_k(t)|v_k − 1/C_k(t)|².
     pub fn excess_loss(&self) -> Result<f64> {
-        excess_loss_per_site(&self.spectrum_t, &self.symbol()?)
+        excess_loss_per_site(&self.spectrum_t, &self.symbol())
     }
 }
 

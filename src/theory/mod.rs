@@ -10,9 +10,7 @@ pub mod empirical;
 pub mod generation;
 pub mod local;
 pub mod one_layer;
-pub mod protocol;
 pub mod training_time;
 pub mod two_layer;
 
-pub use protocol::Protocol;
 pub use training_time::{training_time, TrainingTime};

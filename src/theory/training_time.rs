@@ -6,8 +6,9 @@
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::model::Protocol;
 use crate::symbol::Symbol;
-use crate::theory::{depth, one_layer, two_layer, Protocol};
+use crate::theory::{depth, one_layer, two_layer};
 
 /// Cap on the steps iterated for one mode.
 pub const MAX_STEPS: u64 = 100_000_000;

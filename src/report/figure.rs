@@ -46,14 +46,14 @@ pub struct Figure {
 }
 
 fn plot_error(e: impl std::fmt::Display) -> Error {
-    Error::NoConvergence {
-        what: "figure",
-        detail: e.to_string(),
+    Error::Plot {
+        name: String::new(),
+        message: e.to_string(),
     }
 }
 
 /// DejaVu Sans (Bitstream Vera licence, `assets/fonts/LICENSE-DejaVu.txt`).
-static DEJAVU_SANS: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+static DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 /// Registers the bundled font as "sans-serif" once per process.
 fn register_font() -> Result<()> {

@@ -1,0 +1,158 @@
+//! The configuration of a reproduction run (TOML; see `config/default.toml`), validated in full
+//! before any work.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Configuration of a reproduction run (TOML; see `config/default.toml`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReproduceConfig {
+    /// Dimension d ≥ 3.
+    pub d: usize,
+    /// Sides of the spectrum tables.
+    pub spectrum_sides: Vec<usize>,
+    /// Sides of the closed-form training-time tables.
+    pub training_sides: Vec<usize>,
+    /// Depths of the training-time tables.
+    pub depths: Vec<usize>,
+    /// Sides for the numeric trainers.
+    pub numeric_sides: Vec<usize>,
+    /// Fields per numeric data set.
+    pub numeric_samples: usize,
+    /// Diffusion time of numeric training.
+    pub numeric_t: f64,
+    /// Sides of the local-architecture tables.
+    pub local_sides: Vec<usize>,
+    /// Sides of the generation tables.
+    pub generation_sides: Vec<usize>,
+    /// Side of the sampled generation check.
+    pub sampling_l: usize,
+    /// Fields of the sampled generation check.
+    pub sampling_samples: usize,
+    /// Learning-rate fraction c.
+    pub lr_fraction: f64,
+    /// Accuracy ε.
+    pub epsilon: f64,
+    /// Seed of every random draw.
+    pub seed: u64,
+}
+
+/// The embedded default configuration.
+pub const DEFAULT_CONFIG: &str = include_str!("../../config/default.toml");
+/// The embedded `--quick` configuration.
+pub const QUICK_CONFIG: &str = include_str!("../../config/quick.toml");
+
+impl ReproduceConfig {
+    /// Parses and validates a TOML configuration.
+    pub fn from_toml(text: &str) -> Result<Self> {
+        let cfg: Self = toml::from_str(text).map_err(|e| {
+            let at = e.span().map_or(String::new(), |span| {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                format!("line {line}, column {column}: ")
+            });
+            Error::Invalid {
+                name: "configuration",
+                value: "(TOML)".into(),
+                requirement: format!("{at}{}", e.message().replace('\n', " ")),
+            }
+        })?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Checks every field before any work: each violation names the field and what is valid.
+    pub fn validate(&self) -> Result<()> {
+        let need = |ok: bool, name: &'static str, requirement: &'static str| {
+            if ok {
+                Ok(())
+            } else {
+                Err(Error::Invalid {
+                    name: "configuration",
+                    value: name.to_string(),
+                    requirement: requirement.to_string(),
+                })
+            }
+        };
+        need(
+            self.d >= 3 && self.d <= 4,
+            "d",
+            "must be 3 or 4 (a critical point)",
+        )?;
+        for (sides, name) in [
+            (&self.spectrum_sides, "spectrum_sides"),
+            (&self.training_sides, "training_sides"),
+            (&self.local_sides, "local_sides"),
+            (&self.generation_sides, "generation_sides"),
+        ] {
+            need(
+                sides.len() >= 2 && sides.windows(2).all(|w| w[1] > w[0]) && sides[0] >= 4,
+                name,
+                "needs ≥ 2 increasing sides, each ≥ 4",
+            )?;
+        }
+        let last_two = &self.spectrum_sides[self.spectrum_sides.len() - 2..];
+        need(
+            last_two[1] <= 2 * last_two[0],
+            "spectrum_sides",
+            "the last two sides must differ by at most a doubling (claim C2 reads the change of μL² over the last doubling)",
+        )?;
+        need(
+            self.spectrum_sides.iter().chain(&self.training_sides).chain(&self.generation_sides).all(|&l| l <= 512)
+                && self.local_sides.iter().all(|&l| l <= 256)
+                && self.numeric_sides.iter().all(|&l| l <= 16)
+                && self.sampling_l <= 32,
+            "sides",
+            "analytic sides must be ≤ 512 (local ≤ 256), numeric sides ≤ 16 and sampling_l ≤ 32 (larger runs take hours)",
+        )?;
+        need(
+            self.sampling_l >= 4 && self.local_sides[0] >= 7,
+            "sampling_l / local_sides",
+            "sampling_l must be ≥ 4 and local sides ≥ 7 (radius 3 needs 2R + 1 ≤ L)",
+        )?;
+        need(
+            self.numeric_samples <= 1 << 16 && self.sampling_samples <= 1 << 17,
+            "numeric_samples / sampling_samples",
+            "must be ≤ 65536 and ≤ 131072",
+        )?;
+        need(
+            self.numeric_sides.len() >= 2 && self.numeric_sides.windows(2).all(|w| w[1] > w[0]),
+            "numeric_sides",
+            "needs ≥ 2 increasing sides",
+        )?;
+        need(
+            self.depths.contains(&1) && self.depths.contains(&2),
+            "depths",
+            "must include 1 and 2",
+        )?;
+        need(
+            self.numeric_samples >= 64,
+            "numeric_samples",
+            "must be ≥ 64",
+        )?;
+        need(
+            self.sampling_samples >= 100,
+            "sampling_samples",
+            "must be ≥ 100",
+        )?;
+        need(
+            self.numeric_t > 0.0 && self.numeric_t.is_finite(),
+            "numeric_t",
+            "must be > 0",
+        )?;
+        need(
+            self.lr_fraction > 0.0 && self.lr_fraction <= 1.0,
+            "lr_fraction",
+            "must lie in (0, 1]",
+        )?;
+        need(
+            self.epsilon > 0.0 && self.epsilon < 1.0,
+            "epsilon",
+            "must lie in (0, 1)",
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,232 @@
+//! The runner: builds every study once on a configuration, then maps the registry over the
+//! results. Progress goes to an [`Observer`].
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::claims::{ClaimResult, ReproduceConfig, REGISTRY};
+use crate::diffusion::reverse::Sampler;
+use crate::error::Result;
+use crate::experiment::ConvNet;
+use crate::lattice::Lattice;
+use crate::model::{LayerKind, Protocol};
+use crate::progress::Observer;
+use crate::study::generation::{continuous_time_exactness, girsanov_slack};
+use crate::study::training::{
+    compare_trainer_with_closed_form, timescales, TimescaleRow, TrainerComparison,
+};
+use crate::study::{
+    dense, generate, generation_rows, horizon_rows, local_rows, numeric_training, spectrum_rows,
+    training_table, Budget, GenerateConfig, GenerateReport, GenerationRow, GenerationSetup,
+    GridSpec, HorizonRow, LocalRow, NumericTrainingRow, SampledSetup, SpectrumRow, TrainingTable,
+};
+
+/// Every study result the claims read, computed once.
+#[derive(Debug, Clone, Serialize)]
+pub struct Studies {
+    /// The configuration used.
+    pub config: ReproduceConfig,
+    /// Spectrum table.
+    pub spectrum: Vec<SpectrumRow>,
+    /// κ from the dense precision matrix at each numeric side.
+    pub dense_kappa: Vec<DenseKappa>,
+    /// Closed-form training times.
+    pub training: TrainingTable,
+    /// Training times measured on sampled fields.
+    pub numeric_training: Vec<NumericTrainingRow>,
+    /// Trainer symbols against the closed form on the data's statistics.
+    pub trainer_comparison: TrainerComparison,
+    /// Per-mode timescales at L = 32, t = 0.
+    pub timescales: Vec<TimescaleRow>,
+    /// Local architectures.
+    pub local: Vec<LocalRow>,
+    /// Parameters of a radius-1 `ConvNet` at the largest local side.
+    pub local_network_parameters: usize,
+    /// The sampled generation check.
+    pub sampled_generation: GenerateReport,
+    /// Continuous-time exactness of the exact score (relative error).
+    pub continuous_exactness: f64,
+    /// One-layer generation, fixed and κ-proportional budgets.
+    pub generation_one_layer: Vec<GenerationRow>,
+    /// Two-layer generation, logarithmic budgets.
+    pub generation_two_layer: Vec<GenerationRow>,
+    /// Horizon T(L) for prior KL 1e-2.
+    pub horizon: Vec<HorizonRow>,
+    /// Smallest relative slack of the Girsanov bound.
+    pub girsanov_slack: f64,
+    /// FFT score kernel against the dense inverse.
+    pub dense_score_deviation: f64,
+}
+
+/// κ at one side from the eigenvalues of the dense precision matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DenseKappa {
+    /// Side L.
+    pub l: usize,
+    /// λ_max/λ_min of K = β_c(−Δ) + μ.
+    pub kappa: f64,
+}
+
+/// Everything a reproduction computed, and the verdicts.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reproduction {
+    /// The studies.
+    pub studies: Studies,
+    /// The claims, in registry order.
+    pub claims: Vec<ClaimResult>,
+    /// Wall time in seconds.
+    pub wall_seconds: f64,
+}
+
+impl Studies {
+    /// Runs every study of `cfg`.
+    pub fn run(cfg: &ReproduceConfig, observer: &dyn Observer) -> Result<Self> {
+        let protocol = Protocol::new(1, cfg.lr_fraction, cfg.epsilon)?;
+        let d = cfg.d;
+        observer.stage("spectrum (gap equation, dense)", 1);
+        let spectrum = spectrum_rows(d, &cfg.spectrum_sides, None)?;
+        let dense_kappa = cfg
+            .numeric_sides
+            .iter()
+            .map(|&l| {
+                let kappa = dense::dense_condition_number(d, l)?;
+                Ok(DenseKappa { l, kappa })
+            })
+            .collect::<Result<_>>()?;
+        observer.finish();
+        observer.stage("training times (closed forms)", 1);
+        let training = training_table(d, &cfg.training_sides, &cfg.depths, protocol, 0.0)?;
+        observer.finish();
+        let setup = SampledSetup {
+            d,
+            samples: cfg.numeric_samples,
+            t: cfg.numeric_t,
+            protocol,
+            seed: cfg.seed,
+        };
+        let numeric_training = numeric_training(&setup, &cfg.numeric_sides, &[1, 2], observer)?;
+        let comparison_setup = SampledSetup {
+            seed: cfg.seed + 1000,
+            ..setup
+        };
+        let trainer_comparison = compare_trainer_with_closed_form(&comparison_setup, 6, 40)?;
+        let local = local_rows(
+            d,
+            &cfg.local_sides,
+            &[0.0, 0.2, 1.0],
+            &[1, 2, 3],
+            (cfg.lr_fraction, cfg.epsilon),
+            observer,
+        )?;
+        let lmax = *cfg.local_sides.last().expect("validated: ≥ 2 sides");
+        let local_network_parameters =
+            ConvNet::new(Lattice::new(d, lmax)?, &[LayerKind::Local { radius: 1 }])?
+                .parameter_count();
+        let generation = Generation::run(cfg, protocol, observer)?;
+        Ok(Self {
+            config: cfg.clone(),
+            spectrum,
+            dense_kappa,
+            training,
+            numeric_training,
+            trainer_comparison,
+            timescales: timescales(d, 32, protocol)?,
+            local,
+            local_network_parameters,
+            sampled_generation: generation.sampled,
+            continuous_exactness: generation.exactness,
+            generation_one_layer: generation.one_layer,
+            generation_two_layer: generation.two_layer,
+            horizon: horizon_rows(d, &cfg.spectrum_sides, 1e-2)?,
+            girsanov_slack: generation.girsanov,
+            dense_score_deviation: dense::dense_score_deviation(d, 6, 0.3)?,
+        })
+    }
+}
+
+/// The generation studies.
+struct Generation {
+    sampled: GenerateReport,
+    exactness: f64,
+    one_layer: Vec<GenerationRow>,
+    two_layer: Vec<GenerationRow>,
+    girsanov: f64,
+}
+
+impl Generation {
+    fn run(cfg: &ReproduceConfig, protocol: Protocol, observer: &dyn Observer) -> Result<Self> {
+        observer.stage("generation", 4);
+        let sampled = generate(GenerateConfig {
+            d: cfg.d,
+            l: cfg.sampling_l,
+            depth: Some(1),
+            steps: 100,
+            protocol,
+            sampler: Sampler::SdeExponential,
+            grid: GridSpec("geometric:0.001:8:40".into()),
+            samples: cfg.sampling_samples,
+            seed: cfg.seed + 7,
+        })?;
+        observer.advance(1);
+        let kappa0 = crate::study::spectrum_row(cfg.d, cfg.spectrum_sides[0], None)?.kappa;
+        let exactness = continuous_time_exactness(&[0.05, 1.0, 4.0, kappa0], 3.0);
+        let setup = GenerationSetup {
+            d: cfg.d,
+            protocol,
+            ..GenerationSetup::default()
+        };
+        let mut one_layer = Vec::new();
+        for steps in [50usize, 200, 1000] {
+            let budget = Budget::Fixed { steps };
+            one_layer.extend(generation_rows(&setup, &cfg.generation_sides, 1, budget)?);
+        }
+        observer.advance(1);
+        for fraction in [0.02, 0.1, 0.3, 1.0] {
+            let budget = Budget::KappaProportional { fraction };
+            one_layer.extend(generation_rows(&setup, &cfg.generation_sides, 1, budget)?);
+        }
+        observer.advance(1);
+        let log_budget = Budget::Logarithmic { offset: 2.0 };
+        let two_layer = generation_rows(&setup, &cfg.generation_sides, 2, log_budget)?;
+        let girsanov = girsanov_slack(8)?;
+        observer.advance(1);
+        observer.finish();
+        Ok(Self {
+            sampled,
+            exactness,
+            one_layer,
+            two_layer,
+            girsanov,
+        })
+    }
+}
+
+/// Maps the registry over the studies: one verdict per claim, in registry order. An evaluator
+/// that errors yields a failed claim that says why, never a silent disappearance.
+pub fn evaluate(studies: &Studies) -> Vec<ClaimResult> {
+    use crate::claims::{Evaluation, Verdict};
+    REGISTRY
+        .iter()
+        .map(|claim| match (claim.evaluate)(studies) {
+            Ok(evaluation) => ClaimResult::judge(claim.spec, evaluation),
+            Err(e) => ClaimResult {
+                verdict: Verdict::Fail,
+                ..ClaimResult::judge(claim.spec, Evaluation::Skipped(e.to_string()))
+            },
+        })
+        .collect()
+}
+
+/// Runs every study of `cfg` and evaluates every claim.
+pub fn run(cfg: &ReproduceConfig, observer: &dyn Observer) -> Result<Reproduction> {
+    let start = Instant::now();
+    cfg.validate()?;
+    let studies = Studies::run(cfg, observer)?;
+    let claims = evaluate(&studies);
+    Ok(Reproduction {
+        studies,
+        claims,
+        wall_seconds: start.elapsed().as_secs_f64(),
+    })
+}

@@ -1,0 +1,268 @@
+//! Human-readable text: the tables the command-line tool prints and the report embeds. Numbers
+//! are printed to the digits their use needs; names are the command line's spellings.
+
+use std::fmt::Write as _;
+
+use crate::claims::{ClaimResult, Verdict, REGISTRY};
+use crate::error::number;
+use crate::study::{GenerateReport, SpectrumRow, TrainReport, TrainingTable};
+
+/// The spectrum table.
+pub fn spectrum(rows: &[SpectrumRow]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:>2} {:>5} {:>12} {:>13} {:>10} {:>11} {:>8} {:>13} {:>9} {:>10}",
+        "d", "L", "beta", "mu", "mu*L^2", "xi", "xi/L", "kappa", "kappa/L^2", "residual"
+    );
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{:>2} {:>5} {:>12.9} {:>13.6e} {:>10.6} {:>11.4} {:>8.5} {:>13.6e} {:>9.5} {:>10.1e}",
+            r.d,
+            r.l,
+            r.beta,
+            r.mu,
+            r.mu_l2,
+            r.xi,
+            r.xi_over_l,
+            r.kappa,
+            r.kappa_over_l2,
+            r.gap_residual
+        );
+    }
+    s
+}
+
+/// The closed-form training-time table with its fits.
+pub fn training(table: &TrainingTable) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "training time to eps = {} at beta_c, d = {}, t = {}, eta = c/lambda* with c = {}",
+        number(table.epsilon),
+        table.d,
+        number(table.t),
+        number(table.lr_fraction)
+    );
+    let _ = writeln!(
+        s,
+        "steps: gradient-descent steps until every mode is within eps of its optimum; \
+         flow time: the same for gradient flow, in units of steps"
+    );
+    let _ = writeln!(
+        s,
+        "{:>5} {:>5} {:>13} {:>11} {:>10} {:>13}",
+        "depth", "L", "kappa", "eta", "steps", "flow time"
+    );
+    for r in &table.rows {
+        let _ = writeln!(
+            s,
+            "{:>5} {:>5} {:>13.6e} {:>11.5e} {:>10} {:>13.6e}",
+            r.depth, r.l, r.kappa, r.learning_rate, r.steps, r.flow_time
+        );
+    }
+    if table.fits.is_empty() {
+        let _ = writeln!(s, "fits: n/a (fewer than two distinct L)");
+    }
+    for f in &table.fits {
+        let _ = match f.predicted_exponent {
+            Some(p) => writeln!(
+                s,
+                "depth {}: T ~ L^{:.4} (predicted L^{:.4})",
+                f.depth, f.exponent, p
+            ),
+            None => writeln!(
+                s,
+                "depth {}: T = a + b ln L with b = {:.3} (predicted: logarithmic growth)",
+                f.depth, f.log_slope
+            ),
+        };
+    }
+    s
+}
+
+fn steps_or_reason(v: Option<u64>, reason: &str) -> String {
+    v.map_or(format!("— ({reason})"), |n| n.to_string())
+}
+
+fn sci(v: Option<f64>) -> String {
+    v.map_or("—".to_string(), |x| format!("{x:.4e}"))
+}
+
+/// The report of a `train` run.
+pub fn train(r: &TrainReport) -> String {
+    let c = &r.config;
+    let method = match c.batch {
+        Some(b) => format!("SGD with fresh batches of {b}"),
+        None => format!("full-batch GD on M = {} fields", c.samples),
+    };
+    let not_reached = format!("not reached within {} steps", c.steps);
+    let measured_reason = if c.batch.is_some() {
+        "SGD has no stopping rule"
+    } else if r.predicted_excess_loss_balanced.is_some() {
+        "a stack without a full layer has no reachable data optimum"
+    } else {
+        &not_reached
+    };
+    format!(
+        "train: d = {}, L = {}, depth {}, layers {}, t = {}, {} (seed {})\n\
+         parameters {} (full network: {}), eta = {:.5e}, eps = {}\n\
+         measured steps to eps:              {}\n\
+         closed form on the data statistics: {}\n\
+         prediction on the population:       {}\n\
+         steps taken {}, final loss {}, final max relative symbol error vs population optimum {}\n\
+         excess population loss per site: trained {:.4e}; population GD after the same steps: \
+         perturbed start {}, balanced start (saddle) {}\n",
+        c.d,
+        c.l,
+        c.depth,
+        c.layers,
+        number(c.t),
+        method,
+        c.seed,
+        r.parameters,
+        r.full_parameters,
+        r.learning_rate,
+        number(c.protocol.epsilon),
+        steps_or_reason(r.measured_steps, measured_reason),
+        steps_or_reason(r.predicted_steps_empirical, "no closed form for this stack"),
+        steps_or_reason(r.predicted_steps_population, &not_reached),
+        r.steps_taken,
+        sci(r.final_loss),
+        sci(r.final_relative_error_population),
+        r.final_excess_loss_population,
+        sci(r.predicted_excess_loss_population),
+        sci(r.predicted_excess_loss_balanced),
+    )
+}
+
+/// The report of a `generate` run.
+pub fn generate(r: &GenerateReport) -> String {
+    let c = &r.config;
+    let score = match c.depth {
+        None => "exact".to_string(),
+        Some(d) => format!("depth {d} trained {} steps per grid time", c.steps),
+    };
+    let mut s = format!(
+        "generate: d = {}, L = {}, score {}, sampler {}, grid {}, M = {} (seed {})\n\
+         target: the data spectrum C_k (t = 0); sampling stops at t_0 = {}\n",
+        c.d,
+        c.l,
+        score,
+        c.sampler,
+        c.grid.0,
+        c.samples,
+        c.seed,
+        number(r.t_min)
+    );
+    let _ = writeln!(
+        s,
+        "{:<20} {:>12} {:>12} {:>27} {:>16}",
+        "per site", "predicted", "measured", "bounds (level 1e-6)", "vs C_k(t_0)"
+    );
+    let rows = [
+        (
+            "KL(data || gen)",
+            r.predicted.kl_data_gen,
+            r.measured.kl_data_gen,
+            r.bounds.kl_data_gen,
+            r.predicted_vs_noised_data.kl_data_gen,
+        ),
+        (
+            "KL(gen || data)",
+            r.predicted.kl_gen_data,
+            r.measured.kl_gen_data,
+            r.bounds.kl_gen_data,
+            r.predicted_vs_noised_data.kl_gen_data,
+        ),
+        (
+            "W2^2",
+            r.predicted.w2_squared,
+            r.measured.w2_squared,
+            r.bounds.w2_squared,
+            r.predicted_vs_noised_data.w2_squared,
+        ),
+    ];
+    for (name, p, m, b, n) in rows {
+        let _ = writeln!(
+            s,
+            "{name:<20} {p:>12.5e} {m:>12.5e} [{:.5e}, {:.5e}] {n:>16.5e}",
+            b.lo, b.hi
+        );
+    }
+    let _ = writeln!(
+        s,
+        "magnetisation variance: generated {:.5e} (predicted), {:.5e} (measured); data {:.5e}\n\
+         modes with sample variance inside the chi^2 interval: {:.1} %",
+        r.magnetisation.predicted,
+        r.magnetisation.measured,
+        r.magnetisation.data,
+        100.0 * r.modes_in_interval
+    );
+    s
+}
+
+fn value(v: Option<f64>, digits: usize) -> String {
+    match v {
+        None => "—".into(),
+        Some(x) if x != 0.0 && (x.abs() < 1e-3 || x.abs() >= 1e5) => format!("{x:.digits$e}"),
+        Some(x) => format!("{x:.digits$}"),
+    }
+}
+
+/// The claims table as Markdown rows.
+pub fn claims_table(claims: &[ClaimResult]) -> String {
+    let mut s = String::from(
+        "| ID | claim | analytic | numeric | check | verdict | derivation |\n|---|---|---|---|---|---|---|\n",
+    );
+    for c in claims {
+        let digits = c.check.map_or(3, |k| k.digits());
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            c.spec.id,
+            c.spec.statement,
+            value(c.analytic, digits),
+            value(c.numeric, digits),
+            c.check.map_or("—".into(), |k| k.describe()),
+            c.verdict,
+            c.spec.results.join(", ")
+        );
+    }
+    s
+}
+
+/// The registry as the `claims` command lists it.
+pub fn claims_list() -> String {
+    REGISTRY
+        .iter()
+        .map(|c| {
+            let s = &c.spec;
+            format!(
+                "{}  {}\n    derivation: {}\n    tests: {}\n    analytic: {}\n    numeric: {}\n    tolerance: {}\n",
+                s.id,
+                s.statement,
+                s.results.join(", "),
+                s.tests.join(", "),
+                s.analytic,
+                s.numeric,
+                s.justification
+            )
+        })
+        .collect()
+}
+
+/// One line per claim that did not pass, with its verdict.
+pub fn verdict_summary(claims: &[ClaimResult]) -> String {
+    let pass = claims.iter().filter(|c| c.verdict == Verdict::Pass).count();
+    let skipped = claims
+        .iter()
+        .filter(|c| matches!(c.verdict, Verdict::Skipped { .. }))
+        .count();
+    format!(
+        "{pass} of {} claims pass, {skipped} skipped, {} fail",
+        claims.len(),
+        claims.len() - pass - skipped
+    )
+}

@@ -1,0 +1,238 @@
+//! The report on disk: every table as CSV and JSON, the figures as SVG and PNG, and
+//! `report.md`. Everything is written into a temporary sibling directory that replaces the
+//! output directory only when complete, so a failed run never leaves a half-written report,
+//! and a directory that is not an earlier report is never replaced unless forced.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::claims::Reproduction;
+use crate::error::{Error, Result};
+use crate::report::{plots, text};
+
+/// The file that marks a directory as a report of this tool.
+pub const MANIFEST: &str = ".critical-slowing-report";
+
+fn parent_of(out: &Path) -> PathBuf {
+    match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Checks before a run that `out` can receive a report: absent, empty, or an earlier report
+/// (it holds [`MANIFEST`]) unless `force`; not `.`, `..` or a file; and its parent accepts a
+/// temporary directory. Stale temporary directories of killed runs beside it are removed.
+pub fn check_output(out: &Path, force: bool) -> Result<()> {
+    let refuse = |why: &str| Error::io("write the report to", out, why);
+    if out.exists() && !out.is_dir() {
+        return Err(refuse("it exists and is not a directory"));
+    }
+    if out.file_name().is_none() {
+        return Err(refuse("name a directory of its own (not . or ..)"));
+    }
+    if out.is_dir() && !force && !out.join(MANIFEST).exists() {
+        let mut entries = std::fs::read_dir(out).map_err(|e| Error::io("read", out, e))?;
+        if entries.next().is_some() {
+            return Err(refuse(
+                "it holds files that are not an earlier report; choose another --out or pass --force to replace it",
+            ));
+        }
+    }
+    let parent = parent_of(out);
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io("create", &parent, e))?;
+    remove_stale(&parent);
+    tempfile::Builder::new()
+        .prefix(".reproduce-check-")
+        .tempdir_in(&parent)
+        .map(drop)
+        .map_err(|e| Error::io("create a directory in", &parent, e))
+}
+
+/// Removes `.reproduce-*` directories left by killed runs (those holding a manifest only).
+fn remove_stale(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let path = e.path();
+        if name.to_string_lossy().starts_with(".reproduce-") && path.join(MANIFEST).exists() {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
+fn write_csv<T: Serialize>(dir: &Path, name: &str, rows: &[T]) -> Result<()> {
+    let path = dir.join(format!("{name}.csv"));
+    let err = |e: &dyn std::fmt::Display| Error::io("write", &path, e);
+    let mut w = csv::Writer::from_path(&path).map_err(|e| err(&e))?;
+    for r in rows {
+        w.serialize(r).map_err(|e| err(&e))?;
+    }
+    w.flush().map_err(|e| err(&e))
+}
+
+fn write_json<T: Serialize + ?Sized>(dir: &Path, name: &str, value: &T) -> Result<()> {
+    let path = dir.join(format!("{name}.json"));
+    let text = serde_json::to_string_pretty(value).map_err(|e| Error::io("encode", &path, e))?;
+    std::fs::write(&path, text).map_err(|e| Error::io("write", &path, e))
+}
+
+fn write_table<T: Serialize>(dir: &Path, name: &str, rows: &[T]) -> Result<()> {
+    write_csv(dir, name, rows)?;
+    write_json(dir, name, rows)
+}
+
+/// A claim as a flat CSV row.
+#[derive(Serialize)]
+struct ClaimRow<'a> {
+    id: &'a str,
+    statement: &'a str,
+    derivation: String,
+    tests: String,
+    analytic: Option<f64>,
+    numeric: Option<f64>,
+    check: String,
+    verdict: String,
+    justification: &'a str,
+}
+
+fn tables(rep: &Reproduction, dir: &Path) -> Result<()> {
+    let s = &rep.studies;
+    let claims: Vec<ClaimRow> = rep
+        .claims
+        .iter()
+        .map(|c| ClaimRow {
+            id: c.spec.id,
+            statement: c.spec.statement,
+            derivation: c.spec.results.join(" "),
+            tests: c.spec.tests.join(" "),
+            analytic: c.analytic,
+            numeric: c.numeric,
+            check: c.check.map_or("—".into(), |k| k.describe()),
+            verdict: c.verdict.to_string(),
+            justification: c.spec.justification,
+        })
+        .collect();
+    write_csv(dir, "claims", &claims)?;
+    write_json(dir, "claims", &rep.claims)?;
+    write_table(dir, "spectrum", &s.spectrum)?;
+    write_csv(dir, "training_time", &s.training.rows)?;
+    write_json(dir, "training_time", &s.training)?;
+    write_table(dir, "numeric_training", &s.numeric_training)?;
+    write_table(dir, "local", &s.local)?;
+    write_table(dir, "generation_one_layer", &s.generation_one_layer)?;
+    write_table(dir, "generation_two_layer", &s.generation_two_layer)?;
+    write_table(dir, "horizon", &s.horizon)?;
+    write_json(dir, "sampled_generation", &s.sampled_generation)
+}
+
+fn figures(rep: &Reproduction, dir: &Path) -> Result<Vec<(&'static str, &'static str)>> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
+    let mut made = Vec::new();
+    for (file, caption, figure) in plots::all(&rep.studies) {
+        figure
+            .write_svg_and_png(&dir.join(file))
+            .map_err(|e| match e {
+                Error::Plot { message, .. } => Error::Plot {
+                    name: file.to_string(),
+                    message,
+                },
+                other => other,
+            })?;
+        made.push((file, caption));
+    }
+    Ok(made)
+}
+
+/// `report.md`.
+pub fn markdown(rep: &Reproduction, figs: &[(&str, &str)]) -> String {
+    let s = &rep.studies;
+    let mut md = format!(
+        "# Reproduction report: critical slowing down in diffusion models\n\n\
+         critical-slowing {} — arXiv:2605.12597, large-n O(n) model at β_c, d = {}.\n\n\
+         **{}.** Wall time {:.1} s. Seed {}.\n\n## Claims\n\n{}\n",
+        env!("CARGO_PKG_VERSION"),
+        s.config.d,
+        text::verdict_summary(&rep.claims),
+        rep.wall_seconds,
+        s.config.seed,
+        text::claims_table(&rep.claims)
+    );
+    md += "\n### How each value was obtained\n\n";
+    for c in &rep.claims {
+        md += &format!(
+            "- **{}** analytic: {}; numeric: {}; check: {}. Tests: {}.\n",
+            c.spec.id,
+            c.spec.analytic,
+            c.spec.numeric,
+            c.spec.justification,
+            c.spec.tests.join(", ")
+        );
+    }
+    md += "\n## Figures\n\n";
+    for (f, caption) in figs {
+        let png = f.replace(".svg", ".png");
+        md += &format!("![{caption}](figures/{png})\n\n*{caption}* ([SVG](figures/{f}))\n\n");
+    }
+    md += "## Tables\n\nEach table is also in this directory as CSV and JSON.\n\n### Spectrum\n\n```\n";
+    md += &text::spectrum(&s.spectrum);
+    md += "```\n\n### Training times (closed forms)\n\n```\n";
+    md += &text::training(&s.training);
+    md += "```\n\n### Training times on sampled fields\n\n| L | depth | t | measured | closed form (data statistics) | closed form (population) |\n|---|---|---|---|---|---|\n";
+    for r in &s.numeric_training {
+        md += &format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            r.l, r.depth, r.t, r.measured, r.closed_form_data, r.closed_form_population
+        );
+    }
+    md += "\n### Horizon for KL(p_T ‖ N(0, I)) = 1e-2\n\n| L | T | T − ln L |\n|---|---|---|\n";
+    for h in &s.horizon {
+        md += &format!(
+            "| {} | {:.4} | {:.4} |\n",
+            h.l, h.horizon, h.horizon_minus_ln_l
+        );
+    }
+    md += "\n### Sampled generation\n\n```\n";
+    md += &text::generate(&s.sampled_generation);
+    md += &format!(
+        "```\n\n## Configuration\n\n```toml\n{}```\n\n## Auditing a claim\n\nEach claim names the derivation results it rests on (`derivations/*.md`, IDs `Rx.y`). \
+         `grep -rn ID src tests` finds the code that implements a result (doc comment) and the tests that verify it.\n",
+        toml::to_string(&s.config).unwrap_or_default()
+    );
+    md
+}
+
+/// Writes the report into `out` (see [`check_output`]) and returns the path of `report.md`.
+pub fn write(rep: &Reproduction, out: &Path, force: bool) -> Result<PathBuf> {
+    check_output(out, force)?;
+    let parent = parent_of(out);
+    let tmp = tempfile::Builder::new()
+        .prefix(".reproduce-")
+        .tempdir_in(&parent)
+        .map_err(|e| Error::io("create a directory in", &parent, e))?;
+    let dir = tmp.path();
+    std::fs::write(dir.join(MANIFEST), "critical-slowing report\n")
+        .map_err(|e| Error::io("write", &dir.join(MANIFEST), e))?;
+    tables(rep, dir)?;
+    let figs = figures(rep, &dir.join("figures"))?;
+    let md = dir.join("report.md");
+    std::fs::write(&md, markdown(rep, &figs)).map_err(|e| Error::io("write", &md, e))?;
+    // swap into place; the temporary directory is removed on every error path by its guard
+    if out.exists() {
+        let old = tempfile::Builder::new()
+            .prefix(".reproduce-old-")
+            .tempdir_in(&parent)
+            .map_err(|e| Error::io("create a directory in", &parent, e))?;
+        let old_path = old.path().join("report");
+        std::fs::rename(out, &old_path).map_err(|e| Error::io("move", out, e))?;
+        std::fs::rename(dir, out).map_err(|e| Error::io("move the new report to", out, e))?;
+        drop(old);
+    } else {
+        std::fs::rename(dir, out).map_err(|e| Error::io("move the new report to", out, e))?;
+    }
+    let _ = tmp.keep();
+    Ok(out.join("report.md"))
+}

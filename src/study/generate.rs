@@ -1,0 +1,268 @@
+//! One `generate` experiment: score networks (exact, or depth-D trained N steps per grid time on
+//! the population loss), a reverse sampler run on M fields, and the generated spectrum compared
+//! with the data: closed form beside the plug-in estimates with χ² bounds (R6.1, R6.4, R6.7).
+
+use ndarray::{ArrayD, IxDyn};
+use serde::Serialize;
+
+use crate::data::GaussianField;
+use crate::diffusion::forward::spectrum_at;
+use crate::diffusion::grid::TimeGrid;
+use crate::diffusion::reverse::Sampler;
+use crate::divergence::{kl_divergence, kl_term, w2_term, wasserstein2_squared};
+use crate::error::{Error, Result};
+use crate::experiment::estimate::{Interval, SpectrumEstimate};
+use crate::experiment::sampler::{generate as sample, SymbolScores};
+use crate::fourier::RealFft;
+use crate::lattice::Lattice;
+use crate::model::Protocol;
+use crate::sampling::seeded_rng;
+use crate::symbol::Symbol;
+use crate::theory::generation::{exact_score_symbols, generated_spectrum, trained_score_symbols};
+
+/// Joint level of the χ² bounds of a `generate` run.
+pub const LEVEL: f64 = 1e-6;
+
+/// A time grid as the command line spells it: `uniform:TMIN:T:N`, `geometric:TMIN:T:N` or
+/// `list:t0,t1,…`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct GridSpec(pub String);
+
+impl GridSpec {
+    /// Parses and validates the grid.
+    pub fn build(&self) -> Result<TimeGrid> {
+        let bad = || Error::Invalid {
+            name: "grid",
+            value: self.0.clone(),
+            requirement: "use uniform:TMIN:T:N, geometric:TMIN:T:N or list:t0,t1,...".into(),
+        };
+        let (kind, rest) = self.0.split_once(':').ok_or_else(bad)?;
+        match kind {
+            "list" => {
+                let times = rest
+                    .split(',')
+                    .map(|s| s.trim().parse::<f64>().map_err(|_| bad()))
+                    .collect::<Result<Vec<_>>>()?;
+                TimeGrid::new(times)
+            }
+            "uniform" | "geometric" => {
+                let parts: Vec<&str> = rest.split(':').collect();
+                let [t_min, t_max, n] = parts.as_slice() else {
+                    return Err(bad());
+                };
+                let t_min: f64 = t_min.parse().map_err(|_| bad())?;
+                let t_max: f64 = t_max.parse().map_err(|_| bad())?;
+                let n: usize = n.parse().map_err(|_| bad())?;
+                if kind == "uniform" {
+                    TimeGrid::uniform(t_min, t_max, n)
+                } else {
+                    TimeGrid::geometric(t_min, t_max, n)
+                }
+            }
+            _ => Err(bad()),
+        }
+    }
+}
+
+/// Configuration of one `generate` run at β_c(d).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GenerateConfig {
+    /// Dimension d ≥ 3.
+    pub d: usize,
+    /// Side L.
+    pub l: usize,
+    /// Depth D of the trained networks; `None`: the exact score.
+    pub depth: Option<usize>,
+    /// Training steps per grid time (closed-form partially trained symbols).
+    pub steps: usize,
+    /// Learning-rate fraction and ε of the training (depth from `depth`).
+    pub protocol: Protocol,
+    /// Sampler.
+    pub sampler: Sampler,
+    /// Time grid.
+    pub grid: GridSpec,
+    /// Fields to draw.
+    pub samples: usize,
+    /// Seed of the sampler's noise.
+    pub seed: u64,
+}
+
+/// Divergences per site between a generated and a target circulant Gaussian, both directions.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Divergences {
+    /// KL(p_data ‖ p_gen)/V.
+    pub kl_data_gen: f64,
+    /// KL(p_gen ‖ p_data)/V.
+    pub kl_gen_data: f64,
+    /// W2²/V.
+    pub w2_squared: f64,
+}
+
+/// Bounds per site on the plug-in divergences at joint level [`LEVEL`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DivergenceBounds {
+    /// On KL(p_data ‖ p̂_gen)/V.
+    pub kl_data_gen: Interval,
+    /// On KL(p̂_gen ‖ p_data)/V.
+    pub kl_gen_data: Interval,
+    /// On Ŵ2²/V.
+    pub w2_squared: Interval,
+}
+
+/// Variance of the magnetisation m = (1/V) Σ_x y(x), i.e. P_0/V.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Magnetisation {
+    /// Generated, closed form.
+    pub predicted: f64,
+    /// Generated, sample estimate.
+    pub measured: f64,
+    /// The data's, C_0/V.
+    pub data: f64,
+}
+
+/// One point of the two-point function along the first axis.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TwoPointRow {
+    /// Distance r.
+    pub r: usize,
+    /// G(r) of the generated samples.
+    pub generated_samples: f64,
+    /// G(r) of the generated closed-form spectrum.
+    pub generated_predicted: f64,
+    /// G(r) of the data.
+    pub data: f64,
+}
+
+/// Predicted (closed form) and measured (M sampled fields) errors of a `generate` run, against
+/// the data (t = 0) and, labelled, against the noised data at the grid's first time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GenerateReport {
+    /// The configuration.
+    pub config: GenerateConfig,
+    /// First grid time t_0, where sampling stops.
+    pub t_min: f64,
+    /// Closed-form divergences against the data spectrum C_k.
+    pub predicted: Divergences,
+    /// Plug-in divergences of the samples against C_k.
+    pub measured: Divergences,
+    /// Bounds on the plug-in divergences if the closed form is right.
+    pub bounds: DivergenceBounds,
+    /// Closed-form divergences against C_k(t_0), the noised data where sampling stops.
+    pub predicted_vs_noised_data: Divergences,
+    /// Magnetisation variances.
+    pub magnetisation: Magnetisation,
+    /// Fraction of modes whose sample variance lies in its χ² interval (1 expected).
+    pub modes_in_interval: f64,
+    /// Two-point function along the first axis, r = 0…L/2.
+    pub two_point: Vec<TwoPointRow>,
+}
+
+fn divergences(p: &Symbol, c: &Symbol, v: f64) -> Result<Divergences> {
+    Ok(Divergences {
+        kl_data_gen: kl_divergence(c, p)? / v,
+        kl_gen_data: kl_divergence(p, c)? / v,
+        w2_squared: wasserstein2_squared(p, c)? / v,
+    })
+}
+
+fn score_symbols(
+    config: &GenerateConfig,
+    field: &GaussianField,
+    grid: &TimeGrid,
+) -> Result<Vec<Symbol>> {
+    match config.depth {
+        None => exact_score_symbols(field.spectrum(), grid),
+        Some(depth) => trained_score_symbols(
+            field.spectrum(),
+            grid,
+            &config.protocol.with_depth(depth)?,
+            config.steps,
+        ),
+    }
+}
+
+/// Runs one generation: closed-form scores, the sampler on fields, and the comparison.
+pub fn generate(config: GenerateConfig) -> Result<GenerateReport> {
+    let grid = config.grid.build()?;
+    let lattice = Lattice::new(config.d, config.l)?;
+    let field = GaussianField::large_n_critical(lattice)?;
+    let scores = score_symbols(&config, &field, &grid)?;
+    let data = field.spectrum().clone();
+    let t_min = grid.times()[0];
+    let predicted = generated_spectrum(config.sampler, &grid, &scores)?;
+    let mut rng = seeded_rng(config.seed);
+    let fields = sample(
+        config.sampler,
+        &grid,
+        &SymbolScores(scores),
+        config.samples,
+        &mut rng,
+    )?;
+    let est = SpectrumEstimate::from_fields(lattice, &fields)?;
+    let (p_half, c_half) = (predicted.to_half(), data.to_half());
+    let intervals = est.prediction_intervals(&p_half, LEVEL)?;
+    let inside = intervals
+        .iter()
+        .zip(est.variances())
+        .filter(|(iv, p)| iv.contains(**p))
+        .count() as f64
+        / intervals.len() as f64;
+    let v = lattice.volume() as f64;
+    let per_site = |i: Interval| Interval {
+        lo: i.lo / v,
+        hi: i.hi / v,
+    };
+    let reverse_kl = |p: f64, c: f64| kl_term(c, p);
+    Ok(GenerateReport {
+        t_min,
+        predicted: divergences(&predicted, &data, v)?,
+        measured: Divergences {
+            kl_data_gen: est.plug_in(&c_half, reverse_kl) / v,
+            kl_gen_data: est.plug_in(&c_half, kl_term) / v,
+            w2_squared: est.plug_in(&c_half, w2_term) / v,
+        },
+        bounds: DivergenceBounds {
+            kl_data_gen: per_site(est.propagate(&intervals, &c_half, reverse_kl)),
+            kl_gen_data: per_site(est.propagate(&intervals, &c_half, kl_term)),
+            w2_squared: per_site(est.propagate(&intervals, &c_half, w2_term)),
+        },
+        predicted_vs_noised_data: divergences(&predicted, &spectrum_at(&data, t_min)?, v)?,
+        magnetisation: Magnetisation {
+            predicted: predicted.at(&vec![0; config.d]) / v,
+            measured: est.magnetisation_variance(),
+            data: data.at(&vec![0; config.d]) / v,
+        },
+        modes_in_interval: inside,
+        two_point: two_point(&est, &predicted, &data, config.l)?,
+        config,
+    })
+}
+
+fn two_point(
+    est: &SpectrumEstimate,
+    predicted: &Symbol,
+    data: &Symbol,
+    l: usize,
+) -> Result<Vec<TwoPointRow>> {
+    let fft = RealFft::new(predicted.lattice());
+    let (g_samples, g_pred, g_data) = (
+        est.two_point_function()?,
+        fft.kernel(predicted)?,
+        fft.kernel(data)?,
+    );
+    let d = predicted.lattice().dim();
+    Ok((0..=l / 2)
+        .map(|r| {
+            let mut idx = vec![0; d];
+            idx[0] = r;
+            let at = |a: &ArrayD<f64>| a[IxDyn(&idx)];
+            TwoPointRow {
+                r,
+                generated_samples: at(&g_samples),
+                generated_predicted: at(&g_pred),
+                data: at(&g_data),
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,295 @@
+//! One `train` experiment: a score network trained on sampled fields at β_c(d), with the
+//! predictions beside it — the closed form on the data set's statistics (R3.2, R4.2), the
+//! closed form on the population (R3.3, R4.3), R5.2 for one local layer, and gradient descent on
+//! the population loss for mixed and two-local stacks (R5.6).
+
+use ndarray::ArrayD;
+use num_complex::Complex;
+use serde::Serialize;
+
+use crate::data::GaussianField;
+use crate::diffusion::forward::spectrum_at;
+use crate::error::Result;
+use crate::experiment::trainer::{
+    max_relative_error, max_relative_symbol_error, FullBatchGd, Sgd, StoppingRule,
+};
+use crate::experiment::{ConvNet, DataSet};
+use crate::fourier::RealFft;
+use crate::lattice::Lattice;
+use crate::model::{LayerKind, Layers, Protocol};
+use crate::progress::Observer;
+use crate::sampling::{seeded_rng, FieldSampler};
+use crate::study::training::empirical_prediction;
+use crate::symbol::Symbol;
+use crate::theory::local::{excess_loss_per_site, LocalOneLayer, PopulationNet};
+use crate::theory::training_time;
+
+/// Configuration of one `train` run on the large-n model at β_c(d).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TrainConfig {
+    /// Dimension d ≥ 3.
+    pub d: usize,
+    /// Side L.
+    pub l: usize,
+    /// Depth D.
+    pub depth: usize,
+    /// Layer supports.
+    pub layers: Layers,
+    /// Diffusion time t > 0.
+    pub t: f64,
+    /// Fields in the fixed data set (full-batch GD).
+    pub samples: usize,
+    /// Step cap.
+    pub steps: u64,
+    /// Minibatch size: `Some(B)` runs SGD with fresh samples for `steps` steps.
+    pub batch: Option<usize>,
+    /// Seed of the data.
+    pub seed: u64,
+    /// Learning-rate fraction c and accuracy ε.
+    pub protocol: Protocol,
+}
+
+/// What a `train` run measured, beside the predictions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrainReport {
+    /// The configuration.
+    pub config: TrainConfig,
+    /// Parameters of the network trained.
+    pub parameters: usize,
+    /// Parameters of the full network of the same depth (V per layer).
+    pub full_parameters: usize,
+    /// Learning rate used.
+    pub learning_rate: f64,
+    /// Measured steps until the relative symbol error against the data set's own optimum was
+    /// ≤ ε (stacks with a full layer, full-batch GD).
+    pub measured_steps: Option<u64>,
+    /// Closed form on the data set's empirical statistics (full layers).
+    pub predicted_steps_empirical: Option<u64>,
+    /// Prediction on the population spectrum: the closed form for full layers (R3.3, R4.3),
+    /// R5.2 for one local layer, gradient descent on the population loss for mixed stacks
+    /// (R5.6).
+    pub predicted_steps_population: Option<u64>,
+    /// Final per-site DSM loss on the training data (full-batch).
+    pub final_loss: Option<f64>,
+    /// Final largest relative symbol error against the population optimum of the
+    /// architecture (full and mixed: 1/C_k(t); local one-layer: the radius-R optimum).
+    pub final_relative_error_population: Option<f64>,
+    /// Excess population DSM loss per site of the trained network,
+    /// (1/V) Σ_k C_k(t)|v_k − 1/C_k(t)|² (R3.1).
+    pub final_excess_loss_population: f64,
+    /// Stacks with local layers and depth ≥ 2: the same excess loss after the same number of
+    /// steps of gradient descent on the population loss (semi-analytic prediction, R5.6),
+    /// started from the balanced start perturbed by a relative 10⁻⁶.
+    pub predicted_excess_loss_population: Option<f64>,
+    /// Stacks of local layers only, depth ≥ 2: the same from the exactly balanced start, which
+    /// gradient descent never leaves (R5.6). A trainer leaves it through rounding, after a step
+    /// count that grows like ln(1/asymmetry), so its excess loss lies between this value
+    /// (before it escapes) and the perturbed prediction (after).
+    pub predicted_excess_loss_balanced: Option<f64>,
+    /// Steps actually taken.
+    pub steps_taken: u64,
+}
+
+/// The problem a `train` run solves and the architecture's population optimum.
+struct Setup {
+    config: TrainConfig,
+    protocol: Protocol,
+    field: GaussianField,
+    spec_t: Symbol,
+    kinds: Vec<LayerKind>,
+    local_one: Option<LocalOneLayer>,
+    eta: f64,
+    v0: f64,
+    exact_optimum: ArrayD<Complex<f64>>,
+}
+
+impl Setup {
+    fn new(config: TrainConfig) -> Result<Self> {
+        if config.batch == Some(0) {
+            return Err(crate::error::Error::Parameter {
+                name: "batch",
+                value: 0.0,
+                requirement: "a minibatch needs at least one field",
+            });
+        }
+        let protocol = config.protocol.with_depth(config.depth)?;
+        let lattice = Lattice::new(config.d, config.l)?;
+        let field = GaussianField::large_n_critical(lattice)?;
+        let spec_t = spectrum_at(field.spectrum(), config.t)?;
+        let kinds = config.layers.kinds(config.depth);
+        let local_one = match kinds.as_slice() {
+            [LayerKind::Local { radius }] => Some(LocalOneLayer::new(&spec_t, *radius)?),
+            _ => None,
+        };
+        let eta = match &local_one {
+            Some(local) => local.learning_rate(protocol.lr_fraction)?,
+            None => protocol.learning_rate(&spec_t),
+        };
+        let v0 = protocol.initial_symbol(&spec_t);
+        let exact_optimum = spec_t.to_half().mapv(|c| Complex::new(1.0 / c, 0.0));
+        Ok(Self {
+            config,
+            protocol,
+            field,
+            spec_t,
+            kinds,
+            local_one,
+            eta,
+            v0,
+            exact_optimum,
+        })
+    }
+
+    /// A stack with a full layer can represent 1/C_k(t) exactly (R5.6).
+    fn has_full(&self) -> bool {
+        self.kinds.contains(&LayerKind::Full)
+    }
+
+    fn all_full(&self) -> bool {
+        self.kinds.iter().all(|k| *k == LayerKind::Full)
+    }
+}
+
+/// What the trainer did.
+struct Measured {
+    steps: Option<u64>,
+    predicted_empirical: Option<u64>,
+    final_loss: Option<f64>,
+    steps_taken: u64,
+}
+
+fn run_sgd(s: &Setup, net: &mut ConvNet, batch: usize) -> Result<Measured> {
+    let sgd = Sgd {
+        eta: s.eta,
+        batch_size: batch,
+        t: s.config.t,
+    };
+    let sampler = FieldSampler::new(s.field.spectrum())?;
+    let mut rng = seeded_rng(s.config.seed);
+    sgd.train(net, &sampler, s.config.steps as usize, &mut rng)?;
+    Ok(Measured {
+        steps: None,
+        predicted_empirical: None,
+        final_loss: None,
+        steps_taken: s.config.steps,
+    })
+}
+
+fn run_full_batch(s: &Setup, net: &mut ConvNet, observer: &dyn Observer) -> Result<Measured> {
+    let c = &s.config;
+    let data = DataSet::draw(s.field.spectrum(), c.samples, &[c.t], c.seed)?;
+    let stats = data.statistics(0)?;
+    let batch = data
+        .batch(0)?
+        .to_spectral(&RealFft::new(s.spec_t.lattice()))?;
+    // stacks with a full layer reach the data set's own optimum T_k/Ĉ_k; for full stacks the
+    // closed form on the data statistics predicts when
+    let (rule, predicted) = if s.has_full() {
+        let predicted = s
+            .all_full()
+            .then(|| {
+                empirical_prediction(&stats, c.depth, s.eta, s.v0, s.protocol.epsilon, c.steps)
+            })
+            .flatten();
+        let rule = StoppingRule::relative_symbol_error(s.protocol.epsilon, stats.optimum())?;
+        (rule, predicted)
+    } else {
+        (StoppingRule::Never, None)
+    };
+    observer.stage("training", c.steps);
+    let mut gd = FullBatchGd::new(s.eta, c.steps)?;
+    gd.progress = false;
+    let log = gd.train(net, &batch, &rule)?;
+    observer.finish();
+    Ok(Measured {
+        steps: log.trained_at,
+        predicted_empirical: predicted,
+        final_loss: log.logged.last().map(|l| l.loss),
+        steps_taken: log.steps_taken,
+    })
+}
+
+/// Gradient descent on the population loss from the balanced start perturbed by a relative δ
+/// (R5.6), with the trainer's η and v_0: the excess loss after the steps the trainer took, and
+/// for stacks with a full layer the first step with relative error ≤ ε against 1/C_k(t)
+/// (searched up to the step cap).
+fn population_run(s: &Setup, delta: f64, steps_taken: u64) -> Result<(Option<u64>, f64)> {
+    let mut population = PopulationNet::balanced(&s.spec_t, &s.kinds, s.v0)?;
+    population.perturb(delta, s.config.seed);
+    let has_full = s.has_full();
+    let horizon = if has_full {
+        s.config.steps.max(steps_taken)
+    } else {
+        steps_taken
+    };
+    let (mut reached, mut excess) = (None, 0.0);
+    for n in 0..=horizon {
+        if n == steps_taken {
+            excess = population.excess_loss()?;
+        }
+        if has_full
+            && reached.is_none()
+            && max_relative_error(&population.symbol(), &s.exact_optimum) <= s.protocol.epsilon
+        {
+            reached = Some(n);
+        }
+        if n == horizon || (n >= steps_taken && (!has_full || reached.is_some())) {
+            break;
+        }
+        population.step(s.eta)?;
+    }
+    Ok((reached, excess))
+}
+
+/// Runs one training experiment: the trainer on sampled fields, and the predictions beside.
+pub fn train(config: TrainConfig, observer: &dyn Observer) -> Result<TrainReport> {
+    let s = Setup::new(config)?;
+    let lattice = s.spec_t.lattice();
+    let mut net = ConvNet::balanced(lattice, &s.kinds, s.v0)?;
+    let measured = match config.batch {
+        Some(b) => run_sgd(&s, &mut net, b)?,
+        None => run_full_batch(&s, &mut net, observer)?,
+    };
+    let population_optimum = match &s.local_one {
+        Some(local) => Some(local.optimum_symbol()?),
+        None if s.has_full() => Some(s.exact_optimum.clone()),
+        None => None,
+    };
+    let mut predicted_steps_population = match &s.local_one {
+        Some(local) => {
+            Some(local.training_steps(s.eta, s.protocol.epsilon, config.steps.max(1))?)
+        }
+        None if s.all_full() => Some(training_time(&s.spec_t, &s.protocol)?.steps),
+        None => None,
+    };
+    // an exactly balanced stack of local layers never leaves the balanced manifold (R5.6):
+    // report the prediction from it and from a start perturbed by 10⁻⁶
+    let stacked = s.local_one.is_none() && !s.all_full();
+    let predicted_excess_loss_balanced = if stacked && !s.has_full() {
+        Some(population_run(&s, 0.0, measured.steps_taken)?.1)
+    } else {
+        None
+    };
+    let mut predicted_excess_loss_population = None;
+    if stacked {
+        let (reached, excess) = population_run(&s, 1e-6, measured.steps_taken)?;
+        predicted_steps_population = predicted_steps_population.or(reached);
+        predicted_excess_loss_population = Some(excess);
+    }
+    Ok(TrainReport {
+        config,
+        parameters: net.parameter_count(),
+        full_parameters: config.depth * lattice.volume(),
+        learning_rate: s.eta,
+        measured_steps: measured.steps,
+        predicted_steps_empirical: measured.predicted_empirical,
+        predicted_steps_population,
+        final_loss: measured.final_loss,
+        final_relative_error_population: population_optimum
+            .map(|o| max_relative_symbol_error(&net, &o)),
+        final_excess_loss_population: excess_loss_per_site(&s.spec_t, &net.symbol())?,
+        predicted_excess_loss_population,
+        predicted_excess_loss_balanced,
+        steps_taken: measured.steps_taken,
+    })
+}
