@@ -3,7 +3,7 @@
 //! **The one place the DFT scaling is fixed.** Forward transform unnormalised,
 //! x̂_k = Σ_x x_x e^{−ik·x}; inverse with 1/V, x_x = (1/V) Σ_k x̂_k e^{ik·x}. With this pair a
 //! circulant operator with symbol s_k acts as x ↦ F⁻¹[s_k x̂_k], and its real-space kernel
-//! (the row s(x − y) of the matrix) is F⁻¹[s_k] (R1.1). The derivations use the unitary DFT;
+//! (the row s(x − y) of the matrix) is F⁻¹\[s_k\] (R1.1). The derivations use the unitary DFT;
 //! symbols are the same in both conventions.
 //!
 //! Fields are `ArrayD<f64>` of shape `[L; d]`; spectra of real fields are stored as half
