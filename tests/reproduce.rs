@@ -51,6 +51,38 @@ fn quick_reproduction_passes_every_claim_and_writes_the_report() {
         rep.claims.len(),
         rep.claims.len()
     )));
+    assert_report_files(&out);
+    let svg = std::fs::read_to_string(out.join("figures/kappa.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("</svg>"));
+    let png = std::fs::read(out.join("figures/kappa.png")).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "kappa.png is not a PNG"
+    );
+    let csv = std::fs::read_to_string(out.join("claims.csv")).unwrap();
+    assert_eq!(csv.lines().count(), rep.claims.len() + 1);
+    assert_rewrite_leaves_no_temporaries(&rep, &out, dir.path());
+    let table: String = rep
+        .claims
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {} analytic={} numeric={} check={}\n",
+                c.spec.id,
+                c.verdict,
+                stable(c.analytic),
+                stable(c.numeric),
+                c.check.map_or("—".into(), |k| k.describe())
+            )
+        })
+        .collect();
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("reproduce_quick_claims", table);
+    });
+}
+
+/// Every table, figure and the report itself exist.
+fn assert_report_files(out: &Path) {
     for f in [
         "claims.csv",
         "claims.json",
@@ -73,18 +105,12 @@ fn quick_reproduction_passes_every_claim_and_writes_the_report() {
     ] {
         assert!(out.join(f).is_file(), "missing {f}");
     }
-    let svg = std::fs::read_to_string(out.join("figures/kappa.svg")).unwrap();
-    assert!(svg.starts_with("<svg") && svg.contains("</svg>"));
-    let png = std::fs::read(out.join("figures/kappa.png")).unwrap();
-    assert!(
-        png.starts_with(b"\x89PNG\r\n\x1a\n"),
-        "kappa.png is not a PNG"
-    );
-    let csv = std::fs::read_to_string(out.join("claims.csv")).unwrap();
-    assert_eq!(csv.lines().count(), rep.claims.len() + 1);
-    // writing again replaces the report atomically and leaves no temporary directories
-    report::write(&rep, &out, false).unwrap();
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+}
+
+/// Writing again replaces the report atomically and leaves no temporary directories.
+fn assert_rewrite_leaves_no_temporaries(rep: &claims::Reproduction, out: &Path, parent: &Path) {
+    report::write(rep, out, false).unwrap();
+    let leftovers: Vec<_> = std::fs::read_dir(parent)
         .unwrap()
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name().to_string_lossy().starts_with(".reproduce"))
@@ -93,23 +119,6 @@ fn quick_reproduction_passes_every_claim_and_writes_the_report() {
         leftovers.is_empty(),
         "temporary directories left: {leftovers:?}"
     );
-    let table: String = rep
-        .claims
-        .iter()
-        .map(|c| {
-            format!(
-                "{} {} analytic={} numeric={} check={}\n",
-                c.spec.id,
-                c.verdict,
-                stable(c.analytic),
-                stable(c.numeric),
-                c.check.map_or("—".into(), |k| k.describe())
-            )
-        })
-        .collect();
-    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
-        insta::assert_snapshot!("reproduce_quick_claims", table);
-    });
 }
 
 fn derivation_ids() -> BTreeSet<String> {
