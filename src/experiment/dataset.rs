@@ -137,21 +137,60 @@ impl DataSet {
         let sampler = FieldSampler::new(spectrum)?;
         let mut rng = seeded_rng(seed);
         let clean = sampler.sample_many(m, &mut rng);
-        let shape = spectrum.lattice().shape();
+        Self::noised(spectrum.lattice(), clean, times, &mut rng)
+    }
+
+    /// A data set of given clean fields x_0 (shape `[L; d]` each: Monte Carlo configurations,
+    /// one scalar component per field), with M noise fields per time drawn from a generator
+    /// seeded by `seed`.
+    pub fn from_fields(
+        lattice: Lattice,
+        clean: Vec<ArrayD<f64>>,
+        times: &[f64],
+        seed: u64,
+    ) -> Result<Self> {
+        if clean.is_empty() {
+            return Err(Error::Parameter {
+                name: "samples M",
+                value: 0.0,
+                requirement: "a data set needs M ≥ 1 fields",
+            });
+        }
+        if let Some(bad) = clean
+            .iter()
+            .find(|x| x.shape() != lattice.shape().as_slice())
+        {
+            return Err(Error::Mismatch(format!(
+                "a field of shape {:?} on a lattice of shape {:?}",
+                bad.shape(),
+                lattice.shape()
+            )));
+        }
+        for &t in times {
+            noise_scales(t)?;
+        }
+        Self::noised(lattice, clean, times, &mut seeded_rng(seed))
+    }
+
+    fn noised(
+        lattice: Lattice,
+        clean: Vec<ArrayD<f64>>,
+        times: &[f64],
+        rng: &mut SeededRng,
+    ) -> Result<Self> {
+        let shape = lattice.shape();
         let noise = times
             .iter()
             .map(|_| {
-                (0..m)
+                (0..clean.len())
                     .map(|_| {
-                        ArrayD::from_shape_simple_fn(shape.clone(), || {
-                            StandardNormal.sample(&mut rng)
-                        })
+                        ArrayD::from_shape_simple_fn(shape.clone(), || StandardNormal.sample(rng))
                     })
                     .collect()
             })
             .collect();
         Ok(Self {
-            lattice: spectrum.lattice(),
+            lattice,
             clean,
             times: times.to_vec(),
             noise,

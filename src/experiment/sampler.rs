@@ -62,6 +62,28 @@ impl ScoreModel for NetworkScores {
     }
 }
 
+/// Scores given as complex symbols per grid time in half-spectrum layout (e.g. the empirical
+/// optimum −T_k/Ĉ_k(t) a full one-layer network reaches on a fixed data set).
+#[derive(Debug, Clone)]
+pub struct HalfSymbolScores {
+    /// The lattice.
+    pub lattice: Lattice,
+    /// Score symbol w_k at each grid time, half-spectrum layout.
+    pub symbols: Vec<ArrayD<Complex<f64>>>,
+}
+
+impl ScoreModel for HalfSymbolScores {
+    fn lattice(&self) -> Lattice {
+        self.lattice
+    }
+    fn score_symbol(&self, j: usize) -> Result<ArrayD<Complex<f64>>> {
+        self.symbols
+            .get(j)
+            .cloned()
+            .ok_or(Error::Mismatch(format!("no score at grid index {j}")))
+    }
+}
+
 fn white_noise_hat(fft: &RealFft, rng: &mut SeededRng) -> ArrayD<Complex<f64>> {
     let w = ArrayD::from_shape_simple_fn(fft.lattice().shape(), || StandardNormal.sample(rng));
     fft.forward(&w).expect("noise has the lattice shape")

@@ -4,6 +4,7 @@
 //! [`crate::claims`] judges the records.
 
 pub mod dense;
+pub mod finite_n;
 pub mod generate;
 pub mod generation;
 pub mod local;

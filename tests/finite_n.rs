@@ -1,0 +1,157 @@
+//! Finite-n data seen by linear networks (derivations/08), on data whose answer is known
+//! independently: Gaussian fields of a known spectrum, and ordered configurations.
+
+use critical_slowing::data::GaussianField;
+use critical_slowing::diffusion::grid::TimeGrid;
+use critical_slowing::experiment::trainer::{FullBatchGd, StoppingRule};
+use critical_slowing::experiment::{ConvNet, DataSet};
+use critical_slowing::fourier::RealFft;
+use critical_slowing::model::{LayerKind, Protocol};
+use critical_slowing::sampling::{seeded_rng, FieldSampler};
+use critical_slowing::study::finite_n::{
+    binder, gaussian_limit, measured_spectrum, observables, ComponentData,
+};
+use critical_slowing::study::training::empirical_prediction;
+use critical_slowing::Lattice;
+use ndarray::{ArrayD, IxDyn};
+use num_complex::Complex;
+
+fn gaussian_configs(lattice: Lattice, n: usize, m: usize, seed: u64) -> ComponentData {
+    let field = GaussianField::massive_free(lattice, 0.3, 0.5).unwrap();
+    let sampler = FieldSampler::new(field.spectrum()).unwrap();
+    let mut rng = seeded_rng(seed);
+    let configs = (0..m).map(|_| sampler.sample_many(n, &mut rng)).collect();
+    ComponentData::new(lattice, n, configs).unwrap()
+}
+
+/// The full-layout measured spectrum is the periodogram: Ĉ_k = |Σ_x φ(x) e^{−ik·x}|²/(MV) by a
+/// direct sum over sites at every mode k, both halves (no FFT, no half layout).
+#[test]
+fn measured_spectrum_is_the_periodogram_at_every_mode() {
+    let lattice = Lattice::new(2, 6).unwrap();
+    let data = gaussian_configs(lattice, 1, 5, 3);
+    let fields = data.scalar_fields();
+    let c = measured_spectrum(lattice, &fields).unwrap();
+    let l = lattice.side();
+    lattice.for_each_index(|k| {
+        let mut total = 0.0;
+        for phi in &fields {
+            let mut s = Complex::new(0.0, 0.0);
+            lattice.for_each_index(|x| {
+                let phase: f64 = k.iter().zip(x).map(|(&a, &b)| (a * b) as f64).sum::<f64>()
+                    * 2.0
+                    * std::f64::consts::PI
+                    / l as f64;
+                s += Complex::from_polar(phi[IxDyn(x)], -phase);
+            });
+            total += s.norm_sqr();
+        }
+        let want = total / (fields.len() * lattice.volume()) as f64;
+        // rounding of a 36-term complex sum against an FFT: 1e-12 relative
+        assert!((c.at(k) - want).abs() <= 1e-12 * want.max(1.0), "k = {k:?}");
+    });
+}
+
+/// R8.1: full-batch GD on given fields (any distribution) follows the closed form on their own
+/// statistics: the step counts agree exactly (the symbols to rounding, checked in
+/// tests/trainer.rs for Gaussian draws; here the fields are cubed Gaussians, far from Gaussian).
+#[test]
+fn training_on_given_fields_follows_the_closed_form_on_their_statistics() {
+    let lattice = Lattice::new(2, 6).unwrap();
+    let data = gaussian_configs(lattice, 1, 512, 9);
+    let skewed: Vec<ArrayD<f64>> = data
+        .scalar_fields()
+        .iter()
+        .map(|x| x.mapv(|v| v * v * v))
+        .collect();
+    for depth in [1usize, 2] {
+        let set = DataSet::from_fields(lattice, skewed.clone(), &[0.5], 4).unwrap();
+        let stats = set.statistics(0).unwrap();
+        let batch = set
+            .batch(0)
+            .unwrap()
+            .to_spectral(&RealFft::new(lattice))
+            .unwrap();
+        let c_max = stats.c_hat.iter().fold(0.0f64, |m, &c| m.max(c));
+        let p = Protocol::new(depth, 0.5, 1e-2).unwrap();
+        // the protocol's η and v_0 on the data's own largest variance (R4.1)
+        let eta = if depth == 1 {
+            0.5 / (2.0 * c_max)
+        } else {
+            0.5 / 4.0
+        };
+        let v0 = if depth == 1 { 0.0 } else { 1.0 / c_max };
+        let mut net = ConvNet::balanced(lattice, &vec![LayerKind::Full; depth], v0).unwrap();
+        let rule = StoppingRule::relative_symbol_error(p.epsilon, stats.optimum()).unwrap();
+        let log = FullBatchGd::new(eta, 100_000)
+            .unwrap()
+            .train(&mut net, &batch, &rule)
+            .unwrap();
+        let predicted = empirical_prediction(&stats, depth, eta, v0, p.epsilon, 100_000);
+        assert_eq!(log.trained_at, predicted, "depth {depth}");
+    }
+}
+
+/// R8.3: the Binder cumulant at its two exactly known limits: all-aligned
+/// configurations (|m| = 1, U = 1 − n/(n + 2)) and Gaussian fields (U = 0 within 5 jackknife
+/// standard errors, a 5.7e-7 two-sided false-alarm probability); the energy of aligned
+/// configurations is −d per site.
+#[test]
+fn binder_and_energy_at_their_exact_limits() {
+    let lattice = Lattice::new(2, 4).unwrap();
+    for n in [1usize, 2, 3] {
+        let aligned: Vec<Vec<ArrayD<f64>>> = (0..8)
+            .map(|i| {
+                let sign = if i % 2 == 0 { 1.0 } else { -1.0 };
+                (0..n)
+                    .map(|a| {
+                        ArrayD::from_elem(
+                            lattice.shape(),
+                            if a == 0 {
+                                sign * (n as f64).sqrt()
+                            } else {
+                                0.0
+                            },
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        let data = ComponentData::new(lattice, n, aligned).unwrap();
+        let obs = observables(&data);
+        let u = binder(&obs, n);
+        assert!(
+            (u.mean - (1.0 - n as f64 / (n as f64 + 2.0))).abs() < 1e-12,
+            "n = {n}: {u:?}"
+        );
+        assert!(obs.energy.iter().all(|&e| (e + 2.0).abs() < 1e-12));
+        let g = observables(&gaussian_configs(lattice, n, 4000, 11 + n as u64));
+        let ug = binder(&g, n);
+        assert!(
+            ug.mean.abs() <= 5.0 * ug.error,
+            "n = {n}: Gaussian Binder {ug:?}"
+        );
+    }
+}
+
+/// R8.3 end to end on Gaussian "data": the scores trained on it generate fields whose ⟨|m|²⟩
+/// and energy agree with held-out data within 5 combined standard errors, and whose Binder
+/// cumulant is 0 within 5 errors, like the data's.
+#[test]
+fn linear_scores_trained_on_gaussian_data_regenerate_it() {
+    let lattice = Lattice::new(2, 6).unwrap();
+    let data = gaussian_configs(lattice, 2, 1200, 21);
+    let (train, heldout) = data.split(600).unwrap();
+    let grid = TimeGrid::geometric(1e-3, 8.0, 400).unwrap();
+    let g = gaussian_limit(&train, &heldout, &grid, 600, 5).unwrap();
+    let close = |a: critical_slowing::study::finite_n::Estimate,
+                 b: critical_slowing::study::finite_n::Estimate| {
+        (a.mean - b.mean).abs() <= 5.0 * (a.error.powi(2) + b.error.powi(2)).sqrt()
+    };
+    assert!(close(g.m2_data, g.m2_generated), "{g:?}");
+    assert!(close(g.energy_data, g.energy_generated), "{g:?}");
+    assert!(
+        g.binder_generated.mean.abs() <= 5.0 * g.binder_generated.error,
+        "{g:?}"
+    );
+}
