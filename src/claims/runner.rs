@@ -13,6 +13,7 @@ use crate::lattice::Lattice;
 use crate::model::{LayerKind, Protocol};
 use crate::progress::Observer;
 use crate::study::generation::{continuous_time_exactness, girsanov_slack};
+use crate::study::local::{empirical_local_row, EmpiricalLocalRow};
 use crate::study::training::{
     compare_trainer_with_closed_form, timescales, TimescaleRow, TrainerComparison,
 };
@@ -41,6 +42,9 @@ pub struct Studies {
     pub timescales: Vec<TimescaleRow>,
     /// Local architectures.
     pub local: Vec<LocalRow>,
+    /// The radius-1 local problem measured on sampled fields at the two largest local sides,
+    /// t = 0 and t = 0.2.
+    pub empirical_local: Vec<EmpiricalLocalRow>,
     /// Parameters of a radius-1 `ConvNet` at the largest local side.
     pub local_network_parameters: usize,
     /// The sampled generation check.
@@ -119,6 +123,7 @@ impl Studies {
             (cfg.lr_fraction, cfg.epsilon),
             observer,
         )?;
+        let empirical_local = empirical_local_rows(cfg, observer)?;
         let lmax = *cfg.local_sides.last().expect("validated: ≥ 2 sides");
         let local_network_parameters =
             ConvNet::new(Lattice::new(d, lmax)?, &[LayerKind::Local { radius: 1 }])?
@@ -133,6 +138,7 @@ impl Studies {
             trainer_comparison,
             timescales: timescales(d, 32, protocol)?,
             local,
+            empirical_local,
             local_network_parameters,
             sampled_generation: generation.sampled,
             continuous_exactness: generation.exactness,
@@ -143,6 +149,35 @@ impl Studies {
             dense_score_deviation: dense::dense_score_deviation(d, 6, 0.3)?,
         })
     }
+}
+
+/// Fields per empirical local measurement.
+pub const EMPIRICAL_LOCAL_SAMPLES: usize = 64;
+
+/// The radius-1 local problem on sampled fields at the two largest local sides, t = 0 and 0.2
+/// (seeds `seed + 2000 + L` and `seed + 3000 + L`).
+fn empirical_local_rows(
+    cfg: &ReproduceConfig,
+    observer: &dyn Observer,
+) -> Result<Vec<EmpiricalLocalRow>> {
+    let sides = &cfg.local_sides[cfg.local_sides.len() - 2..];
+    observer.stage("local architectures on fields", 2 * sides.len() as u64);
+    let mut rows = Vec::new();
+    for (t, offset) in [(0.0, 2000), (0.2, 3000)] {
+        for &l in sides {
+            let seed = cfg.seed + offset + l as u64;
+            rows.push(empirical_local_row(
+                cfg.d,
+                l,
+                (t, 1),
+                EMPIRICAL_LOCAL_SAMPLES,
+                seed,
+            )?);
+            observer.advance(1);
+        }
+    }
+    observer.finish();
+    Ok(rows)
 }
 
 /// The generation studies.

@@ -73,3 +73,87 @@ pub fn local_rows(
     observer.finish();
     Ok(rows)
 }
+
+/// The local one-layer problem measured on sampled fields: the empirical Hessian and optimum.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EmpiricalLocalRow {
+    /// Diffusion time t.
+    pub t: f64,
+    /// Radius R.
+    pub radius: usize,
+    /// Side L.
+    pub l: usize,
+    /// Fields M.
+    pub samples: usize,
+    /// Condition number of Ĥ = 2ĉ_t|_{S_R}, ĉ_t the real-space covariance of the fields
+    /// measured by direct sums (R5.2, R5.3).
+    pub hessian_condition: f64,
+    /// |â*_0 C_0(t) − 1|: the zero-mode symbol â*_0 = Σ_r θ̂*(r) of the empirical optimum
+    /// θ̂* = Ĥ⁻¹·2e_0 against the exact score's 1/C_0(t) (R5.5).
+    pub zero_mode_relative_error: f64,
+}
+
+/// The numeric side of R5.2, R5.3, R5.5: M fields x_t of the large-n model at β_c(d), the
+/// real-space covariance at the offsets S_R − S_R by direct sums, Ĥ and its optimum.
+pub fn empirical_local_row(
+    d: usize,
+    l: usize,
+    (t, radius): (f64, usize),
+    samples: usize,
+    seed: u64,
+) -> Result<EmpiricalLocalRow> {
+    use crate::experiment::estimate::real_space_covariance;
+    use crate::model::LayerKind;
+    use crate::sampling::{seeded_rng, FieldSampler};
+    use ndarray::{Array1, Array2, Dimension};
+    use ndarray_linalg::{EigValsh, Solve, UPLO};
+    let lattice = Lattice::new(d, l)?;
+    let field = GaussianField::large_n_critical(lattice)?;
+    let spectrum_t = spectrum_at(field.spectrum(), t)?;
+    let sampler = FieldSampler::new(&spectrum_t)?;
+    let fields = sampler.sample_many(samples, &mut seeded_rng(seed));
+    let mask = LayerKind::Local { radius }.support_mask(lattice)?;
+    let offsets: Vec<Vec<usize>> = mask
+        .indexed_iter()
+        .filter(|(_, &m)| m != 0.0)
+        .map(|(r, _)| r.slice().to_vec())
+        .collect();
+    let mut differences: Vec<Vec<usize>> = offsets
+        .iter()
+        .flat_map(|a| offsets.iter().map(|b| lattice.difference(a, b)))
+        .collect();
+    differences.sort_unstable();
+    differences.dedup();
+    let cov = real_space_covariance(lattice, &fields, &differences)?;
+    let at = |r: Vec<usize>| cov[differences.binary_search(&r).expect("listed above")];
+    let p = offsets.len();
+    let hessian = Array2::from_shape_fn((p, p), |(i, j)| {
+        2.0 * at(lattice.difference(&offsets[i], &offsets[j]))
+    });
+    let lin = |what: &'static str| {
+        move |e: ndarray_linalg::error::LinalgError| crate::error::Error::NoConvergence {
+            what,
+            detail: e.to_string(),
+        }
+    };
+    let ev = hessian
+        .eigvalsh(UPLO::Lower)
+        .map_err(lin("empirical Hessian"))?;
+    let origin = offsets
+        .iter()
+        .position(|r| r.iter().all(|&m| m == 0))
+        .unwrap_or(0);
+    let mut b = Array1::zeros(p);
+    b[origin] = 2.0;
+    let theta = hessian.solve(&b).map_err(lin("empirical local optimum"))?;
+    // the exact score's zero mode 1/C_0(t) is the reference: what is measured is â*_0
+    let c0 = spectrum_t.at(&vec![0; d]);
+    Ok(EmpiricalLocalRow {
+        t,
+        radius,
+        l,
+        samples,
+        hessian_condition: ev[p - 1] / ev[0],
+        zero_mode_relative_error: (theta.sum() * c0 - 1.0).abs(),
+    })
+}
