@@ -72,7 +72,7 @@ fn quick_reproduction_passes_every_claim_and_writes_the_report() {
                 c.verdict,
                 stable(c.analytic),
                 stable(c.numeric),
-                c.check.map_or("—".into(), |k| k.describe())
+                text::check_text(c)
             )
         })
         .collect();

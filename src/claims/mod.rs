@@ -152,8 +152,11 @@ pub enum Evaluation {
         analytic: Option<f64>,
         /// Numeric value.
         numeric: Option<f64>,
-        /// The check each present value must pass.
+        /// The check each present value must pass (the analytic value always).
         check: Check,
+        /// A different check for the numeric value, when it measures another quantity (e.g.
+        /// the deviation of a trainer from its closed form, in steps).
+        numeric_check: Option<Check>,
     },
     /// Not evaluated, with the reason.
     Skipped(String),
@@ -170,6 +173,8 @@ pub struct ClaimResult {
     pub numeric: Option<f64>,
     /// The check applied to each present value (`None` when skipped).
     pub check: Option<Check>,
+    /// The numeric value's own check, when it differs from `check`.
+    pub numeric_check: Option<Check>,
     /// The verdict.
     #[serde(flatten)]
     pub verdict: Verdict,
@@ -185,20 +190,27 @@ impl ClaimResult {
                 analytic: None,
                 numeric: None,
                 check: None,
+                numeric_check: None,
                 verdict: Verdict::Skipped { reason },
             },
             Evaluation::Judged {
                 analytic,
                 numeric,
                 check,
+                numeric_check,
             } => {
-                let values: Vec<f64> = [analytic, numeric].into_iter().flatten().collect();
-                let pass = !values.is_empty() && values.iter().all(|&v| check.passes(v));
+                let judged = [
+                    analytic.map(|v| check.passes(v)),
+                    numeric.map(|v| numeric_check.unwrap_or(check).passes(v)),
+                ];
+                let present: Vec<bool> = judged.into_iter().flatten().collect();
+                let pass = !present.is_empty() && present.iter().all(|&ok| ok);
                 Self {
                     spec,
                     analytic,
                     numeric,
                     check: Some(check),
+                    numeric_check,
                     verdict: if pass { Verdict::Pass } else { Verdict::Fail },
                 }
             }

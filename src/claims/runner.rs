@@ -109,7 +109,7 @@ impl Studies {
             protocol,
             seed: cfg.seed,
         };
-        let numeric_training = numeric_training(&setup, &cfg.numeric_sides, &[1, 2], observer)?;
+        let numeric_training = numeric_training(&setup, &cfg.numeric_sides, &cfg.depths, observer)?;
         let comparison_setup = SampledSetup {
             seed: cfg.seed + 1000,
             ..setup

@@ -211,6 +211,15 @@ fn value(v: Option<f64>, digits: usize) -> String {
     }
 }
 
+/// The check column: one check, or the analytic and the numeric check when they differ.
+pub fn check_text(c: &ClaimResult) -> String {
+    match (c.check, c.numeric_check) {
+        (None, _) => "—".into(),
+        (Some(a), None) => a.describe(),
+        (Some(a), Some(n)) => format!("analytic {}; numeric {}", a.describe(), n.describe()),
+    }
+}
+
 /// The claims table as Markdown rows.
 pub fn claims_table(claims: &[ClaimResult]) -> String {
     let mut s = String::from(
@@ -225,7 +234,7 @@ pub fn claims_table(claims: &[ClaimResult]) -> String {
             c.spec.statement,
             value(c.analytic, digits),
             value(c.numeric, digits),
-            c.check.map_or("—".into(), |k| k.describe()),
+            check_text(c),
             c.verdict,
             c.spec.results.join(", ")
         );

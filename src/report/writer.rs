@@ -111,7 +111,7 @@ fn tables(rep: &Reproduction, dir: &Path) -> Result<()> {
             tests: c.spec.tests.join(" "),
             analytic: c.analytic,
             numeric: c.numeric,
-            check: c.check.map_or("—".into(), |k| k.describe()),
+            check: text::check_text(c),
             verdict: c.verdict.to_string(),
             justification: c.spec.justification,
         })
