@@ -37,6 +37,14 @@ pub enum Error {
     /// A dynamics that diverges for the given parameters (e.g. learning rate too large).
     #[error("unstable dynamics: {0}")]
     Unstable(String),
+    /// A file could not be written or read (or exists and may not be overwritten).
+    #[error("I/O error on {path}: {detail}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        detail: String,
+    },
 }
 
 /// Result alias used throughout the crate.
