@@ -9,8 +9,9 @@
 //! existing trainers.
 //!
 //! This module is the numeric side: it uses no closed form of [`crate::theory`].
-//! Time is counted in sweep-equivalents: V Metropolis proposals, or Wolff clusters of
-//! cumulative size V.
+//! Time is counted in sweeps: V Metropolis proposals, or a fixed number N_c ≈ V/⟨|C|⟩ of Wolff
+//! clusters; the exact sweep-equivalents (cumulative cluster size / V) per measurement are
+//! reported as `McReport::sweep_equivalents_per_measurement`.
 
 pub mod chain;
 pub mod config;

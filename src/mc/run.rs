@@ -111,6 +111,9 @@ pub struct McReport {
     pub acceptance: Option<f64>,
     /// Spectrum and two-point function (if `spectrum` was set).
     pub spectrum: Option<SpectrumSummary>,
+    /// Sweep-equivalents per measurement: 1 for Metropolis, ⟨Σ|C| per sweep⟩/V for Wolff.
+    /// Multiply the `tau_int` fields (in measurements) by it to get sweep-equivalents.
+    pub sweep_equivalents_per_measurement: f64,
     /// The per-chain series (not serialised; see [`super::npz::write_series`]).
     #[serde(skip)]
     pub series: Vec<ChainSeries>,
@@ -121,7 +124,8 @@ struct ChainOutput {
     spectrum: Option<(SpectrumAccumulator, Vec<f64>)>,
 }
 
-/// Advances `chain` by `sweeps` sweep-equivalents without measuring.
+/// Advances `chain` by `sweeps` sweep-equivalents without measuring, then fixes its Wolff
+/// clusters per sweep (R7.2).
 fn thermalise(chain: &mut Chain, sweeps: u64, progress: &dyn Progress) {
     for t in 0..sweeps {
         chain.sweep();
@@ -130,6 +134,7 @@ fn thermalise(chain: &mut Chain, sweeps: u64, progress: &dyn Progress) {
         }
     }
     progress.advance(sweeps % PROGRESS_STRIDE);
+    chain.fix_clusters_per_sweep();
 }
 
 fn run_chain(
@@ -243,7 +248,9 @@ fn summarise(
     let clusters = concat(&outputs, |s| &s.clusters);
     let (cluster_size, acceptance) = match cfg.algorithm {
         Algorithm::Wolff => {
-            let (mean, error) = jackknife(&[sites, clusters], JACKKNIFE_BLOCKS, |m| m[0] / m[1])?;
+            let (mean, error) = jackknife(&[sites.clone(), clusters], JACKKNIFE_BLOCKS, |m| {
+                m[0] / m[1]
+            })?;
             (Some(Ratio { mean, error }), None)
         }
         Algorithm::Metropolis => (
@@ -252,6 +259,10 @@ fn summarise(
         ),
     };
     let spectrum = spectrum_summary(lattice, &outputs)?;
+    let sweep_equivalents_per_measurement = match cfg.algorithm {
+        Algorithm::Wolff => sites.iter().sum::<f64>() / (sites.len() as f64 * v),
+        Algorithm::Metropolis => 1.0,
+    };
     Ok(McReport {
         config: cfg.clone(),
         k,
@@ -269,6 +280,7 @@ fn summarise(
         cluster_size,
         acceptance,
         spectrum,
+        sweep_equivalents_per_measurement,
         series: outputs.into_iter().map(|o| o.series).collect(),
     })
 }

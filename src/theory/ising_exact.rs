@@ -30,9 +30,17 @@ fn factor(l: f64, gamma: f64, dg: f64, cosh: bool) -> Scaled {
     // 2cosh(y) = e^{|y|}(1 + e^{−2|y|}), 2sinh(y) = sign(y) e^{|y|}(1 − e^{−2|y|}); the
     // derivatives are L γ' sinh(Lγ/2) and L γ' cosh(Lγ/2).
     if cosh {
-        Scaled { x, v: 1.0 + e, dv: 0.5 * l * dg * sign * (1.0 - e) }
+        Scaled {
+            x,
+            v: 1.0 + e,
+            dv: 0.5 * l * dg * sign * (1.0 - e),
+        }
     } else {
-        Scaled { x, v: sign * (1.0 - e), dv: 0.5 * l * dg * (1.0 + e) }
+        Scaled {
+            x,
+            v: sign * (1.0 - e),
+            dv: 0.5 * l * dg * (1.0 + e),
+        }
     }
 }
 
@@ -73,16 +81,36 @@ fn gamma(k: f64, l: usize, q: usize) -> (f64, f64) {
 pub fn kaufman_log_partition(k: f64, l: usize) -> Result<(f64, f64)> {
     positive("K", k)?;
     if l < 2 {
-        return Err(Error::Lattice(format!("Kaufman's formula needs L ≥ 2 (got {l})")));
+        return Err(Error::Lattice(format!(
+            "Kaufman's formula needs L ≥ 2 (got {l})"
+        )));
     }
     let lf = l as f64;
     let odd: Vec<(f64, f64)> = (0..l).map(|r| gamma(k, l, 2 * r + 1)).collect();
     let even: Vec<(f64, f64)> = (0..l).map(|r| gamma(k, l, 2 * r)).collect();
     let terms = [
-        product(&odd.iter().map(|&(g, d)| factor(lf, g, d, true)).collect::<Vec<_>>()),
-        product(&odd.iter().map(|&(g, d)| factor(lf, g, d, false)).collect::<Vec<_>>()),
-        product(&even.iter().map(|&(g, d)| factor(lf, g, d, true)).collect::<Vec<_>>()),
-        product(&even.iter().map(|&(g, d)| factor(lf, g, d, false)).collect::<Vec<_>>()),
+        product(
+            &odd.iter()
+                .map(|&(g, d)| factor(lf, g, d, true))
+                .collect::<Vec<_>>(),
+        ),
+        product(
+            &odd.iter()
+                .map(|&(g, d)| factor(lf, g, d, false))
+                .collect::<Vec<_>>(),
+        ),
+        product(
+            &even
+                .iter()
+                .map(|&(g, d)| factor(lf, g, d, true))
+                .collect::<Vec<_>>(),
+        ),
+        product(
+            &even
+                .iter()
+                .map(|&(g, d)| factor(lf, g, d, false))
+                .collect::<Vec<_>>(),
+        ),
     ];
     let top = terms.iter().map(|t| t.0).fold(f64::NEG_INFINITY, f64::max);
     let (sum, dsum) = terms.iter().fold((0.0, 0.0), |(s, ds), &(x, v, dv)| {
@@ -158,9 +186,16 @@ pub fn ising_energy_distribution(d: usize, l: usize, k: f64) -> Result<Vec<(f64,
     let g = ising_bond_sum_degeneracies(d, l)?;
     let v = l.pow(d as u32) as f64;
     let bmax = g.iter().map(|&(b, _)| b).max().unwrap_or(0) as f64;
-    let w: Vec<f64> = g.iter().map(|&(b, c)| c as f64 * (k * (b as f64 - bmax)).exp()).collect();
+    let w: Vec<f64> = g
+        .iter()
+        .map(|&(b, c)| c as f64 * (k * (b as f64 - bmax)).exp())
+        .collect();
     let z: f64 = w.iter().sum();
-    let mut out: Vec<(f64, f64)> = g.iter().zip(&w).map(|(&(b, _), wi)| (-(b as f64) / v, wi / z)).collect();
+    let mut out: Vec<(f64, f64)> = g
+        .iter()
+        .zip(&w)
+        .map(|(&(b, _), wi)| (-(b as f64) / v, wi / z))
+        .collect();
     out.reverse();
     Ok(out)
 }
@@ -190,11 +225,17 @@ fn bessel_i(m: usize, x: f64) -> Result<f64> {
 pub fn xy_2x2_energy_per_site(k: f64) -> Result<f64> {
     positive("K", k)?;
     if k > 10.0 {
-        return Err(Error::Parameter { name: "K", value: k, requirement: "the Bessel sum is implemented for K ≤ 10" });
+        return Err(Error::Parameter {
+            name: "K",
+            value: k,
+            requirement: "the Bessel sum is implemented for K ≤ 10",
+        });
     }
     let j = 2.0 * k;
     let terms = 40;
-    let i: Vec<f64> = (0..=terms + 1).map(|m| bessel_i(m, j)).collect::<Result<_>>()?;
+    let i: Vec<f64> = (0..=terms + 1)
+        .map(|m| bessel_i(m, j))
+        .collect::<Result<_>>()?;
     let (mut num, mut den) = (0.0, 0.0);
     for m in -(terms as i64)..=terms as i64 {
         let a = m.unsigned_abs() as usize;
