@@ -58,15 +58,16 @@ fn stack(series: &[Vec<f64>]) -> std::result::Result<Array2<f64>, ndarray_npy::W
     })
 }
 
-/// Writes the measurement series of a run: arrays `energy`, `m`, `m2`, `m4`, `sites`,
+/// Writes the measurement series of a run: arrays `energy`, `m`, `m1`, `m2`, `m4`, `sites`,
 /// `clusters` of shape [chains, measurements] (one column per sweep-equivalent), scalars `n`,
 /// `d`, `l`, `k`, `beta`, `seed`, and, if measured, `spectrum` (half layout) and `two_point`.
 pub fn write_series(report: &McReport, path: &Path, overwrite: bool) -> Result<()> {
     let cfg = &report.config;
     write_atomically(path, overwrite, |npz| {
-        let pick: [(&str, fn(&super::run::ChainSeries) -> &Vec<f64>); 6] = [
+        let pick: [(&str, fn(&super::run::ChainSeries) -> &Vec<f64>); 7] = [
             ("energy", |s| &s.energy),
             ("m", |s| &s.m),
+            ("m1", |s| &s.m1),
             ("m2", |s| &s.m2),
             ("m4", |s| &s.m4),
             ("sites", |s| &s.sites),
