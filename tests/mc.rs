@@ -2,8 +2,8 @@
 //! (derivations/07, R7.1–R7.8).
 
 use critical_slowing::theory::ising_exact::{
-    ising_energy_distribution, kaufman_energy_per_site, kaufman_log_partition,
-    xy_2x2_energy_per_site,
+    ising_bond_sum_degeneracies, ising_energy_distribution, kaufman_energy_per_site,
+    kaufman_log_partition, xy_2x2_energy_per_site,
 };
 
 /// Exact ⟨e⟩ by enumeration: Σ_e e P(e).
@@ -15,7 +15,7 @@ fn enumerated_energy(d: usize, l: usize, k: f64) -> f64 {
         .sum()
 }
 
-/// R7.6 against R7.7: Kaufman's ln Z derivative equals enumeration on 3×3 and 4×4 tori; the
+/// R7.6 against R7.7: Kaufman's ln Z and its derivative equal enumeration on 3×3 and 4×4 tori; the
 /// tolerance 1e-10 is rounding in sums of ~10⁴ positive terms and the L-fold products.
 #[test]
 fn kaufman_energy_equals_enumeration() {
@@ -27,6 +27,17 @@ fn kaufman_energy_equals_enumeration() {
                 (exact - kaufman).abs() < 1e-10,
                 "L = {l}, K = {k}: {exact} vs {kaufman}"
             );
+            let z: f64 = ising_bond_sum_degeneracies(2, l)
+                .unwrap()
+                .iter()
+                .map(|&(b, g)| g as f64 * (k * b as f64).exp())
+                .sum();
+            let (ln_z, _) = kaufman_log_partition(k, l).unwrap();
+            assert!(
+                (ln_z - z.ln()).abs() < 1e-10 * z.ln().abs(),
+                "ln Z: {ln_z} vs {}",
+                z.ln()
+            );
         }
     }
 }
@@ -34,7 +45,7 @@ fn kaufman_energy_equals_enumeration() {
 use std::sync::Arc;
 
 use critical_slowing::lattice::Lattice;
-use critical_slowing::mc::stats::{binning, estimate};
+use critical_slowing::mc::stats::{binning, chi_square_power, estimate};
 use critical_slowing::mc::{
     run, Algorithm, Chain, Coupling, Geometry, McConfig, NamedCoupling, NoProgress,
 };
@@ -59,23 +70,6 @@ fn config(n: usize, d: usize, l: usize, k: f64, algorithm: Algorithm) -> McConfi
         seed: 20_260_514,
         spectrum: false,
     }
-}
-
-/// P(χ'²_{dof}(λ) > c) for the non-central χ² as a Poisson mixture of central χ² laws.
-fn noncentral_chi2_tail(dof: f64, lambda: f64, c: f64) -> f64 {
-    let mut total = 0.0;
-    let mut weight = (-lambda / 2.0).exp();
-    for j in 0..2000 {
-        if j > 0 {
-            weight *= lambda / 2.0 / j as f64;
-        }
-        let tail = 1.0 - ChiSquared::new(dof + 2.0 * j as f64).unwrap().cdf(c);
-        total += weight * tail;
-        if j as f64 > lambda && weight < 1e-16 {
-            break;
-        }
-    }
-    total
 }
 
 /// Merges adjacent energy levels until each merged bin expects ≥ 10 counts (keeps the χ²
@@ -133,7 +127,7 @@ fn histogram_test(d: usize, l: usize, k: f64, algorithm: Algorithm) {
                 .zip(&qb)
                 .map(|(a, b)| (b - a) * (b - a) / a)
                 .sum::<f64>();
-        let power = noncentral_chi2_tail(dof, lambda, crit);
+        let power = chi_square_power(dof, lambda, LEVEL).unwrap();
         if power >= 0.99 || samples > 400_000 {
             break (bin_of, crit, power);
         }
@@ -380,7 +374,7 @@ fn dynamic_exponent(
 
 /// Critical slowing down of the updates (R7.4), quick version: 2D Ising at K_c.
 /// Metropolis, L = 4…16, τ_int of the signed magnetisation (the slowest, odd mode): z_eff
-/// > 1.6 (the asymptotic 2.17 is approached from below; on these sizes z_eff ≈ 2, and the
+/// must exceed 1.6 (the asymptotic 2.17 is approached from below; on these sizes z_eff ≈ 2, and the
 /// statistical slope error is ≈ 0.1, so 1.6 is 4σ below the expected value). Wolff,
 /// L = 8…32, τ_int of |m|²: z < 0.6 (anchor 0.25; slope error ≈ 0.1). And Wolff decorrelates
 /// |m|² faster than Metropolis at every L.
@@ -413,4 +407,275 @@ fn critical_slowing_down_full() {
         (z_wolff - 0.25).abs() < 0.2,
         "Wolff z = {z_wolff}, τ = {tau:?}"
     );
+}
+
+/// R7.1 layout and normalisation: the fields of a configuration are φ^a = √n s^a in the
+/// `[L; d]` row-major layout (the array neighbour idx + e_μ is the engine's neighbour 2μ),
+/// Σ_a (φ^a_x)² = n at every site; configurations are spaced by ≥ 2 τ_int(|m|²) (R7.4).
+#[test]
+fn dataset_fields_have_the_large_n_normalisation() {
+    let mut cfg = config(3, 2, 6, 0.5, Algorithm::Wolff);
+    cfg.measurements = 2000;
+    let data = critical_slowing::mc::dataset(&cfg, 5, &NoProgress).unwrap();
+    assert!(data.spacing as f64 >= 2.0 * data.tau_int_m2);
+    assert_eq!(data.configurations.len(), 5);
+    let lattice = Lattice::new(2, 6).unwrap();
+    let geometry = Geometry::new(lattice).unwrap();
+    for (spins, fields) in data.configurations.iter().zip(data.fields().unwrap()) {
+        assert_eq!(fields.len(), 3);
+        let mut x = 0;
+        lattice.for_each_index(|idx| {
+            let norm2: f64 = fields.iter().map(|f| f[idx].powi(2)).sum();
+            assert!((norm2 - 3.0).abs() < 1e-12, "|φ|² = {norm2}");
+            for (a, f) in fields.iter().enumerate() {
+                assert!((f[idx] - 3f64.sqrt() * spins.site(x)[a]).abs() < 1e-15);
+                for mu in 0..2 {
+                    let mut up = idx.to_vec();
+                    up[mu] = (up[mu] + 1) % 6;
+                    let y = geometry.neighbours(x)[2 * mu] as usize;
+                    assert!((f[up.as_slice()] - 3f64.sqrt() * spins.site(y)[a]).abs() < 1e-15);
+                }
+            }
+            x += 1;
+        });
+    }
+}
+
+/// R7.1: the measured spectrum obeys Parseval (mode mean of Ĉ_k = 1), Ĉ_0 = V⟨|m|²⟩ (FFT vs
+/// direct sum), and the axis two-point function measured in real space equals the inverse
+/// transform (1/V) Σ_k Ĉ_k cos(k r) of the spectrum. All three are identities per
+/// configuration, so the tolerance is rounding (1e-10 relative).
+#[test]
+fn spectrum_and_two_point_function_agree() {
+    for (n, d, l) in [(1, 2, 8), (3, 3, 4)] {
+        let mut cfg = config(n, d, l, 0.3, Algorithm::Wolff);
+        cfg.spectrum = true;
+        cfg.measurements = 200;
+        let r = run(&cfg, &NoProgress).unwrap();
+        let sp = r.spectrum.unwrap();
+        let lattice = Lattice::new(d, l).unwrap();
+        let half = ndarray::ArrayD::from_shape_vec(sp.shape.clone(), sp.values.clone()).unwrap();
+        let w = critical_slowing::fourier::half_spectrum_weights(lattice);
+        let v = lattice.volume() as f64;
+        let mean = (&half * &w).sum() / v;
+        assert!((mean - 1.0).abs() < 1e-10, "mode mean {mean}");
+        assert!((sp.c0 / r.susceptibility.mean - 1.0).abs() < 1e-10);
+        assert!((sp.two_point[0] - 1.0).abs() < 1e-10);
+        for (rr, g) in sp.two_point.iter().enumerate() {
+            // G(r) = (1/(dV)) Σ_μ Σ_k Ĉ_k cos(k_μ r) over all V modes: the half layout holds
+            // k_{d−1} ≤ L/2 and the weight counts the conjugate partners (cos is even).
+            let mut avg = 0.0;
+            for mu in 0..d {
+                let mut s = 0.0;
+                for (idx, c) in half.indexed_iter() {
+                    let k = 2.0 * std::f64::consts::PI * idx[mu] as f64 / l as f64;
+                    s += w[&idx] * c * (k * rr as f64).cos();
+                }
+                avg += s / (v * d as f64);
+            }
+            assert!((avg - g).abs() < 1e-10, "r = {rr}: {avg} vs {g}");
+        }
+    }
+}
+
+/// Reproducibility: chain c uses stream c of the seed, so 1 and 2 rayon threads give
+/// bit-identical reports and series.
+#[test]
+fn same_seed_same_result_for_any_thread_count() {
+    let mut cfg = config(2, 2, 8, 0.9, Algorithm::Wolff);
+    cfg.chains = 3;
+    cfg.measurements = 300;
+    cfg.spectrum = true;
+    let with = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| run(&cfg, &NoProgress).unwrap())
+    };
+    let (a, b) = (with(1), with(2));
+    assert_eq!(
+        serde_json::to_string(&a).unwrap(),
+        serde_json::to_string(&b).unwrap()
+    );
+    for (x, y) in a.series.iter().zip(&b.series) {
+        assert_eq!(x.energy, y.energy);
+        assert_eq!(x.m2, y.m2);
+    }
+    let mut other = cfg.clone();
+    other.seed += 1;
+    let c = run(&other, &NoProgress).unwrap();
+    assert_ne!(a.series[0].energy, c.series[0].energy);
+}
+
+/// npz export: series and data sets read back equal; an existing file is never replaced
+/// unless `overwrite` is set.
+#[test]
+fn npz_round_trip_and_no_overwrite() {
+    use critical_slowing::mc::npz::{write_dataset, write_series};
+    use ndarray_npy::NpzReader;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(2, 2, 4, 0.5, Algorithm::Wolff);
+    cfg.measurements = 150;
+    cfg.spectrum = true;
+    let r = run(&cfg, &NoProgress).unwrap();
+    let path = dir.path().join("series.npz");
+    write_series(&r, &path, false).unwrap();
+    let mut npz = NpzReader::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let energy: ndarray::Array2<f64> = npz.by_name("energy").unwrap();
+    assert_eq!(energy.shape(), &[2, 150]);
+    assert_eq!(energy.row(1).to_vec(), r.series[1].energy);
+    let k: ndarray::Array0<f64> = npz.by_name("k").unwrap();
+    assert_eq!(k.into_scalar(), 0.5);
+    let spectrum: ndarray::ArrayD<f64> = npz.by_name("spectrum").unwrap();
+    assert_eq!(
+        spectrum.iter().copied().collect::<Vec<_>>(),
+        r.spectrum.as_ref().unwrap().values
+    );
+    let before = std::fs::read(&path).unwrap();
+    let refused = write_series(&r, &path, false);
+    assert!(
+        matches!(refused, Err(critical_slowing::Error::Io { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    write_series(&r, &path, true).unwrap();
+
+    let data = critical_slowing::mc::dataset(&cfg, 4, &NoProgress).unwrap();
+    let dpath = dir.path().join("data.npz");
+    write_dataset(&data, &dpath, false).unwrap();
+    let mut npz = NpzReader::new(std::fs::File::open(&dpath).unwrap()).unwrap();
+    let phi: ndarray::ArrayD<f64> = npz.by_name("phi").unwrap();
+    assert_eq!(phi.shape(), &[4, 2, 4, 4]);
+    let fields = data.fields().unwrap();
+    for (j, f) in fields.iter().enumerate() {
+        for (a, fa) in f.iter().enumerate() {
+            assert_eq!(
+                phi.index_axis(ndarray::Axis(0), j)
+                    .index_axis(ndarray::Axis(0), a),
+                fa.view()
+            );
+        }
+    }
+    let spacing: ndarray::Array0<f64> = npz.by_name("spacing").unwrap();
+    assert_eq!(spacing.into_scalar(), data.spacing as f64);
+    assert!(write_dataset(&data, &dpath, false).is_err());
+    let missing_dir = dir.path().join("no/such/dir/x.npz");
+    assert!(matches!(
+        write_dataset(&data, &missing_dir, false),
+        Err(critical_slowing::Error::Io { .. })
+    ));
+}
+
+/// Configuration parsing: `"critical"` resolves to the anchors, unknown fields are refused.
+#[test]
+fn config_resolves_critical_and_rejects_unknown_fields() {
+    let cfg: McConfig = serde_json::from_str(
+        r#"{"n":1,"d":2,"l":8,"coupling":"critical","thermalization":10,"measurements":100,"seed":1}"#,
+    )
+    .unwrap();
+    let (_, k) = cfg.validate().unwrap();
+    assert_eq!(
+        k,
+        critical_slowing::theory::ising_exact::ising_2d_critical_coupling()
+    );
+    assert_eq!(cfg.algorithm, Algorithm::Wolff);
+    let cfg: McConfig = serde_json::from_str(
+        r#"{"n":2,"d":3,"l":8,"coupling":0.45,"algorithm":"metropolis","chains":2,"thermalization":10,"measurements":100,"seed":1}"#,
+    )
+    .unwrap();
+    assert_eq!(cfg.coupling_value().unwrap(), 0.45);
+    assert!(serde_json::from_str::<McConfig>(
+        r#"{"n":1,"d":2,"l":8,"coupling":1,"thermalization":1,"measurements":100,"seed":1,"bogus":1}"#
+    )
+    .is_err());
+    let mut bad = cfg.clone();
+    bad.coupling = Coupling::Named(NamedCoupling::Critical);
+    bad.n = 5;
+    assert!(bad.validate().is_err(), "no anchor for n = 5");
+}
+
+/// The τ_int estimator (R7.4) on an AR(1) process x_{t+1} = ρ x_t + √(1−ρ²) ξ_t, whose
+/// τ_int = (1 + ρ)/(2(1 − ρ)) is known in closed form: ρ = 0.9 gives 9.5. With N = 10⁶ the
+/// relative error of the estimate is sqrt(2(2W+1)/N) ≈ 1.5 % (W ≈ 6τ), so 5 % is > 3σ plus
+/// the windowing bias ρ^W/(1 − ρ) relative ≈ e^{−6} ≈ 0.3 %. Binning with blocks of 500 gives
+/// the same τ within 10 % (2000 blocks: 1/√(2·2000) ≈ 1.6 % spread, plus a bias ≈ τ/bin).
+#[test]
+fn tau_int_of_ar1_process() {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, StandardNormal};
+    let rho: f64 = 0.9;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let mut x = 0.0;
+    let series: Vec<f64> = (0..1_000_000)
+        .map(|_| {
+            let xi: f64 = StandardNormal.sample(&mut rng);
+            x = rho * x + (1.0 - rho * rho).sqrt() * xi;
+            x
+        })
+        .collect();
+    let exact = (1.0 + rho) / (2.0 * (1.0 - rho));
+    let e = estimate(&[&series]).unwrap();
+    assert!(
+        (e.tau_int / exact - 1.0).abs() < 0.05,
+        "τ = {e:?} vs {exact}"
+    );
+    assert!(e.window as f64 >= 6.0 * e.tau_int);
+    let (_, tau_bin) = binning(&[&series], 500).unwrap();
+    assert!((tau_bin / exact - 1.0).abs() < 0.1, "binning τ = {tau_bin}");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// Bad configurations give errors, never panics; valid small ones run.
+    #[test]
+    fn bad_configs_give_errors_not_panics(
+        n in 0usize..4,
+        d in 0usize..6,
+        l in 0usize..5,
+        k in proptest::prop_oneof![
+            proptest::num::f64::ANY,
+            proptest::strategy::Just(f64::NAN),
+            proptest::strategy::Just(-1.0),
+            0.01f64..2.0
+        ],
+        critical in proptest::bool::ANY,
+        chains in 0usize..3,
+        measurements in 0u64..130,
+        algorithm in proptest::prop_oneof![
+            proptest::strategy::Just(Algorithm::Wolff),
+            proptest::strategy::Just(Algorithm::Metropolis)
+        ],
+    ) {
+        let cfg = McConfig {
+            n, d, l,
+            coupling: if critical { Coupling::Named(NamedCoupling::Critical) } else { Coupling::Value(k) },
+            algorithm, chains, thermalization: 3, measurements, seed: 1, spectrum: l == 2,
+        };
+        let valid = cfg.validate();
+        let result = run(&cfg, &NoProgress);
+        proptest::prop_assert_eq!(valid.is_ok(), result.is_ok(), "{:?} vs {:?}", valid, result.err());
+        if let Ok(r) = result {
+            proptest::prop_assert!(n >= 1 && (2..=4).contains(&d) && l >= 2 && chains >= 1);
+            proptest::prop_assert!(measurements >= 100 && r.k > 0.0 && r.k.is_finite());
+        }
+    }
+}
+
+/// R7.9: the power function at λ = 0 is the level itself, and for large λ the non-central
+/// χ² is close to normal with mean dof + λ and variance 2(dof + 2λ), which the Poisson
+/// mixture must reproduce (within 0.02 at λ = 400: skewness corrections are O(λ^{−1/2})).
+#[test]
+fn chi_square_power_limits() {
+    let p0 = chi_square_power(7.0, 0.0, 1e-3).unwrap();
+    assert!((p0 - 1e-3).abs() < 1e-9, "{p0}");
+    let (dof, lambda): (f64, f64) = (7.0, 400.0);
+    let crit = ChiSquared::new(dof).unwrap().inverse_cdf(1.0 - 1e-6);
+    let z = (crit - dof - lambda) / (2.0 * (dof + 2.0 * lambda)).sqrt();
+    let normal = statrs::distribution::Normal::new(0.0, 1.0).unwrap();
+    let approx = 1.0 - normal.cdf(z);
+    let p = chi_square_power(dof, lambda, 1e-6).unwrap();
+    assert!((p - approx).abs() < 0.02, "{p} vs {approx}");
+    assert!(chi_square_power(0.0, 1.0, 0.1).is_err());
+    assert!(chi_square_power(3.0, f64::NAN, 0.1).is_err());
 }

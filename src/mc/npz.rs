@@ -11,6 +11,9 @@ use ndarray_npy::NpzWriter;
 use super::run::{McDataSet, McReport};
 use crate::error::{Error, Result};
 
+/// Selects one series of a chain.
+type Pick = fn(&super::run::ChainSeries) -> &Vec<f64>;
+
 fn io_error(path: &Path, detail: impl std::fmt::Display) -> Error {
     Error::Io {
         path: path.display().to_string(),
@@ -64,7 +67,7 @@ fn stack(series: &[Vec<f64>]) -> std::result::Result<Array2<f64>, ndarray_npy::W
 pub fn write_series(report: &McReport, path: &Path, overwrite: bool) -> Result<()> {
     let cfg = &report.config;
     write_atomically(path, overwrite, |npz| {
-        let pick: [(&str, fn(&super::run::ChainSeries) -> &Vec<f64>); 7] = [
+        let pick: [(&str, Pick); 7] = [
             ("energy", |s| &s.energy),
             ("m", |s| &s.m),
             ("m1", |s| &s.m1),

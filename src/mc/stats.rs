@@ -50,7 +50,7 @@ pub fn autocovariance(chains: &[&[f64]]) -> Result<Vec<f64>> {
     let len = check_series(chains)?;
     let total = (len * chains.len()) as f64;
     let mean = chains.iter().flat_map(|c| c.iter()).sum::<f64>() / total;
-    let mut handler = FftHandler::<f64>::new(2 * len);
+    let handler = FftHandler::<f64>::new(2 * len);
     let mut acc = vec![0.0; len];
     let mut input = Array1::<Complex<f64>>::zeros(2 * len);
     let mut hat = Array1::<Complex<f64>>::zeros(2 * len);
@@ -59,9 +59,9 @@ pub fn autocovariance(chains: &[&[f64]]) -> Result<Vec<f64>> {
         for (i, &x) in chain.iter().enumerate() {
             input[i] = Complex::new(x - mean, 0.0);
         }
-        ndfft(&input, &mut hat, &mut handler, 0);
+        ndfft(&input, &mut hat, &handler, 0);
         hat.mapv_inplace(|c| Complex::new(c.norm_sqr(), 0.0));
-        ndifft(&hat, &mut input, &mut handler, 0);
+        ndifft(&hat, &mut input, &handler, 0);
         for (t, a) in acc.iter_mut().enumerate() {
             *a += input[t].re;
         }
@@ -178,4 +178,69 @@ pub fn jackknife(
     let bar = leave_out.iter().sum::<f64>() / blocks as f64;
     let var = leave_out.iter().map(|v| (v - bar) * (v - bar)).sum::<f64>();
     Ok((f(&full), (var * (blocks - 1) as f64 / blocks as f64).sqrt()))
+}
+
+/// Power of a Pearson χ² goodness-of-fit test (R7.9): the probability that a non-central
+/// χ² variable with `dof` degrees of freedom and non-centrality `lambda` exceeds the
+/// level-`level` critical value of the central χ²_dof. Under an alternative with bin
+/// probabilities q_b, the statistic of N samples tested against p_b is approximately
+/// χ'²_dof(λ) with λ = N Σ_b (q_b − p_b)²/p_b. Computed as the Poisson(λ/2) mixture
+/// Σ_j e^{−λ/2}(λ/2)^j/j! · P(χ²_{dof+2j} > c).
+pub fn chi_square_power(dof: f64, lambda: f64, level: f64) -> Result<f64> {
+    use statrs::distribution::{ChiSquared, ContinuousCDF};
+    let bad = |name, value, requirement| Error::Parameter {
+        name,
+        value,
+        requirement,
+    };
+    if !(dof > 0.0 && dof.is_finite()) {
+        return Err(bad("dof", dof, "degrees of freedom must be finite and > 0"));
+    }
+    if !(0.0..1e6).contains(&lambda) {
+        return Err(bad("lambda", lambda, "non-centrality must lie in [0, 1e6)"));
+    }
+    crate::error::unit_open("level", level)?;
+    let chi = |k: f64| {
+        ChiSquared::new(k).map_err(|e| Error::NoConvergence {
+            what: "chi-square distribution",
+            detail: e.to_string(),
+        })
+    };
+    let crit = chi(dof)?.inverse_cdf(1.0 - level);
+    let half = lambda / 2.0;
+    // Sum the Poisson weights from the mode outwards until they are negligible.
+    let mode = half.floor();
+    let ln_weight = |j: f64| -half + j * half.max(f64::MIN_POSITIVE).ln() - ln_factorial(j);
+    let mut total = 0.0;
+    let mut j = mode;
+    loop {
+        let w = if half == 0.0 {
+            if j == 0.0 {
+                1.0
+            } else {
+                0.0
+            }
+        } else {
+            ln_weight(j).exp()
+        };
+        total += w * (1.0 - chi(dof + 2.0 * j)?.cdf(crit));
+        if j == 0.0 || (w < 1e-17 && j < mode) {
+            break;
+        }
+        j -= 1.0;
+    }
+    let mut j = mode + 1.0;
+    loop {
+        let w = if half == 0.0 { 0.0 } else { ln_weight(j).exp() };
+        total += w * (1.0 - chi(dof + 2.0 * j)?.cdf(crit));
+        if w < 1e-17 {
+            break;
+        }
+        j += 1.0;
+    }
+    Ok(total.min(1.0))
+}
+
+fn ln_factorial(j: f64) -> f64 {
+    statrs::function::gamma::ln_gamma(j + 1.0)
 }

@@ -117,7 +117,7 @@ pub fn kaufman_log_partition(k: f64, l: usize) -> Result<(f64, f64)> {
         let w = (x - top).exp();
         (s + w * v, ds + w * dv)
     });
-    if !(sum > 0.0) {
+    if sum.is_nan() || sum <= 0.0 {
         return Err(Error::NoConvergence {
             what: "Kaufman partition function",
             detail: format!("K = {k}, L = {l}: the four-term sum is {sum}"),
