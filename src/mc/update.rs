@@ -1,7 +1,7 @@
 //! Monte Carlo updates: the O(n) Wolff single-cluster update (R7.2) and single-site
 //! Metropolis (R7.3).
 
-use rand::{Rng, RngCore};
+use rand::Rng;
 
 use super::spins::{random_unit, Geometry, Spins};
 
