@@ -140,7 +140,8 @@ fn histogram_test(d: usize, l: usize, k: f64, algorithm: Algorithm) {
     let lattice = Lattice::new(d, l).unwrap();
     let geometry = Arc::new(Geometry::new(lattice).unwrap());
     let mut chain = Chain::new(geometry.clone(), 1, algorithm, k, 7, 0).unwrap();
-    let energy = |c: &Chain| critical_slowing::mc::measure::energy_per_site(&geometry, c.spins());
+    let energy =
+        |c: &Chain| critical_slowing::mc::measure::energy_per_site(&geometry, c.spins()).unwrap();
     for _ in 0..1000 {
         chain.sweep();
     }
@@ -678,4 +679,26 @@ fn chi_square_power_limits() {
     assert!((p - approx).abs() < 0.02, "{p} vs {approx}");
     assert!(chi_square_power(0.0, 1.0, 0.1).is_err());
     assert!(chi_square_power(3.0, f64::NAN, 0.1).is_err());
+}
+
+/// Mismatched inputs to the public update and measurement functions give errors (or, for
+/// the Wolff work space, a resize), never panics.
+#[test]
+fn mismatched_inputs_do_not_panic() {
+    use critical_slowing::mc::measure::{energy_per_site, two_point};
+    use critical_slowing::mc::update::{metropolis_sweep, Wolff};
+    use critical_slowing::mc::Spins;
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    let g4 = Geometry::new(Lattice::new(2, 4).unwrap()).unwrap();
+    let mut s3 = Spins::random(2, Lattice::new(2, 3).unwrap(), &mut rng).unwrap();
+    let mut s4 = Spins::random(2, Lattice::new(2, 4).unwrap(), &mut rng).unwrap();
+    assert!(energy_per_site(&g4, &s3).is_err());
+    assert!(two_point(&g4, &s3, &mut [0.0; 3]).is_err());
+    assert!(metropolis_sweep(&g4, &mut s3, 0.5, &mut [0.0; 2], &mut rng).is_err());
+    assert!(metropolis_sweep(&g4, &mut s4, 0.5, &mut [0.0; 3], &mut rng).is_err());
+    let mut wolff = Wolff::new(5, 7);
+    assert!(wolff.update(&g4, &mut s4, 0.5, &mut rng) >= 1);
+    assert_eq!(wolff.update(&g4, &mut s3, 0.5, &mut rng), 0);
+    assert!(Geometry::new(Lattice::new(2, 1).unwrap()).is_err());
 }

@@ -100,13 +100,15 @@ impl Chain {
         match self.algorithm {
             Algorithm::Metropolis => SweepInfo {
                 clusters: 0,
+                // The chain built spins, geometry and proposal together: they always match.
                 sites: metropolis_sweep(
                     &self.geometry,
                     &mut self.spins,
                     self.k,
                     &mut self.proposal,
                     &mut self.rng,
-                ) as u64,
+                )
+                .unwrap_or(0) as u64,
             },
             Algorithm::Wolff if self.clusters_per_sweep > 0 => {
                 let mut info = SweepInfo::default();

@@ -9,8 +9,9 @@ use crate::fourier::RealFft;
 
 /// Energy per site e = −(1/V) Σ_x Σ_μ s_x·s_{x+e_μ} (R7.1): the bond sum runs over the dV
 /// forward bonds (doubled pairs for L = 2), so e ∈ [−d, d] and the Boltzmann weight is
-/// exp(−K V e).
-pub fn energy_per_site(geometry: &Geometry, spins: &Spins) -> f64 {
+/// exp(−K V e). Errors if `spins` and `geometry` live on different lattices.
+pub fn energy_per_site(geometry: &Geometry, spins: &Spins) -> Result<f64> {
+    same_lattice(geometry, spins)?;
     let n = spins.components();
     let d = geometry.lattice().dim();
     let v = geometry.lattice().volume();
@@ -23,7 +24,19 @@ pub fn energy_per_site(geometry: &Geometry, spins: &Spins) -> f64 {
             bond_sum += (0..n).map(|a| s[n * x + a] * s[n * y + a]).sum::<f64>();
         }
     }
-    -bond_sum / v as f64
+    Ok(-bond_sum / v as f64)
+}
+
+fn same_lattice(geometry: &Geometry, spins: &Spins) -> Result<()> {
+    if geometry.lattice() == spins.lattice() {
+        Ok(())
+    } else {
+        Err(crate::error::Error::Mismatch(format!(
+            "spins on {:?}, neighbour table for {:?}",
+            spins.lattice(),
+            geometry.lattice()
+        )))
+    }
 }
 
 /// Magnetisation vector per site, m = (1/V) Σ_x s_x, written into `out` (length n).
@@ -93,7 +106,9 @@ impl SpectrumAccumulator {
 /// Two-point function along the lattice axes, averaged over the d axes (R7.1):
 /// G(r) = (1/(dV)) Σ_μ Σ_x s_x·s_{x+r e_μ} for r = 0, …, ⌊L/2⌋; it equals the
 /// component-averaged (1/n) Σ_a ⟨φ^a_x φ^a_{x+r e_μ}⟩ of the large-n fields, and G(0) = 1.
-pub fn two_point(geometry: &Geometry, spins: &Spins, out: &mut [f64]) {
+/// Entries of `out` beyond r = ⌊L/2⌋ are set to 0; errors on mismatched lattices.
+pub fn two_point(geometry: &Geometry, spins: &Spins, out: &mut [f64]) -> Result<()> {
+    same_lattice(geometry, spins)?;
     let lattice = geometry.lattice();
     let (d, l, v) = (lattice.dim(), lattice.side(), lattice.volume());
     let n = spins.components();
@@ -110,4 +125,5 @@ pub fn two_point(geometry: &Geometry, spins: &Spins, out: &mut [f64]) {
     }
     let norm = (d * v) as f64;
     out.iter_mut().for_each(|g| *g /= norm);
+    Ok(())
 }

@@ -181,7 +181,7 @@ fn run_chain(
         let spins = chain.spins();
         magnetisation(spins, &mut mvec);
         let m2: f64 = mvec.iter().map(|c| c * c).sum();
-        s.energy.push(energy_per_site(&geometry, spins));
+        s.energy.push(energy_per_site(&geometry, spins)?);
         s.m.push(m2.sqrt());
         s.m1.push(mvec[0]);
         s.m2.push(m2);
@@ -190,7 +190,7 @@ fn run_chain(
         s.clusters.push(info.clusters as f64);
         if let Some((acc, gsum)) = spectrum.as_mut() {
             acc.add(spins)?;
-            two_point(&geometry, spins, &mut g);
+            two_point(&geometry, spins, &mut g)?;
             gsum.iter_mut().zip(&g).for_each(|(a, b)| *a += b);
         }
         if (t + 1) % PROGRESS_STRIDE == 0 {

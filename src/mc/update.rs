@@ -4,6 +4,7 @@
 use rand::Rng;
 
 use super::spins::{random_unit, Geometry, Spins};
+use crate::error::{Error, Result};
 
 /// Reusable work space of the Wolff update: a site stack and visit marks with a generation
 /// counter, so growing a cluster allocates nothing after the first call.
@@ -35,7 +36,8 @@ impl Wolff {
         self.generation
     }
 
-    /// One Wolff cluster update at coupling `k` (R7.2); returns the cluster size.
+    /// One Wolff cluster update at coupling `k` (R7.2); returns the cluster size (0, and no
+    /// change, if `spins` and `geometry` live on different lattices).
     ///
     /// Draws a uniform unit vector r and a uniform seed site, then grows the cluster: a
     /// neighbour y of a cluster site x joins with probability
@@ -49,6 +51,14 @@ impl Wolff {
         rng: &mut R,
     ) -> usize {
         let v = geometry.lattice().volume();
+        // Work space built for another lattice or n is resized instead of indexing out of
+        // bounds (no panic on mismatched input).
+        if self.marks.len() != v || self.r.len() != spins.components() {
+            *self = Self::new(v, spins.components());
+        }
+        if spins.lattice() != geometry.lattice() {
+            return 0;
+        }
         let seed = rng.random_range(0..v);
         let generation = self.next_generation();
         if spins.components() == 1 {
@@ -149,15 +159,24 @@ impl Wolff {
 /// n = 1: the proposal flips s_x, accepted with min(1, exp(−2K s_x h_x)), h_x the sum of the
 /// 2d neighbour spins. n ≥ 2: the proposal is a fresh uniform direction s' ∈ S^{n−1}
 /// (independent of s_x, hence symmetric), accepted with min(1, exp(K (s' − s_x)·h_x)).
-/// Each step satisfies detailed balance; the sweep satisfies balance.
+/// Each step satisfies detailed balance; the sweep satisfies balance. Errors if `spins`
+/// and `geometry` differ in lattice or `proposal` does not have n entries.
 pub fn metropolis_sweep<R: Rng + ?Sized>(
     geometry: &Geometry,
     spins: &mut Spins,
     k: f64,
     proposal: &mut [f64],
     rng: &mut R,
-) -> usize {
+) -> Result<usize> {
     let n = spins.components();
+    if spins.lattice() != geometry.lattice() || proposal.len() != n {
+        return Err(Error::Mismatch(format!(
+            "Metropolis sweep: spins on {:?} with n = {n}, geometry on {:?}, proposal of length {}",
+            spins.lattice(),
+            geometry.lattice(),
+            proposal.len()
+        )));
+    }
     let v = geometry.lattice().volume();
     let s = spins.values_mut();
     let mut accepted = 0;
@@ -186,5 +205,5 @@ pub fn metropolis_sweep<R: Rng + ?Sized>(
             accepted += 1;
         }
     }
-    accepted
+    Ok(accepted)
 }
