@@ -268,6 +268,11 @@ fn susceptibility_exponent(n: usize, d: usize, sides: &[usize], measurements: u6
     }
     let x: Vec<f64> = sides.iter().map(|&l| l as f64).collect();
     let fit = critical_slowing::fit::power_law(&x, &chi).unwrap();
+    eprintln!(
+        "n={n} d={d} L={sides:?}: χ = {chi:?}, γ/ν = {:.4} (2 − η = {})",
+        fit.slope,
+        2.0 - eta
+    );
     assert!(
         (fit.slope - (2.0 - eta)).abs() < 0.05,
         "n={n} d={d}: γ/ν = {} vs 2 − η = {}",
@@ -290,6 +295,7 @@ fn ising_2d_critical_behaviour() {
         .map(|&l| run(&critical(1, 2, l, Algorithm::Wolff, 20_000), &NoProgress).unwrap())
         .collect();
     let (a, b) = (u[0].binder, u[1].binder);
+    eprintln!("Binder at K_c: U(8) = {a:?}, U(16) = {b:?}");
     let combined = (a.error.powi(2) + b.error.powi(2)).sqrt();
     assert!(
         (a.value - b.value).abs() < Z_LEVEL * combined + 0.01,
@@ -346,6 +352,7 @@ fn spectrum_approaches_large_n() {
     }
     let x: Vec<f64> = ns.iter().map(|&n| n as f64).collect();
     let fit = critical_slowing::fit::power_law(&x, &delta).unwrap();
+    eprintln!("large n: Δ(n = 8…64) = {delta:?}, slope {:.3}", fit.slope);
     assert!(
         (fit.slope + 1.0).abs() < 0.3,
         "Δ ∝ n^{}: {delta:?}",
@@ -367,10 +374,9 @@ fn dynamic_exponent(
         tau.push(t * r.sweep_equivalents_per_measurement);
     }
     let x: Vec<f64> = sides.iter().map(|&l| l as f64).collect();
-    (
-        critical_slowing::fit::power_law(&x, &tau).unwrap().slope,
-        tau,
-    )
+    let z = critical_slowing::fit::power_law(&x, &tau).unwrap().slope;
+    eprintln!("{algorithm:?} L={sides:?} odd={odd}: τ_int = {tau:?}, z = {z:.3}");
+    (z, tau)
 }
 
 /// Critical slowing down of the updates (R7.4), quick version: 2D Ising at K_c.
