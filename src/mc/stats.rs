@@ -17,7 +17,8 @@ pub struct Estimate {
     pub mean: f64,
     /// Standard error sqrt(2 τ_int σ²/N) (R7.4), N the total number of measurements.
     pub error: f64,
-    /// Integrated autocorrelation time in measurements (sweep-equivalents), ≥ 1/2.
+    /// Integrated autocorrelation time in units of the series spacing (for a run: one
+    /// measurement per sweep; `McReport::sweep_equivalents_per_measurement` converts), ≥ 1/2.
     pub tau_int: f64,
     /// Statistical error of τ_int, τ_int sqrt(2(2W+1)/N) (R7.4).
     pub tau_error: f64,
