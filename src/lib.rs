@@ -5,7 +5,8 @@
 //! point.
 //!
 //! The data flow follows the module order:
-//! [`lattice`], [`fourier`], [`symbol`] → [`data`] (gap equation, β_c) → [`diffusion`]
+//! [`lattice`], [`fourier`], [`symbol`] → [`data`] (gap equation, β_c; finite-n data from
+//! the Monte Carlo engine [`mc`]) → [`diffusion`]
 //! (forward process, exact score, samplers' steps) → [`model`] (descriptions both sides share:
 //! layers, convolution stacks, the training protocol) → [`theory`] (closed forms) |
 //! [`experiment`] (trainers and samplers on sampled fields; never calls `theory`) → [`study`]
@@ -24,6 +25,7 @@ pub mod experiment;
 pub mod fit;
 pub mod fourier;
 pub mod lattice;
+pub mod mc;
 pub mod model;
 pub mod progress;
 pub mod report;

@@ -8,6 +8,7 @@
 pub mod depth;
 pub mod empirical;
 pub mod generation;
+pub mod ising_exact;
 pub mod local;
 pub mod one_layer;
 pub mod training_time;

@@ -1,0 +1,177 @@
+//! Run configuration of the Monte Carlo engine, validated before any work.
+
+use serde::{Deserialize, Serialize};
+
+use super::chain::Algorithm;
+use crate::error::{Error, Result};
+use crate::lattice::Lattice;
+
+/// Fewest measurements per chain: the automatic window needs W ≥ 6 τ_int and a series many
+/// windows long (R7.4).
+pub const MIN_MEASUREMENTS: u64 = 100;
+/// Most independent chains of one run.
+pub const MAX_CHAINS: usize = 4096;
+/// Upper limit of the memory estimate of [`McConfig::memory_estimate`], 4 GiB.
+pub const MEMORY_LIMIT_BYTES: u64 = 4 << 30;
+
+/// 2D Ising critical coupling K_c = ½ ln(1 + √2) (Onsager), standard normalisation.
+pub const ISING_2D_KC: f64 = 0.440_686_793_509_771_5;
+/// 3D Ising critical coupling (high-precision Monte Carlo).
+pub const ISING_3D_KC: f64 = 0.221_654_626;
+/// 3D XY critical coupling (high-precision Monte Carlo).
+pub const XY_3D_KC: f64 = 0.454_164_74;
+/// 3D Heisenberg critical coupling (high-precision Monte Carlo).
+pub const HEISENBERG_3D_KC: f64 = 0.693_001;
+
+/// Critical coupling K_c(n, d) in the standard normalisation where it is anchored:
+/// (n, d) = (1, 2) exactly, (1, 3), (2, 3), (3, 3) from Monte Carlo; an error otherwise.
+pub fn critical_coupling(n: usize, d: usize) -> Result<f64> {
+    match (n, d) {
+        (1, 2) => Ok(ISING_2D_KC),
+        (1, 3) => Ok(ISING_3D_KC),
+        (2, 3) => Ok(XY_3D_KC),
+        (3, 3) => Ok(HEISENBERG_3D_KC),
+        _ => Err(Error::Parameter {
+            name: "coupling = critical",
+            value: n as f64,
+            requirement: "a critical coupling is anchored only for (n, d) = (1, 2), (1, 3), (2, 3), (3, 3); give K as a number",
+        }),
+    }
+}
+
+/// Anomalous dimension η at the anchored critical points: 1/4 (2D Ising), 0.0363 (3D Ising),
+/// 0.0381 (3D XY), 0.0375 (3D Heisenberg); `None` elsewhere. χ ∝ L^{2−η} at K_c.
+pub fn eta(n: usize, d: usize) -> Option<f64> {
+    match (n, d) {
+        (1, 2) => Some(0.25),
+        (1, 3) => Some(0.0363),
+        (2, 3) => Some(0.0381),
+        (3, 3) => Some(0.0375),
+        _ => None,
+    }
+}
+
+/// The coupling K of a run: a number, or `"critical"` for the anchor of
+/// [`critical_coupling`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Coupling {
+    /// K given explicitly.
+    Value(f64),
+    /// The anchored critical coupling.
+    Named(NamedCoupling),
+}
+
+/// Named couplings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NamedCoupling {
+    /// K = K_c(n, d).
+    Critical,
+}
+
+fn default_chains() -> usize {
+    1
+}
+
+/// A Monte Carlo run: O(n) model with weight exp(K Σ_⟨xy⟩ s_x·s_y) on (Z_L)^d (R7.1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct McConfig {
+    /// Number of spin components n ≥ 1 (1 = Ising).
+    pub n: usize,
+    /// Dimension d ∈ {2, 3, 4}.
+    pub d: usize,
+    /// Side L ≥ 2.
+    pub l: usize,
+    /// Coupling K > 0 (standard normalisation), or `"critical"`.
+    pub coupling: Coupling,
+    /// Update algorithm (default Wolff).
+    #[serde(default)]
+    pub algorithm: Algorithm,
+    /// Independent chains, run in parallel (default 1).
+    #[serde(default = "default_chains")]
+    pub chains: usize,
+    /// Sweep-equivalents discarded per chain before measuring.
+    pub thermalization: u64,
+    /// Sweep-equivalents measured per chain (one measurement each), ≥ [`MIN_MEASUREMENTS`].
+    pub measurements: u64,
+    /// Master seed; chain c uses stream c of ChaCha8 seeded with it.
+    pub seed: u64,
+    /// Also measure the spectrum Ĉ_k and the two-point function (costs n FFTs per sweep).
+    #[serde(default)]
+    pub spectrum: bool,
+}
+
+impl McConfig {
+    /// The coupling K, resolving `"critical"` (R7.1).
+    pub fn coupling_value(&self) -> Result<f64> {
+        let k = match self.coupling {
+            Coupling::Value(k) => k,
+            Coupling::Named(NamedCoupling::Critical) => critical_coupling(self.n, self.d)?,
+        };
+        crate::error::positive("K", k)
+    }
+
+    /// Bytes held at once by a run: per chain the spins (8nV), cluster work space (8V),
+    /// FFT and spectrum buffers (40V when `spectrum`), and 48 bytes per measurement; plus the
+    /// neighbour table (8dV).
+    pub fn memory_estimate(&self) -> Option<u64> {
+        let v = (self.l as u64).checked_pow(u32::try_from(self.d).ok()?)?;
+        let spectrum = if self.spectrum { 40 } else { 0 };
+        let per_site = (8u64.checked_mul(self.n as u64)?).checked_add(8 + spectrum)?;
+        let per_chain = per_site
+            .checked_mul(v)?
+            .checked_add(self.measurements.checked_mul(48)?)?;
+        per_chain
+            .checked_mul(self.chains as u64)?
+            .checked_add(8 * self.d as u64 * v)
+    }
+
+    /// Checks every parameter before any work and returns the lattice and K.
+    pub fn validate(&self) -> Result<(Lattice, f64)> {
+        if self.n == 0 {
+            return Err(param("n", 0.0, "the number of spin components must be ≥ 1"));
+        }
+        if !(2..=4).contains(&self.d) {
+            return Err(Error::Lattice(format!(
+                "dimension d = {} is not supported by the Monte Carlo engine (use 2, 3 or 4)",
+                self.d
+            )));
+        }
+        if self.l < 2 {
+            return Err(Error::Lattice(format!("side L = {} (use L ≥ 2)", self.l)));
+        }
+        if self.chains == 0 || self.chains > MAX_CHAINS {
+            return Err(param("chains", self.chains as f64, "use 1 ≤ chains ≤ 4096"));
+        }
+        if self.measurements < MIN_MEASUREMENTS {
+            return Err(param(
+                "measurements",
+                self.measurements as f64,
+                "use at least 100 measured sweeps per chain",
+            ));
+        }
+        match self.memory_estimate() {
+            Some(m) if m <= MEMORY_LIMIT_BYTES => {}
+            m => {
+                return Err(param(
+                    "memory estimate (bytes)",
+                    m.map_or(f64::INFINITY, |m| m as f64),
+                    "the run would hold more than 4 GiB; reduce n, L, chains or measurements",
+                ))
+            }
+        }
+        let lattice = Lattice::new(self.d, self.l)?;
+        let k = self.coupling_value()?;
+        Ok((lattice, k))
+    }
+}
+
+fn param(name: &'static str, value: f64, requirement: &'static str) -> Error {
+    Error::Parameter {
+        name,
+        value,
+        requirement,
+    }
+}
