@@ -5,10 +5,12 @@
 //! here samples fields. Time is counted in gradient steps: a gradient flow dθ/dτ = −η∇ℒ has
 //! τ comparable to a step count.
 
+pub mod adam;
 pub mod depth;
 pub mod empirical;
 pub mod generation;
 pub mod local;
+pub mod momentum;
 pub mod one_layer;
 pub mod protocol;
 pub mod training_time;
