@@ -3,11 +3,22 @@
 
 use critical_slowing::data::GaussianField;
 use critical_slowing::diffusion::forward::spectrum_at;
+use critical_slowing::experiment::optimizer::{self as opt, Parametrisation, Trainer, UpdateRule};
+use critical_slowing::experiment::trainer::StoppingRule;
+use critical_slowing::experiment::{
+    ConvNet, DataSet, EmpiricalStatistics, LayerKind, SpectralBatch,
+};
 use critical_slowing::fit;
+use critical_slowing::fourier::RealFft;
 use critical_slowing::optimizer_spec::{Momentum, OptimizerSpec};
+use critical_slowing::theory::adam::{self, AdamConstants};
+use critical_slowing::theory::empirical;
 use critical_slowing::theory::momentum::{self, Method, ModeDynamics};
 use critical_slowing::theory::Protocol;
 use critical_slowing::Lattice;
+use critical_slowing::Symbol;
+use ndarray::{ArrayD, Dimension};
+use num_complex::Complex;
 use proptest::prelude::*;
 
 /// The heavy-ball / Nesterov update written out on v itself (not on the error), the
@@ -123,7 +134,7 @@ fn training_time_is_the_last_exceedance_plus_one() {
 
 const SIDES: [usize; 6] = [8, 16, 32, 64, 128, 256];
 
-fn critical_spectrum(l: usize) -> critical_slowing::Symbol {
+fn critical_spectrum(l: usize) -> Symbol {
     let field = GaussianField::large_n_critical(Lattice::new(3, l).unwrap()).unwrap();
     spectrum_at(field.spectrum(), 0.0).unwrap()
 }
@@ -144,9 +155,12 @@ fn momentum_exponent(method: Method, beta: Momentum, sides: &[usize]) -> (f64, V
 }
 
 /// R9.3, R9.4: d = 3, β_c, t = 0, ε = 1e-2, L = 8…256. Fixed β = 0.9 with η = c(1 − β)/λ*
-/// keeps T_1 ∝ κ ∝ L² (exponent 2 ± 0.05: κ/L² drifts by 1.5 % over the range, R1.5);
-/// Polyak- and Nesterov-tuned β give T_1 ∝ √κ ∝ L (exponent 1 ± 0.05: the same drift halves,
-/// and the double root's polynomial prefactor (1 + 2n/√κ) is L-independent at n ∝ √κ).
+/// keeps T_1 ∝ κ ∝ L² (exponent 2 ± 0.05: κ/L² drifts by 1.5 % over the range, R1.5).
+/// Tuned: Nesterov T_1 ∝ √κ ∝ L (exponent 1 ± 0.05: the same drift halves, and the
+/// double root's prefactor (1 + n/√κ) is L-independent at n ∝ √κ). Polyak's heavy ball has a
+/// logarithmic correction (R9.4): its stiffest mode sits at a double root with error factor
+/// ≈ 4n rⁿ, so T(−ln r) = ln(4T/ε) + o(1) and T/ln(4T/ε) ∝ √κ: exponent 1 ± 0.05 for that
+/// ratio, and the raw exponent lies strictly above 1.05 (the correction is visible).
 #[test]
 fn momentum_training_time_exponents() {
     for method in [Method::HeavyBall, Method::Nesterov] {
@@ -157,10 +171,20 @@ fn momentum_training_time_exponents() {
             (fixed - 2.0).abs() <= 0.05,
             "{method:?} fixed beta exponent {fixed}"
         );
-        assert!(
-            (tuned - 1.0).abs() <= 0.05,
-            "{method:?} tuned exponent {tuned}"
-        );
+        match method {
+            Method::Nesterov => assert!((tuned - 1.0).abs() <= 0.05, "Nesterov tuned {tuned}"),
+            Method::HeavyBall => {
+                let ls: Vec<f64> = SIDES.iter().map(|&l| l as f64).collect();
+                let ratio: Vec<f64> = tuned_steps
+                    .iter()
+                    .map(|&t| t as f64 / (4.0 * t as f64 / 1e-2).ln())
+                    .collect();
+                let p = fit::power_law(&ls, &ratio).unwrap().slope;
+                eprintln!("HeavyBall tuned: exponent of T/ln(4T/eps) {p:.4}");
+                assert!((p - 1.0).abs() <= 0.05, "log-corrected exponent {p}");
+                assert!(tuned > 1.05, "raw exponent {tuned}");
+            }
+        }
     }
 }
 
@@ -196,4 +220,231 @@ fn optimizer_spec_round_trips() {
         let err = bad.parse::<OptimizerSpec>().unwrap_err().to_string();
         assert!(err.contains(named) && !err.contains('\n'), "{bad}: {err}");
     }
+}
+
+fn adam_table(sides: &[usize], depth: usize, real_space: bool) -> Vec<(usize, f64, u64)> {
+    use critical_slowing::theory::adam::{self, AdamConstants, AdamCriterion, RealSpaceAdam};
+    let criterion = AdamCriterion {
+        epsilon: 1e-2,
+        window: 1000,
+        max_steps: 200_000,
+    };
+    sides
+        .iter()
+        .map(|&l| {
+            let spec = critical_spectrum(l);
+            let v0 = Protocol::default()
+                .with_depth(depth)
+                .unwrap()
+                .initial_symbol(&spec);
+            let (lr, steps) = adam::largest_converging_rate(|lr| {
+                let consts = AdamConstants::from_spec(&OptimizerSpec::adam(lr))?;
+                if real_space {
+                    RealSpaceAdam::new(&spec, depth, consts, v0)?.training_steps(&criterion)
+                } else {
+                    Ok(
+                        adam::per_mode_training_time(&spec, depth, &consts, v0, &criterion)
+                            .map(|x| x.0),
+                    )
+                }
+            })
+            .unwrap()
+            .unwrap();
+            eprintln!("L={l} D={depth} real_space={real_space}: lr {lr} T {steps}");
+            (l, lr, steps)
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "probe"]
+fn adam_probe() {
+    adam_table(&[8, 16, 32, 64], 1, false);
+    adam_table(&[8, 16, 32, 64], 2, false);
+    adam_table(&[4, 8, 16], 1, true);
+    adam_table(&[4, 8, 16], 2, true);
+}
+
+/// A critical d = 3 data set at diffusion time t: population spectrum C_k(t), empirical
+/// statistics and the Fourier batch the trainers use.
+fn field_data(
+    l: usize,
+    m: usize,
+    t: f64,
+    seed: u64,
+) -> (Symbol, EmpiricalStatistics, SpectralBatch) {
+    let lattice = Lattice::new(3, l).unwrap();
+    let field = GaussianField::large_n_critical(lattice).unwrap();
+    let spec_t = spectrum_at(field.spectrum(), t).unwrap();
+    let data = DataSet::draw(field.spectrum(), m, &[t], seed).unwrap();
+    let stats = data.statistics(0).unwrap();
+    let spectral = data
+        .batch(0)
+        .unwrap()
+        .to_spectral(&RealFft::new(lattice))
+        .unwrap();
+    (spec_t, stats, spectral)
+}
+
+/// Runs `rule` on a fresh network for `steps` steps, keeping the symbol of every step.
+fn run<U: UpdateRule>(
+    rule: U,
+    param: Parametrisation,
+    depth: usize,
+    v0: f64,
+    batch: &SpectralBatch,
+    steps: u64,
+) -> Vec<ArrayD<Complex<f64>>> {
+    let mut net = ConvNet::balanced(batch.lattice(), &vec![LayerKind::Full; depth], v0).unwrap();
+    let mut trainer = Trainer::new(rule, steps);
+    trainer.parametrisation = param;
+    trainer.log_every = 1;
+    trainer.keep_symbols = true;
+    let log = trainer
+        .train(&mut net, batch, &StoppingRule::Never)
+        .unwrap();
+    log.logged.into_iter().map(|s| s.symbol.unwrap()).collect()
+}
+
+fn method_rule(method: Method, eta: f64, beta: f64) -> Box<dyn UpdateRule> {
+    match method {
+        Method::HeavyBall => Box::new(opt::HeavyBall::new(eta, beta)),
+        Method::Nesterov => Box::new(opt::Nesterov::new(eta, beta)),
+    }
+}
+
+/// R9.1, R9.2 on fields: the GD, heavy-ball and Nesterov trainers (real-space kernels, sampled
+/// fields) follow, at every step and on every mode, the closed form evaluated on the data
+/// set's own statistics: v_n = v̂* (1 − f_n), f_n the closed-form error factor of the mode
+/// with Hessian 2Ĉ_k (R9.2 is linear in e_0, so a complex v̂* = T_k/Ĉ_k just scales it).
+/// Tolerance 1e-9 |v̂*|: FFT rounding (1e-15) accumulated over 80 steps with transient growth
+/// ≤ 1/sin θ ~ 10.
+#[test]
+fn momentum_trainers_follow_the_empirical_closed_form() {
+    let (spec_t, stats, batch) = field_data(4, 64, 0.5, 11);
+    let target = stats.target();
+    let protocol = Protocol::default();
+    let steps = 80;
+    let gd_eta = protocol.learning_rate(&spec_t);
+    let gd = run(
+        opt::Gd { eta: gd_eta },
+        Parametrisation::RealSpace,
+        1,
+        0.0,
+        &batch,
+        steps,
+    );
+    for (idx, &c) in stats.c_hat.indexed_iter() {
+        let want = empirical::trajectory(1, c, target[&idx], gd_eta, 0.0, steps as usize);
+        for (n, w) in want.iter().enumerate() {
+            assert!(
+                (gd[n][&idx] - w).norm() <= 1e-9 * (target[&idx] / c).norm(),
+                "GD step {n}"
+            );
+        }
+    }
+    for method in [Method::HeavyBall, Method::Nesterov] {
+        for beta in [Momentum::Fixed(0.9), Momentum::Tuned] {
+            let (eta, b) = momentum::parameters(method, beta, &spec_t, &protocol).unwrap();
+            let symbols = run(
+                method_rule(method, eta, b),
+                Parametrisation::RealSpace,
+                1,
+                0.0,
+                &batch,
+                steps,
+            );
+            for (idx, &c) in stats.c_hat.indexed_iter() {
+                let v_hat = target[&idx] / c;
+                let mode = ModeDynamics::new(method, c, eta, b, 0.0);
+                for (n, got) in symbols.iter().enumerate() {
+                    let factor = -mode.error(n as u64) * c;
+                    let want = v_hat * (1.0 - factor);
+                    assert!(
+                        (got[&idx] - want).norm() <= 1e-9 * v_hat.norm(),
+                        "{method:?} {beta} mode {idx:?} step {n}: {} vs {want}",
+                        got[&idx]
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Last step (+1) at which some mode of a logged run is farther than ε from v̂*.
+fn last_exceedance(
+    symbols: &[ArrayD<Complex<f64>>],
+    optimum: &ArrayD<Complex<f64>>,
+    eps: f64,
+) -> u64 {
+    symbols
+        .iter()
+        .rposition(|v| {
+            v.iter()
+                .zip(optimum)
+                .any(|(v, o)| (v - o).norm() > eps * o.norm())
+        })
+        .map_or(0, |k| k as u64 + 1)
+}
+
+/// R9.3, R9.4 on fields: at β_c, d = 3, t = 1/2, L = 4, 6, 8 (M = 256), the training time
+/// measured on the trainers' logged runs (the step after which every mode stays within ε of
+/// v̂*) equals the closed-form time on the data set's statistics, max_k T(Ĉ_k), within one
+/// step (rounding at the ε boundary), for GD, fixed and tuned heavy ball and Nesterov. The
+/// runs are logged for 2T + 50 steps; the closed form guarantees no later exceedance.
+#[test]
+fn momentum_training_times_on_fields_match_the_empirical_closed_form() {
+    let protocol = Protocol::default();
+    let eps = protocol.epsilon;
+    let mut table = Vec::new();
+    for l in [4usize, 6, 8] {
+        let (spec_t, stats, batch) = field_data(l, 256, 0.5, 100 + l as u64);
+        let optimum = stats.optimum();
+        let gd_eta = protocol.learning_rate(&spec_t);
+        let mut cases = vec![("gd".to_string(), None, gd_eta, 0.0)];
+        for m in [Method::HeavyBall, Method::Nesterov] {
+            for b in [Momentum::Fixed(0.9), Momentum::Tuned] {
+                let (eta, beta) = momentum::parameters(m, b, &spec_t, &protocol).unwrap();
+                cases.push((format!("{m:?}:{b}"), Some(m), eta, beta));
+            }
+        }
+        for (name, method, eta, beta) in cases {
+            let closed = stats
+                .c_hat
+                .iter()
+                .map(|&c| match method {
+                    Some(m) => momentum::training_steps_above(
+                        &ModeDynamics::new(m, c, eta, beta, 0.0),
+                        eps,
+                        0,
+                    )
+                    .unwrap(),
+                    None => {
+                        critical_slowing::theory::one_layer::training_steps(c, eta, eps).unwrap()
+                    }
+                })
+                .max()
+                .unwrap();
+            let rule: Box<dyn UpdateRule> = match method {
+                Some(m) => method_rule(m, eta, beta),
+                None => Box::new(opt::Gd { eta }),
+            };
+            let symbols = run(
+                rule,
+                Parametrisation::RealSpace,
+                1,
+                0.0,
+                &batch,
+                2 * closed + 50,
+            );
+            let numeric = last_exceedance(&symbols, &optimum, eps);
+            eprintln!("L={l} {name}: numeric {numeric} closed form {closed}");
+            assert!(
+                numeric.abs_diff(closed) <= 1,
+                "L={l} {name}: {numeric} vs {closed}"
+            );
+            table.push((l, name, numeric));
+        }
+    }
+    let _ = table;
 }

@@ -7,7 +7,7 @@
 //! This module is the numeric side of derivations/09 (R9.1, R9.5): it never calls the closed
 //! forms, and its Adam is written independently of `theory::adam`.
 
-use ndarray::{ArrayD, Zip};
+use ndarray::{ArrayD, Dimension, Zip};
 use num_complex::Complex;
 
 use crate::error::{positive, Error, Result};
@@ -274,7 +274,20 @@ impl Parametrisation {
     fn gradient(&self, grads: Vec<ArrayD<f64>>, fft: &RealFft) -> Result<Vec<ArrayD<f64>>> {
         match self {
             Self::RealSpace => Ok(grads),
-            Self::Fourier => split(&grads, fft),
+            Self::Fourier => {
+                let mut out = split(&grads, fft)?;
+                // a self-conjugate mode (k ≡ −k) has a real symbol: its imaginary part is not a
+                // parameter (its FFT gradient is rounding noise, which Adam would normalise)
+                let l = fft.lattice().side();
+                for im in out.iter_mut().skip(1).step_by(2) {
+                    for (idx, g) in im.indexed_iter_mut() {
+                        if idx.slice().iter().all(|&n| (l - n) % l == n) {
+                            *g = 0.0;
+                        }
+                    }
+                }
+                Ok(out)
+            }
         }
     }
 }

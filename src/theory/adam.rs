@@ -84,6 +84,33 @@ pub fn per_mode_trajectory(
     out
 }
 
+/// Per-mode Adam on one mode of a data set's loss (R9.5): second moment Ĉ = `c`, target T,
+/// one complex parameter a per layer (balanced) with Adam acting separately on Re a and Im a,
+/// gradient G = 2 conj(a^{D−1})(Ĉ a^D − T). Returns the symbols v_0, …, v_n from the real
+/// symbol v0.
+pub fn per_mode_complex_trajectory(
+    depth: usize,
+    c: f64,
+    target: Complex<f64>,
+    adam: &AdamConstants,
+    v0: f64,
+    steps: usize,
+) -> Vec<Complex<f64>> {
+    let d = depth as u32;
+    let mut a = Complex::new(depth::balanced_layer(depth, v0), 0.0);
+    let (mut m_re, mut s_re, mut m_im, mut s_im) = (0.0, 0.0, 0.0, 0.0);
+    let mut out = vec![a.powu(d)];
+    for n in 1..=steps {
+        let others = a.powu(d - 1);
+        let g = others.conj() * (others * a * c - target) * 2.0;
+        let k = n.min(i32::MAX as usize) as i32;
+        a.re -= adam.increment(g.re, &mut m_re, &mut s_re, k);
+        a.im -= adam.increment(g.im, &mut m_im, &mut s_im, k);
+        out.push(a.powu(d));
+    }
+    out
+}
+
 /// When a run counts as trained (R9.6): the relative symbol error max_k |v_k − v*_k|/v*_k
 /// stays ≤ ε for `window` consecutive steps; the training time is the first step of that run.
 /// Adam's oscillations make "for ever" unverifiable by iteration; a window of 1/(1 − β₂)
@@ -160,6 +187,7 @@ pub fn per_mode_training_time(
 pub struct RealSpaceAdam {
     fft: RealFft,
     spectrum_half: ArrayD<f64>,
+    target_half: ArrayD<Complex<f64>>,
     adam: AdamConstants,
     kernels: Vec<ArrayD<f64>>,
     first: Vec<ArrayD<f64>>,
@@ -168,9 +196,31 @@ pub struct RealSpaceAdam {
 }
 
 impl RealSpaceAdam {
-    /// Balanced start: every kernel v0^{1/D} δ_{r,0}.
+    /// Balanced start: every kernel v0^{1/D} δ_{r,0}, on the population loss (C_k(t), T_k = 1).
     pub fn new(spectrum_t: &Symbol, depth: usize, adam: AdamConstants, v0: f64) -> Result<Self> {
+        let c = spectrum_t.to_half();
+        let target = c.mapv(|_| Complex::new(1.0, 0.0));
+        Self::with_statistics(spectrum_t.lattice(), c, target, depth, adam, v0)
+    }
+
+    /// The same on a data set's loss (R3.1): per-mode second moments Ĉ_k and targets T_k
+    /// (half spectrum), per-mode gradient 2 conj(Π_{j≠l} a_{j,k})(Ĉ_k v_k − T_k).
+    pub fn with_statistics(
+        lattice: crate::lattice::Lattice,
+        c_half: ArrayD<f64>,
+        target_half: ArrayD<Complex<f64>>,
+        depth: usize,
+        adam: AdamConstants,
+        v0: f64,
+    ) -> Result<Self> {
         positive("adam learning rate", adam.lr)?;
+        if c_half.shape() != lattice.half_shape().as_slice()
+            || target_half.shape() != c_half.shape()
+        {
+            return Err(Error::Mismatch(
+                "statistics do not have the half-spectrum shape".into(),
+            ));
+        }
         if depth == 0 {
             return Err(Error::Parameter {
                 name: "depth",
@@ -178,13 +228,13 @@ impl RealSpaceAdam {
                 requirement: "must be ≥ 1",
             });
         }
-        let lattice = spectrum_t.lattice();
         let mut k = ArrayD::<f64>::zeros(lattice.shape());
         k[vec![0; lattice.dim()].as_slice()] = depth::balanced_layer(depth, v0);
         let zeros = ArrayD::<f64>::zeros(lattice.shape());
         Ok(Self {
             fft: RealFft::new(lattice),
-            spectrum_half: spectrum_t.to_half(),
+            spectrum_half: c_half,
+            target_half,
             adam,
             kernels: vec![k; depth],
             first: vec![zeros.clone(); depth],
@@ -212,12 +262,15 @@ impl RealSpaceAdam {
         Ok(self.symbols()?.1)
     }
 
-    /// Largest relative error max_k |v_k − 1/C_k|·C_k.
+    /// Largest relative error max_k |v_k − v*_k|/|v*_k|, v*_k = T_k/C_k.
     pub fn relative_error(&self) -> Result<f64> {
         let v = self.symbol()?;
         Ok(Zip::from(&v)
             .and(&self.spectrum_half)
-            .fold(0.0f64, |acc, v, &c| acc.max((v * c - 1.0).norm())))
+            .and(&self.target_half)
+            .fold(0.0f64, |acc, v, &c, &t| {
+                acc.max((v * c - t).norm() / t.norm())
+            }))
     }
 
     /// One Adam step with the exact population gradient (R9.5):
@@ -235,7 +288,8 @@ impl RealSpaceAdam {
             Zip::from(&mut g_hat)
                 .and(&v)
                 .and(&self.spectrum_half)
-                .for_each(|g, &v, &c| *g *= v * c - 1.0);
+                .and(&self.target_half)
+                .for_each(|g, &v, &c, &t| *g *= v * c - t);
             let g = self.fft.inverse(&g_hat)?;
             let n = self.count;
             let adam = self.adam;
@@ -281,10 +335,10 @@ impl RealSpaceAdam {
     }
 }
 
-/// The learning-rate grid of the Adam protocol (R9.6): lr = 2^{−j}, j = 1, …, 20, largest
-/// first.
+/// The learning-rate grid of the Adam protocol (R9.6): lr = 2^{−j}, j = −3, …, 20 (8 down to
+/// ≈ 1e-6), largest first.
 pub fn learning_rate_grid() -> Vec<f64> {
-    (1..=20).map(|j| 0.5f64.powi(j)).collect()
+    (-3..=20).map(|j| 0.5f64.powi(j)).collect()
 }
 
 /// The Adam protocol's learning rate (R9.6): the largest lr of [`learning_rate_grid`] for

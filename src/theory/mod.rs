@@ -12,6 +12,7 @@ pub mod generation;
 pub mod local;
 pub mod momentum;
 pub mod one_layer;
+pub mod online_sgd;
 pub mod protocol;
 pub mod training_time;
 pub mod two_layer;
