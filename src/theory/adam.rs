@@ -7,6 +7,8 @@
 //! - **real space** (the kernel entries a_l(r)): the kernel gradient is the inverse DFT, with the
 //!   crate's 1/V, of the per-mode gradient 2 conj(Π_{j≠l} a_{j,k})(C_k v_k − 1) (R3.1), and
 //!   Adam's per-coordinate normalisation acts on the V real-space entries, coupling the modes.
+//!
+//! The measured training times against L, and which modes limit them, are R9.7.
 
 use ndarray::{ArrayD, Zip};
 use num_complex::Complex;
@@ -339,6 +341,33 @@ impl RealSpaceAdam {
 /// ≈ 1e-6), largest first.
 pub fn learning_rate_grid() -> Vec<f64> {
     (-3..=20).map(|j| 0.5f64.powi(j)).collect()
+}
+
+/// The Adam protocol's learning rate (R9.6): the lr of [`learning_rate_grid`] with the
+/// smallest training time `time(lr)` (`None`: does not train within its cap), scanning from
+/// the largest lr down and stopping after three consecutive grid points that are slower than
+/// the best so far or do not train (the time is unimodal in lr on our sweeps); returns
+/// (lr, steps). The same rule at every L.
+pub fn fastest_rate(
+    mut time: impl FnMut(f64) -> Result<Option<u64>>,
+) -> Result<Option<(f64, u64)>> {
+    let mut best: Option<(f64, u64)> = None;
+    let mut worse = 0;
+    for lr in learning_rate_grid() {
+        match (time(lr)?, best) {
+            (Some(n), None) => best = Some((lr, n)),
+            (Some(n), Some((_, b))) if n < b => {
+                best = Some((lr, n));
+                worse = 0;
+            }
+            (_, Some(_)) => worse += 1,
+            (None, None) => {}
+        }
+        if worse == 3 {
+            break;
+        }
+    }
+    Ok(best)
 }
 
 /// The Adam protocol's learning rate (R9.6): the largest lr of [`learning_rate_grid`] for
