@@ -184,6 +184,9 @@ pub fn per_mode_training_time(
     Some(worst)
 }
 
+/// Layer symbols and the network symbol (half spectrum).
+type Symbols = (Vec<ArrayD<Complex<f64>>>, ArrayD<Complex<f64>>);
+
 /// Real-space Adam on the population loss of a balanced stack of D full layers (R9.5).
 #[derive(Debug, Clone)]
 pub struct RealSpaceAdam {
@@ -246,7 +249,7 @@ impl RealSpaceAdam {
     }
 
     /// Layer symbols and the network symbol v_k = Π_l a_{l,k} (half spectrum).
-    fn symbols(&self) -> Result<(Vec<ArrayD<Complex<f64>>>, ArrayD<Complex<f64>>)> {
+    fn symbols(&self) -> Result<Symbols> {
         let layers = self
             .kernels
             .iter()

@@ -39,7 +39,7 @@ pub fn stationary_variance(
     self_conjugate: bool,
 ) -> Result<f64> {
     let q = contraction_second_moment(c, eta, batch, self_conjugate);
-    if !(q < 1.0) {
+    if q.is_nan() || q >= 1.0 {
         return Err(Error::Unstable(format!(
             "online SGD second moment diverges: E[A²] = {q} ≥ 1 (eta = {eta}, C = {c}, B = {batch})"
         )));
@@ -153,7 +153,7 @@ impl OnlineSgd {
     /// so the first crossing is the last). Errors if δ ≤ the floor.
     pub fn training_steps(&self, delta: f64) -> Result<u64> {
         let floor = self.excess_loss_floor()?;
-        if !(delta > floor) {
+        if delta.is_nan() || delta <= floor {
             return Err(Error::Parameter {
                 name: "excess-loss target delta",
                 value: delta,
