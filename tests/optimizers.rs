@@ -760,3 +760,34 @@ fn online_sgd_excess_loss_floor_and_training_time() {
     assert!(theory.training_steps(floor).is_err());
     let _ = online_sgd::self_conjugate_modes(lattice);
 }
+
+/// R9.7: which mode limits per-mode Adam (prints the slowest mode's C_k and v*_k = 1/C_k with
+/// the smallest and largest v* of the spectrum), at the rates the sweep selected.
+/// `cargo test --release --test optimizers -- --ignored --nocapture adam_limiting_modes` (~10 s)
+#[test]
+#[ignore = "diagnostic for derivations/09 R9.7"]
+fn adam_limiting_modes() {
+    let criterion = adam::AdamCriterion {
+        epsilon: 1e-2,
+        window: 1000,
+        max_steps: 20_000,
+    };
+    for (depth, lr) in [(1usize, 0.0625), (2, 4.0)] {
+        for l in [8usize, 16, 32, 64] {
+            let spec = critical_spectrum(l);
+            let v0 = Protocol::default()
+                .with_depth(depth)
+                .unwrap()
+                .initial_symbol(&spec);
+            let consts = AdamConstants::from_spec(&OptimizerSpec::adam(lr)).unwrap();
+            let (t, c) =
+                adam::per_mode_training_time(&spec, depth, &consts, v0, &criterion).unwrap();
+            eprintln!(
+                "D={depth} L={l} lr={lr}: T={t}, slowest v*={:.4e} (v* range [{:.4e}, {:.4e}])",
+                1.0 / c,
+                1.0 / spec.max(),
+                1.0 / spec.min()
+            );
+        }
+    }
+}
