@@ -11,11 +11,11 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Adam's default first-moment decay β₁.
+/// Adam's default first-moment decay β₁ (R9.5).
 pub const ADAM_BETA1: f64 = 0.9;
-/// Adam's default second-moment decay β₂.
+/// Adam's default second-moment decay β₂ (R9.5).
 pub const ADAM_BETA2: f64 = 0.999;
-/// Adam's default denominator guard ε_adam.
+/// Adam's default denominator guard ε_adam (R9.5).
 pub const ADAM_EPS: f64 = 1e-8;
 
 /// The momentum coefficient β of heavy ball or Nesterov (R9.1).
@@ -56,7 +56,8 @@ pub enum OptimizerSpec {
     },
 }
 
-/// A malformed optimizer spelling; the message is one line and names the bad value.
+/// A malformed optimizer spelling (R9.1, R9.5); the message is one line and names the bad
+/// value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid optimizer `{input}`: {reason} (expected gd, momentum:BETA|tuned, nesterov:BETA|tuned, adam:LR[:BETA1:BETA2:EPS])")]
 pub struct ParseOptimizerError {
@@ -67,7 +68,7 @@ pub struct ParseOptimizerError {
 }
 
 impl OptimizerSpec {
-    /// Adam with learning rate `lr` and the default β₁ = 0.9, β₂ = 0.999, ε = 1e-8.
+    /// Adam with learning rate `lr` and the default β₁ = 0.9, β₂ = 0.999, ε = 1e-8 (R9.5).
     pub fn adam(lr: f64) -> Self {
         Self::Adam {
             lr,
@@ -77,7 +78,8 @@ impl OptimizerSpec {
         }
     }
 
-    /// Checks the numbers: β ∈ [0, 1), lr > 0 finite, β₁, β₂ ∈ [0, 1), ε_adam > 0 finite.
+    /// Checks the numbers: β ∈ [0, 1), lr > 0 finite, β₁, β₂ ∈ [0, 1), ε_adam > 0 finite
+    /// (the ranges where R9.1 and R9.5 are defined).
     pub fn validate(&self) -> crate::error::Result<()> {
         use crate::error::Error;
         let unit = |name: &'static str, b: f64| {

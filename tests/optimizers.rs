@@ -791,3 +791,36 @@ fn adam_limiting_modes() {
         }
     }
 }
+
+/// Bad input gives errors, not panics: momentum outside [0, 1), a non-Adam spec for the Adam
+/// constants, lr ≤ 0, t = 0 for online SGD (σ_t = 0), a δ below the SGD floor, the Fourier
+/// parametrisation on a local layer, and a diverging learning rate (R9.2: ρ ≥ 1).
+#[test]
+fn optimizers_refuse_bad_input() {
+    use critical_slowing::theory::online_sgd::OnlineSgd;
+    let spec = critical_spectrum(8);
+    let p = Protocol::default();
+    assert!(momentum::training_time(&spec, Method::HeavyBall, Momentum::Fixed(1.5), &p).is_err());
+    assert!(AdamConstants::from_spec(&OptimizerSpec::Gd).is_err());
+    assert!(AdamConstants::from_spec(&OptimizerSpec::adam(-1.0)).is_err());
+    assert!(opt::rule_for(&OptimizerSpec::Gd, -0.1, 0.0).is_err());
+    assert!(opt::rule_for(
+        &OptimizerSpec::HeavyBall {
+            beta: Momentum::Tuned
+        },
+        0.1,
+        1.0
+    )
+    .is_err());
+    assert!(OnlineSgd::new(&spec, 0.0, 0.1, 4).is_err());
+    assert!(OnlineSgd::new(&spec, 0.5, 0.1, 0).is_err());
+    let diverging = ModeDynamics::new(Method::HeavyBall, 1.0, 5.0, 0.5, 0.0);
+    assert!(momentum::training_steps_above(&diverging, 1e-2, 0).is_err());
+    let (_, _, batch) = field_data(4, 4, 0.5, 1);
+    let mut net = ConvNet::new(batch.lattice(), &[LayerKind::Local { radius: 1 }]).unwrap();
+    let mut trainer = Trainer::new(opt::Gd { eta: 0.1 }, 3);
+    trainer.parametrisation = Parametrisation::Fourier;
+    assert!(trainer
+        .train(&mut net, &batch, &StoppingRule::Never)
+        .is_err());
+}

@@ -37,7 +37,7 @@ impl<R: UpdateRule + ?Sized> UpdateRule for Box<R> {
     }
 }
 
-/// Gradient descent θ ← θ − η g.
+/// Gradient descent θ ← θ − η g (R9.1 with β = 0).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Gd {
     /// Learning rate η.
@@ -63,7 +63,7 @@ pub struct HeavyBall {
 }
 
 impl HeavyBall {
-    /// Heavy ball with step η and momentum β.
+    /// Heavy ball with step η and momentum β, at rest (R9.1).
     pub fn new(eta: f64, beta: f64) -> Self {
         Self {
             eta,
@@ -98,7 +98,7 @@ pub struct Nesterov {
 }
 
 impl Nesterov {
-    /// Nesterov with step η and momentum β.
+    /// Nesterov with step η and momentum β, at rest (R9.1).
     pub fn new(eta: f64, beta: f64) -> Self {
         Self {
             eta,
@@ -155,7 +155,7 @@ pub struct Adam {
 }
 
 impl Adam {
-    /// Adam with the given constants and zero moments.
+    /// Adam with the given constants and zero moments (R9.5).
     pub fn new(lr: f64, beta1: f64, beta2: f64, eps: f64) -> Self {
         Self {
             lr,
@@ -234,7 +234,7 @@ pub fn rule_for(spec: &OptimizerSpec, eta: f64, beta: f64) -> Result<Box<dyn Upd
     })
 }
 
-/// What the optimizer's parameters are (R9.5).
+/// What the optimizer's parameters are (R9.5): kernel entries or Fourier symbols.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Parametrisation {
     /// The real-space kernel entries a_l(r) (what practitioners train).

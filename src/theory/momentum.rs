@@ -86,7 +86,7 @@ pub fn spectral_radius(a: f64, b: f64) -> f64 {
     }
 }
 
-/// One mode of a momentum method: recurrence coefficients and the first two errors.
+/// One mode of a momentum method: recurrence coefficients and the first two errors (R9.1).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ModeDynamics {
     /// a of e_{n+1} = a e_n − b e_{n−1}.
@@ -271,7 +271,7 @@ pub fn parameters(
     }
 }
 
-/// Training time of a momentum method at one diffusion time (R9.3, R9.4, R9.8).
+/// Training time of a momentum method at one diffusion time, max over modes (R9.3, R9.4, R9.8).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct MomentumTrainingTime {
     /// Heavy ball or Nesterov.
