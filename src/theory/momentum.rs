@@ -198,6 +198,10 @@ pub fn training_steps_above(mode: &ModeDynamics, epsilon: f64, floor: u64) -> Re
     }
     let target = epsilon * mode.optimum.abs();
     let start = mode.envelope_start();
+    if floor >= start && mode.envelope(floor) <= target {
+        // the envelope stays below target from `floor` on: nothing at or above it exceeds
+        return Ok(floor);
+    }
     let (mut lo, mut hi) = (start, start);
     let mut width = 1u64;
     while mode.envelope(hi) > target {
