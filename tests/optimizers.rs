@@ -299,7 +299,7 @@ fn adam_sweep_real_space_one_layer() {
     adam_sweep_cases(&[(1, true, &[8, 16, 32])]);
 }
 
-/// R9.7, real-space parametrisation, D = 2 at L = 4, 8 (13 s), and L = 16 (minutes).
+/// R9.7, real-space parametrisation, D = 2 at L = 4, 8 (13 s), and L = 16 (~5 min).
 #[test]
 #[ignore = "long: real-space Adam learning-rate search, two layers"]
 fn adam_sweep_real_space_two_layers() {
