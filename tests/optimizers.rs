@@ -283,7 +283,7 @@ fn adam_sweep_cases(cases: &[(usize, bool, &[usize])]) {
 /// 1000-step window, learning rate: the fastest on the grid 2^{3…−20} (R9.6), step cap
 /// 20 000 at every L), Fourier parametrisation, D = 1 and 2, L = 8…64. Measured numbers are
 /// in derivations/09 (R9.7). ~10 s.
-/// `cargo test --release --test optimizers -- --ignored --nocapture adam_sweep`
+/// `cargo test --release --test optimizers -- --ignored --nocapture adam_sweep_fourier`
 #[test]
 #[ignore = "long: Adam learning-rate search at L up to 64"]
 fn adam_sweep_fourier() {
