@@ -233,6 +233,35 @@ impl ConvNet {
         }
     }
 
+    /// Replaces every kernel, a_l ← k_l · mask_l (entries off a local layer's support are set
+    /// to zero): the hook through which an [`crate::experiment::optimizer::UpdateRule`] acting
+    /// on the parameters writes them back. Errors on a wrong number of layers or shape.
+    pub fn set_kernels(&mut self, kernels: &[ArrayD<f64>]) -> Result<()> {
+        if kernels.len() != self.kernels.len() {
+            return Err(Error::Mismatch(format!(
+                "{} kernels given for a depth-{} network",
+                kernels.len(),
+                self.kernels.len()
+            )));
+        }
+        for (k, new) in self.kernels.iter().zip(kernels) {
+            if k.shape() != new.shape() {
+                return Err(Error::Mismatch(format!(
+                    "kernel shape {:?}, network needs {:?}",
+                    new.shape(),
+                    k.shape()
+                )));
+            }
+        }
+        for ((k, new), mask) in self.kernels.iter_mut().zip(kernels).zip(&self.masks) {
+            Zip::from(k)
+                .and(new)
+                .and(mask)
+                .for_each(|a, &b, &m| *a = b * m);
+        }
+        Ok(())
+    }
+
     /// Mutable access to one kernel entry (for finite-difference checks); `None` off the
     /// layer's support or out of range.
     pub fn kernel_entry_mut(&mut self, layer: usize, r: &[usize]) -> Option<&mut f64> {

@@ -42,6 +42,11 @@ impl StoppingRule {
         Ok(Self::RelativeSymbolError { epsilon, optimum })
     }
 
+    /// True when the rule holds for `net` with per-site loss `loss` on the training data.
+    pub fn is_met(&self, net: &ConvNet, loss: f64) -> bool {
+        self.met(net, loss)
+    }
+
     fn met(&self, net: &ConvNet, loss: f64) -> bool {
         match self {
             StoppingRule::RelativeSymbolError { epsilon, optimum } => net

@@ -6,6 +6,7 @@
 //! samples or evaluates a closed form.
 
 pub mod layers;
+pub mod optimizer;
 pub mod protocol;
 pub mod stack;
 

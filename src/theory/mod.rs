@@ -5,12 +5,15 @@
 //! here samples fields. Time is counted in gradient steps: a gradient flow dθ/dτ = −η∇ℒ has
 //! τ comparable to a step count.
 
+pub mod adam;
 pub mod depth;
 pub mod empirical;
 pub mod generation;
 pub mod ising_exact;
 pub mod local;
+pub mod momentum;
 pub mod one_layer;
+pub mod online_sgd;
 pub mod training_time;
 pub mod two_layer;
 
