@@ -22,6 +22,7 @@ pub mod figures;
 pub mod fit;
 pub mod fourier;
 pub mod lattice;
+pub mod power;
 pub mod report;
 pub mod reproduce;
 pub mod sampling;
