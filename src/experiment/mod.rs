@@ -9,6 +9,7 @@ pub mod dataset;
 pub mod dense;
 pub mod estimate;
 pub mod network;
+pub mod reference;
 pub mod sampler;
 pub mod trainer;
 
