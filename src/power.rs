@@ -64,6 +64,26 @@ fn check_level(level: f64) -> Result<()> {
     }
 }
 
+/// The χ²_ν quantiles q_p and q_{1−p} by bisection on the cdf and the survival function (statrs'
+/// `inverse_cdf` returns NaN for some ν ~ 10⁵–10⁶; the survival function avoids 1 − p
+/// cancellation in the upper tail).
+fn chi2_quantiles(chi: &ChiSquared, dof: f64, p: f64) -> (f64, f64) {
+    let solve = |f: &dyn Fn(f64) -> bool| {
+        // f(x) is false below the quantile and true above it
+        let (mut lo, mut hi) = (0.0, dof + 60.0 * (2.0 * dof).sqrt() + 200.0);
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if f(mid) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        0.5 * (lo + hi)
+    };
+    (solve(&|x| chi.cdf(x) >= p), solve(&|x| chi.sf(x) <= p))
+}
+
 /// Two-sided χ² test of a statistic with null law χ²_dof at level α: accept when
 /// q_{α/2} ≤ S ≤ q_{1−α/2} (R10.1, R10.2).
 pub fn chi2_test(statistic: f64, dof: f64, level: f64) -> Result<TestOutcome> {
@@ -101,10 +121,7 @@ pub fn power_chi2(level: f64, dof: f64, relative_error: f64) -> Result<f64> {
         });
     }
     let chi = chi2(dof)?;
-    let (lo, hi) = (
-        chi.inverse_cdf(level / 2.0),
-        chi.inverse_cdf(1.0 - level / 2.0),
-    );
+    let (lo, hi) = chi2_quantiles(&chi, dof, level / 2.0);
     let s = 1.0 + relative_error;
     Ok(chi.cdf(lo / s) + chi.sf(hi / s))
 }
