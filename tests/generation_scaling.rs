@@ -29,10 +29,13 @@ fn table_text(rows: &[GenerationRow]) -> String {
 }
 
 /// R6.8(a): one layer, a fixed budget N per grid time: the generated KL per site grows with L;
-/// at a fixed ratio N/κ(t_1) it collapses across L = 8…64. Collapse tolerance 15 %: the
-/// residual spread comes from the finite-size drift of κ/L² (R1.5: 1.5 % over this range,
-/// entering through e^{−cN C_k/C_max}) and the discreteness of the mode density at L = 8; it is
-/// 11 % at L = 8 and below 2 % from L = 16 on.
+/// at a fixed ratio N/κ(t_1) it collapses across L = 16…64 within 3 %: the residual spread
+/// comes from the finite-size drift of κ/L² (R1.5: 1.5 % over this range, entering through
+/// e^{−cN C_k/C_max}) and the rounding of N = round(xκ) (≤ 0.5/(0.02·812) = 3 % of N at
+/// L = 16, less above); measured < 2 %. L = 8 is looser (15 %): there κ(t_1) = 205, so
+/// N = round(0.02κ) = 4 is rounded by 2.4 %, and the 512 modes sample the density of C_k
+/// coarsely (the per-site average is a Riemann sum with O(1/L) steps near k = 0, where the
+/// score error concentrates); measured 11 %.
 #[test]
 fn one_layer_generation_collapses_on_budget_over_kappa() {
     let mut text = String::new();
@@ -54,6 +57,13 @@ fn one_layer_generation_collapses_on_budget_over_kappa() {
         assert!(
             hi / lo - 1.0 <= 0.15,
             "N/kappa = {x}: KL per site spread {lo:e}..{hi:e}"
+        );
+        let (lo, hi) = r[1..].iter().fold((f64::INFINITY, 0.0f64), |(a, b), r| {
+            (a.min(r.kl_per_site), b.max(r.kl_per_site))
+        });
+        assert!(
+            hi / lo - 1.0 <= 0.03,
+            "N/kappa = {x}: KL per site spread {lo:e}..{hi:e} over L = 16…64"
         );
         text += &table_text(&r);
     }
