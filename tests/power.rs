@@ -183,3 +183,93 @@ fn kl_power_bound_is_below_monte_carlo_power() {
     assert!(bound <= rate + 5.0 * se, "bound {bound} vs MC {rate}");
     println!("KL power bound {bound}, MC {rate}");
 }
+
+/// R10.1–R10.4: the power table of docs/power.md. For each sampled check of the suite (its
+/// lattice, per-check level and M), the exact powers of the pooled and zero-mode tests against
+/// (a) ±2 % on every mode and (b) ±10 % on the zero mode (asserted ≥ 0.99), and, for the
+/// d = 2, L = 6 exact-score SDE setup of tests/generation.rs, the KL (Chernoff bound) and W2
+/// (normal approximation) window powers (printed: they are not the checks that carry the
+/// power guarantee).
+#[test]
+fn power_table_for_the_sampled_checks() {
+    use critical_slowing::power::{power_plug_in_w2, power_pooled, power_zero_mode};
+    // (what, V, per-check level, rounding of M) as chosen by the tests
+    let rows = [
+        (
+            "generation: samplers, d=2 L=6",
+            36usize,
+            1e-6 / 60.0,
+            500usize,
+        ),
+        ("generation: samplers, d=3 L=4", 64, 1e-6 / 60.0, 500),
+        ("generation: networks, d=2 L=4", 16, 1e-6 / 10.0, 500),
+        ("generation: exact score, d=2 L=6", 36, 1e-6 / 5.0, 500),
+        ("sampling: d=1 L=16", 16, 1e-6 / 9.0, 1),
+        ("sampling: d=2 L=8", 64, 1e-6 / 9.0, 1),
+        ("sampling: d=3 L=4", 64, 1e-6 / 9.0, 1),
+    ];
+    for (what, v, level, round) in rows {
+        let m = min_samples_for_power(level, 1.0, 0.1, 0.99)
+            .unwrap()
+            .max(min_samples_for_power(level, v as f64, 0.02, 0.99).unwrap())
+            .div_ceil(round)
+            * round;
+        let pa = power_pooled(level, (m * v) as f64, 0.02)
+            .unwrap()
+            .min(power_pooled(level, (m * v) as f64, -0.02).unwrap());
+        let pb = power_zero_mode(level, m, 0.1)
+            .unwrap()
+            .min(power_zero_mode(level, m, -0.1).unwrap());
+        println!("| {what} | {level:.2e} | {m} | {pa:.6} | {pb:.4} |");
+        assert!(pa >= 0.99 && pb >= 0.99, "{what}");
+    }
+    // the old check (M = 2000, per-mode Bonferroni intervals over the 24 half-spectrum entries
+    // of d = 2, L = 6 at 1e-6/12 per call; 16 pairs and 4 self-conjugate modes), against (a)
+    let per_mode = 1e-6 / 12.0 / 24.0;
+    let miss = (1.0 - power_chi2(per_mode, 4000.0, 0.02).unwrap()).powi(16)
+        * (1.0 - power_chi2(per_mode, 2000.0, 0.02).unwrap()).powi(4);
+    let old_b = power_chi2(per_mode, 2000.0, 0.1).unwrap();
+    println!(
+        "old per-mode check, d=2 L=6, M=2000: power (a) {:.4}, (b) {old_b:.4}",
+        1.0 - miss
+    );
+    // KL and W2 windows on the exact-score d = 2, L = 6 setup (ρ = P/C from the generated
+    // spectrum of a 10-step uniform grid, SDE exponential integrator)
+    use critical_slowing::data::GaussianField;
+    use critical_slowing::diffusion::grid::TimeGrid;
+    use critical_slowing::diffusion::reverse::Sampler;
+    use critical_slowing::experiment::estimate::SpectrumEstimate;
+    use critical_slowing::theory::generation::{exact_score_symbols, generated_spectrum};
+    let lattice = critical_slowing::Lattice::new(2, 6).unwrap();
+    let field = GaussianField::large_n(lattice, 0.3).unwrap();
+    let grid = TimeGrid::uniform(0.0, 3.0, 10).unwrap();
+    let scores = exact_score_symbols(field.spectrum(), &grid).unwrap();
+    let p = generated_spectrum(Sampler::SdeExponential, &grid, &scores)
+        .unwrap()
+        .to_half();
+    let target = field.spectrum().to_half();
+    let one = vec![ndarray::ArrayD::<f64>::zeros(lattice.shape())];
+    let est = SpectrumEstimate::from_fields(lattice, &one).unwrap();
+    let m = 14_000.0;
+    let units: Vec<ModeUnit> = est
+        .independent_modes(&p, &target)
+        .into_iter()
+        .map(|u| ModeUnit {
+            dof: u.weight * m,
+            ..u
+        })
+        .collect();
+    let level = 1e-6 / 60.0;
+    for (name, scale) in [
+        ("(a) +2 %", &(|_| 1.02) as &dyn Fn(usize) -> f64),
+        ("(a) −2 %", &|_| 0.98),
+        ("(b) +10 % zero mode", &|i| if i == 0 { 1.1 } else { 1.0 }),
+        ("(b) −10 % zero mode", &|i| if i == 0 { 0.9 } else { 1.0 }),
+    ] {
+        let kl = power_plug_in_kl(&units, level, scale).unwrap();
+        let w2 = power_plug_in_w2(&units, level, scale).unwrap();
+        println!(
+            "| KL/W2 window, d=2 L=6 exact score, M=14000 | {name} | KL ≥ {kl:.4} | W2 ≈ {w2:.4} |"
+        );
+    }
+}
