@@ -58,10 +58,10 @@ fn euler_maruyama_here(grid: &TimeGrid, w: &dyn Fn(usize) -> f64) -> f64 {
 /// equal the RK4 reference of the frozen-score variance ODE, and Euler–Maruyama equals the
 /// moment map derived above, on uniform and geometric grids, with exact and partially trained
 /// scores. Tolerance 1e-9 relative: the RK4 reference is accurate to < 1e-11 relative per step
-/// (src/experiment/reference.rs) and the variance maps are affine with |m|² ≤ e^{2h} per step,
-/// so ≤ 40 steps accumulate ≤ 40·1e-11·e^{2T}·(relative weight of late steps, ≤ 1) < 1e-9 for
-/// T ≤ 3 on the uniform grid; on the geometric grid the late (large) steps have |a| ≤ 1 and
-/// the same bound holds (measured ≤ 1e-12). A score frozen at t_j instead of t_{j+1}, q = 2h,
+/// (src/experiment/reference.rs), and in an affine recursion P ← |m|²P + q with q ≥ 0 a
+/// relative error made at step j reaches the end multiplied by the share of P_final that comes
+/// from P_j, which is ≤ 1; so ≤ 40 steps accumulate ≤ 4e-10. A score frozen at t_j instead of
+/// t_{j+1}, q = 2h,
 /// a wrong ODE exponent or a wrong EM mean factor change these spectra by ≥ 1e-3.
 #[test]
 fn closed_form_spectra_equal_independent_references() {
