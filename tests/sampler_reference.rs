@@ -57,10 +57,11 @@ fn euler_maruyama_here(grid: &TimeGrid, w: &dyn Fn(usize) -> f64) -> f64 {
 /// R6.1, R10.5: the closed-form generated spectra (exponential SDE and probability-flow ODE)
 /// equal the RK4 reference of the frozen-score variance ODE, and Euler–Maruyama equals the
 /// moment map derived above, on uniform and geometric grids, with exact and partially trained
-/// scores. Tolerance 1e-9 relative: the RK4 reference is accurate to < 1e-11 relative per step
-/// (src/experiment/reference.rs), and in an affine recursion P ← |m|²P + q with q ≥ 0 a
-/// relative error made at step j reaches the end multiplied by the share of P_final that comes
-/// from P_j, which is ≤ 1; so ≤ 40 steps accumulate ≤ 4e-10. A score frozen at t_j instead of
+/// scores. Tolerance 1e-9 relative: the RK4 reference is accurate to < 2e-12·max(s, 1)
+/// relative per step, s = 2(1 + 2|w|)h ≤ 10 here (src/experiment/reference.rs), and in an
+/// affine recursion P ← |m|²P + q with q ≥ 0 a relative error made at step j reaches the end
+/// multiplied by the share of P_final that comes from P_j, which is ≤ 1; so ≤ 40 steps
+/// accumulate ≤ 8e-10. A score frozen at t_j instead of
 /// t_{j+1}, q = 2h,
 /// a wrong ODE exponent or a wrong EM mean factor change these spectra by ≥ 1e-3.
 #[test]

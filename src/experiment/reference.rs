@@ -29,12 +29,13 @@ impl VarianceDynamics {
     }
 }
 
-/// One step of length h with frozen real symbol w from variance p, by RK4 with enough substeps
-/// that the rate times the substep is ≤ 1/64: the RK4 error per substep is ≤ (x⁵/120)·p with
-/// x = 2|1 + 2w|h/n ≤ 1/64, i.e. < 1e-11 relative per step (R10.5).
+/// One step of length h with frozen real symbol w from variance p, by RK4 with
+/// n = max(16, ⌈256 s⌉) substeps, s = 2(1 + 2|w|)h the step's stiffness: each substep has
+/// rate × substep x ≤ 1/256 and a relative local error ≤ x⁵/120 < 8e-15, so the step is
+/// accurate to < 2e-12·max(s, 1) relative (R10.5).
 pub fn rk4_frozen_step(dynamics: VarianceDynamics, w: f64, h: f64, p: f64) -> f64 {
     let stiffness = 2.0 * (1.0 + 2.0 * w.abs()) * h.abs();
-    let n = ((64.0 * stiffness).ceil() as usize).max(16);
+    let n = ((256.0 * stiffness).ceil() as usize).max(16);
     let dt = h / n as f64;
     let f = |p: f64| dynamics.rate(w, p);
     let mut p = p;
