@@ -365,8 +365,9 @@ pub fn power_plug_in_kl(
     Ok(1.0 - inside)
 }
 
-/// Exact null mean and variance of the plug-in W2² Σ_u w_u (√P̂_u − √C_u)² (R10.4), from the
-/// χ² moments E X^{1/2} = √2 Γ((ν+1)/2)/Γ(ν/2), E X^{3/2} = 2^{3/2} Γ((ν+3)/2)/Γ(ν/2).
+/// Exact mean and variance of the plug-in W2² Σ_u w_u (√P̂_u − √C_u)² (R10.4) when unit u's
+/// variance is `scale(u)`·P_u (the null: `scale` ≡ 1), from the χ² moments
+/// E X^{1/2} = √2 Γ((ν+1)/2)/Γ(ν/2), E X^{3/2} = 2^{3/2} Γ((ν+3)/2)/Γ(ν/2).
 pub fn plug_in_w2_null_moments(units: &[ModeUnit], scale: &dyn Fn(usize) -> f64) -> Moments {
     let mut out = Moments {
         mean: 0.0,
