@@ -273,3 +273,45 @@ fn power_table_for_the_sampled_checks() {
         );
     }
 }
+
+/// R10.1: the independent modes of an estimate count every lattice mode once: Σ weight = V,
+/// Σ ν = MV, self-conjugate modes (2^d for even L, 1 for odd L) have weight 1, and P̂ of a
+/// kept unit equals the half-layout entry (odd and even L, d = 1…3).
+#[test]
+fn independent_modes_count_every_mode_once() {
+    use critical_slowing::experiment::estimate::SpectrumEstimate;
+    for (d, l) in [(1usize, 7usize), (1, 8), (2, 5), (2, 6), (3, 4), (3, 5)] {
+        let lattice = critical_slowing::Lattice::new(d, l).unwrap();
+        let mut rng = seeded_rng(1);
+        let fields: Vec<ndarray::ArrayD<f64>> = (0..3)
+            .map(|_| {
+                ndarray::ArrayD::from_shape_simple_fn(lattice.shape(), || {
+                    rand_distr::Distribution::<f64>::sample(&rand_distr::StandardNormal, &mut rng)
+                })
+            })
+            .collect();
+        let est = SpectrumEstimate::from_fields(lattice, &fields).unwrap();
+        let ones = est.variances().mapv(|_| 1.0);
+        let units = est.independent_modes(&ones, &ones);
+        let v = lattice.volume() as f64;
+        assert_eq!(units.iter().map(|u| u.weight).sum::<f64>(), v);
+        assert_eq!(units.iter().map(|u| u.dof).sum::<f64>(), 3.0 * v);
+        let self_conj = units.iter().filter(|u| u.weight == 1.0).count();
+        assert_eq!(
+            self_conj,
+            if l % 2 == 0 { 1 << d } else { 1 },
+            "d = {d}, L = {l}"
+        );
+        // Σ_u w_u P̂_u = Σ_k P̂_k = (1/(MV)) Σ_m Σ_k |ŷ_k|² = (1/M) Σ_m Σ_x y(x)² (Parseval)
+        let direct: f64 = fields
+            .iter()
+            .map(|y| y.iter().map(|x| x * x).sum::<f64>())
+            .sum::<f64>()
+            / 3.0;
+        let pooled: f64 = units.iter().map(|u| u.weight * u.p_hat).sum();
+        assert!(
+            (pooled / direct - 1.0).abs() < 1e-12,
+            "{pooled} vs {direct}"
+        );
+    }
+}
