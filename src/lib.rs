@@ -27,6 +27,7 @@ pub mod fourier;
 pub mod lattice;
 pub mod mc;
 pub mod model;
+pub mod power;
 pub mod progress;
 pub mod report;
 pub mod sampling;

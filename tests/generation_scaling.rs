@@ -31,10 +31,13 @@ fn table_text(rows: &[GenerationRow]) -> String {
 }
 
 /// R6.8(a): one layer, a fixed budget N per grid time: the generated KL per site grows with L;
-/// at a fixed ratio N/κ(t_1) it collapses across L = 8…64. Collapse tolerance 15 %: the
-/// residual spread comes from the finite-size drift of κ/L² (R1.5: 1.5 % over this range,
-/// entering through e^{−cN C_k/C_max}) and the discreteness of the mode density at L = 8; it is
-/// 11 % at L = 8 and below 2 % from L = 16 on.
+/// at a fixed ratio N/κ(t_1) it collapses across L = 16…64 within 3 %: the residual spread
+/// comes from the finite-size drift of κ/L² (R1.5: 1.5 % over this range, entering through
+/// e^{−cN C_k/C_max}) and the rounding of N = round(xκ) (≤ 0.5/(0.02·812) = 3 % of N at
+/// L = 16, less above); measured < 2 %. L = 8 is looser (15 %): there κ(t_1) = 205, so
+/// N = round(0.02κ) = 4 is rounded by 2.4 %, and the 512 modes sample the density of C_k
+/// coarsely (the per-site average is a Riemann sum with O(1/L) steps near k = 0, where the
+/// score error concentrates); measured 11 %.
 #[test]
 fn one_layer_generation_collapses_on_budget_over_kappa() {
     let mut text = String::new();
@@ -56,6 +59,13 @@ fn one_layer_generation_collapses_on_budget_over_kappa() {
         assert!(
             hi / lo - 1.0 <= 0.15,
             "N/kappa = {x}: KL per site spread {lo:e}..{hi:e}"
+        );
+        let (lo, hi) = r[1..].iter().fold((f64::INFINITY, 0.0f64), |(a, b), r| {
+            (a.min(r.kl_data_gen_per_site), b.max(r.kl_data_gen_per_site))
+        });
+        assert!(
+            hi / lo - 1.0 <= 0.03,
+            "N/kappa = {x}: KL per site spread {lo:e}..{hi:e} over L = 16…64"
         );
         text += &table_text(&r);
     }
@@ -115,4 +125,50 @@ fn horizon_grows_like_log_l() {
     insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("horizon_d3", text);
     });
+}
+
+/// R6.8(b), sharper: the two-layer generated KL per site is a function of
+/// s = (1 + 2η)^{2N}/κ(t_1) alone (R6.6: the balanced map's late-time solution depends on N
+/// and C_max only through (1 + 2η)^{2N}/κ). Budgets are integers, so L and 2L are compared at
+/// N and N + 3 (s moves by (1 + 2η)⁶/(κ(2L)/κ(L)) ≈ 0.96) and the L curve is carried to the
+/// 2L point by its local slope d ln KL/d ln s (centred difference over N ± 1); the first-order
+/// transport leaves O((ln 0.96)²) ≈ 1e-3 relative. Over L = 8…64 and s ∈ [0.05, 0.5] (KL per
+/// site between 0.05 and 0.5; the sampler floor 3.5e-4 is < 1 % of that) the 2L value equals
+/// the transported one within 1 %: the residual is the finite-N correction of the logistic
+/// early phase, largest at L = 8 (measured 0.86 %, 0.51 %, 0.33 % at s ≈ 0.07 for L = 8, 16,
+/// 32). At s < 0.03 (N ≤ 4 at L = 8) that correction exceeds 1 % (measured 1.3–2.1 %).
+#[test]
+fn two_layer_generation_collapses_on_s() {
+    let eta: f64 = 0.125;
+    let table: Vec<Vec<(f64, f64)>> = (0..24)
+        .map(|n| {
+            rows(2, Budget::Fixed { steps: n })
+                .iter()
+                .map(|r| {
+                    let s = (1.0 + 2.0 * eta).powi(2 * n as i32) / r.kappa;
+                    (s, r.kl_data_gen_per_site)
+                })
+                .collect()
+        })
+        .collect();
+    let mut checked = 0;
+    for i in 0..3 {
+        for n in 1..20usize {
+            let (s, kl) = table[n][i];
+            if !(0.05..=0.5).contains(&s) {
+                continue;
+            }
+            let (lo, hi) = (table[n - 1][i], table[n + 1][i]);
+            let slope = (hi.1 / lo.1).ln() / (hi.0 / lo.0).ln();
+            let (s2, kl2) = table[n + 3][i + 1];
+            let transported = kl * (s2 / s).powf(slope);
+            assert!(
+                (kl2 / transported - 1.0).abs() <= 0.01,
+                "L = {} N = {n}: s = {s:.4e} KL {kl2:.5e} vs collapsed {transported:.5e}",
+                SIDES[i + 1]
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 9, "only {checked} points in the window");
 }

@@ -219,3 +219,56 @@ pub fn real_space_covariance(
         })
         .collect())
 }
+
+impl SpectrumEstimate {
+    /// The independent modes of the estimate (R10.1): one [`ModeUnit`] per self-conjugate mode
+    /// (weight 1, ν = M) and per pair ±k (weight 2, ν = 2M), with predicted variances `p_true`
+    /// and targets `target` (half layout). Half-layout entries whose negative is also stored
+    /// (last index 0 or L/2) are exact duplicates and are kept once. Σ weight = V, Σ ν = MV.
+    ///
+    /// [`ModeUnit`]: crate::power::ModeUnit
+    pub fn independent_modes(
+        &self,
+        p_true: &ArrayD<f64>,
+        target: &ArrayD<f64>,
+    ) -> Vec<crate::power::ModeUnit> {
+        let l = self.lattice.side();
+        let last = self.lattice.dim() - 1;
+        let m = self.samples as f64;
+        let mut out = Vec::new();
+        for (idx, &p_hat) in self.p_hat.indexed_iter() {
+            let n = idx.slice();
+            let neg: Vec<usize> = n.iter().map(|&k| (l - k) % l).collect();
+            let self_conj = neg.as_slice() == n;
+            let neg_stored = neg[last] < self.p_hat.shape()[last];
+            if !self_conj && neg_stored && neg.as_slice() < n {
+                continue; // the duplicate of an entry already kept
+            }
+            let weight = if self_conj { 1.0 } else { 2.0 };
+            out.push(crate::power::ModeUnit {
+                weight,
+                dof: weight * m,
+                p_hat,
+                p_true: p_true[&idx],
+                target: target[&idx],
+            });
+        }
+        out
+    }
+
+    /// The zero mode as a unit (weight 1, ν = M) (R10.2).
+    pub fn zero_mode(&self, p_true: f64, target: f64) -> crate::power::ModeUnit {
+        crate::power::ModeUnit {
+            weight: 1.0,
+            dof: self.samples as f64,
+            p_hat: self.p_hat.iter().next().copied().unwrap_or(0.0),
+            p_true,
+            target,
+        }
+    }
+
+    /// Number of fields M.
+    pub fn samples(&self) -> usize {
+        self.samples
+    }
+}

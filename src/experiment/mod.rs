@@ -10,6 +10,7 @@ pub mod dense;
 pub mod estimate;
 pub mod network;
 pub mod optimizer;
+pub mod reference;
 pub mod sampler;
 pub mod trainer;
 
