@@ -267,7 +267,7 @@ fn claims_command_lists_the_registry() {
     let o = cli(&["claims"]);
     assert!(o.status.success());
     let text = String::from_utf8(o.stdout).unwrap();
-    for c in REGISTRY {
+    for c in REGISTRY.iter() {
         let c = c.spec;
         assert!(text.contains(&format!("{}  {}", c.id, c.statement)));
     }
@@ -281,7 +281,7 @@ fn claims_command_lists_the_registry() {
 #[test]
 fn every_claim_yields_a_verdict_or_a_stated_reason() {
     let mut ids = BTreeSet::new();
-    for c in REGISTRY {
+    for c in REGISTRY.iter() {
         assert!(ids.insert(c.spec.id), "duplicate claim ID {}", c.spec.id);
         assert!(!c.spec.justification.is_empty() && !c.spec.numeric.is_empty());
     }

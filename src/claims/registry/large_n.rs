@@ -1,59 +1,14 @@
-//! The claims registry: one entry per claim, its description and, right below it, the
-//! evaluator that reads the shared study results ([`Studies`]) and applies the check the
-//! description justifies.
+//! The paper's claims at n = ∞ (C1–C22): spectrum, training times, trainers on fields, local
+//! scores, generation.
 
-use crate::claims::{Check, ClaimSpec, Evaluation, Studies};
+use super::{exponent, judged, judged_apart, sides, Claim};
+use crate::claims::{Check, Evaluation, Studies};
 use crate::error::Result;
 use crate::fit;
 use crate::study::training::predicted_exponent;
 
-/// A registry entry: the claim's description and its evaluator.
-#[derive(Clone, Copy)]
-pub struct Claim {
-    /// The description.
-    pub spec: ClaimSpec,
-    /// Reads the studies and returns the values and the check (or why it is skipped).
-    pub evaluate: fn(&Studies) -> Result<Evaluation>,
-}
-
-fn judged(analytic: Option<f64>, numeric: Option<f64>, check: Check) -> Result<Evaluation> {
-    Ok(Evaluation::Judged {
-        analytic,
-        numeric,
-        check,
-        numeric_check: None,
-    })
-}
-
-/// Values with a check each: the numeric value measures another quantity than the analytic.
-fn judged_apart(
-    (analytic, check): (Option<f64>, Check),
-    (numeric, numeric_check): (Option<f64>, Check),
-) -> Result<Evaluation> {
-    Ok(Evaluation::Judged {
-        analytic,
-        numeric,
-        check,
-        numeric_check: Some(numeric_check),
-    })
-}
-
-fn exponent(x: &[f64], y: &[f64]) -> Result<f64> {
-    Ok(fit::power_law(x, y)?.slope)
-}
-
-fn sides(v: &[usize]) -> Vec<f64> {
-    v.iter().map(|&l| l as f64).collect()
-}
-
-macro_rules! spec {
-    ($id:expr, $st:expr, [$($r:expr),*], [$($t:expr),*], $an:expr, $nu:expr, $j:expr) => {
-        ClaimSpec { id: $id, statement: $st, results: &[$($r),*], tests: &[$($t),*], analytic: $an, numeric: $nu, justification: $j }
-    };
-}
-
-/// The registry, in report order.
-pub const REGISTRY: &[Claim] = &[
+/// The claims of the paper at n = ∞ (C1–C22), in report order.
+pub const CLAIMS: &[Claim] = &[
     Claim {
         spec: spec!("C1", "κ grows like L² at β_c", ["R1.1", "R1.5"], ["tests/gap_equation.rs", "tests/dense_crosscheck.rs"],
             "exponent of κ(L), Fourier spectrum over spectrum_sides", "exponent of κ(L) from the eigenvalues of the dense precision matrix, numeric_sides",

@@ -1,0 +1,67 @@
+//! The claims registry: one entry per claim, its description and, right below it, the
+//! evaluator that reads the shared study results ([`Studies`]) and applies the check the
+//! description justifies. Claims are grouped by topic, one file each; [`REGISTRY`] lists them
+//! all in report order.
+
+use std::sync::LazyLock;
+
+use crate::claims::{Check, ClaimSpec, Evaluation, Studies};
+use crate::error::Result;
+use crate::fit;
+
+/// A registry entry: the claim's description and its evaluator.
+#[derive(Clone, Copy)]
+pub struct Claim {
+    /// The description.
+    pub spec: ClaimSpec,
+    /// Reads the studies and returns the values and the check (or why it is skipped).
+    pub evaluate: fn(&Studies) -> Result<Evaluation>,
+}
+
+macro_rules! spec {
+    ($id:expr, $st:expr, [$($r:expr),*], [$($t:expr),*], $an:expr, $nu:expr, $j:expr) => {
+        $crate::claims::ClaimSpec { id: $id, statement: $st, results: &[$($r),*], tests: &[$($t),*], analytic: $an, numeric: $nu, justification: $j }
+    };
+}
+
+pub mod large_n;
+
+/// Every claim, in report order.
+pub static REGISTRY: LazyLock<Vec<Claim>> = LazyLock::new(|| [large_n::CLAIMS].concat());
+
+/// One check for every present value.
+pub(crate) fn judged(
+    analytic: Option<f64>,
+    numeric: Option<f64>,
+    check: Check,
+) -> Result<Evaluation> {
+    Ok(Evaluation::Judged {
+        analytic,
+        numeric,
+        check,
+        numeric_check: None,
+    })
+}
+
+/// Values with a check each: the numeric value measures another quantity than the analytic.
+pub(crate) fn judged_apart(
+    (analytic, check): (Option<f64>, Check),
+    (numeric, numeric_check): (Option<f64>, Check),
+) -> Result<Evaluation> {
+    Ok(Evaluation::Judged {
+        analytic,
+        numeric,
+        check,
+        numeric_check: Some(numeric_check),
+    })
+}
+
+/// The exponent p of y ∝ x^p (log–log least squares).
+pub(crate) fn exponent(x: &[f64], y: &[f64]) -> Result<f64> {
+    Ok(fit::power_law(x, y)?.slope)
+}
+
+/// Sides as floats.
+pub(crate) fn sides(v: &[usize]) -> Vec<f64> {
+    v.iter().map(|&l| l as f64).collect()
+}
