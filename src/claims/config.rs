@@ -37,6 +37,15 @@ pub struct ReproduceConfig {
     pub epsilon: f64,
     /// Seed of every random draw.
     pub seed: u64,
+    /// Monte Carlo data (finite n).
+    #[serde(default)]
+    pub monte_carlo: crate::study::finite_n::MonteCarloStudyConfig,
+    /// Optimizers beyond gradient descent.
+    #[serde(default)]
+    pub optimizers: crate::study::optimizers::OptimizerStudyConfig,
+    /// Sampled generation with powered checks.
+    #[serde(default)]
+    pub sampled: crate::study::sampled::SampledStudyConfig,
 }
 
 /// The embedded default configuration.

@@ -410,3 +410,23 @@ pub fn measured_spectrum_at(data: &ComponentData, t: f64) -> Result<Symbol> {
         t,
     )
 }
+
+/// What `reproduce` runs on Monte Carlo data (the `[monte_carlo]` table of the configuration;
+/// every field has a default).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MonteCarloStudyConfig {
+    /// Sides of the 2D Ising data at K_c.
+    pub ising_2d_sides: Vec<usize>,
+    /// Decorrelated configurations per side.
+    pub configurations: usize,
+}
+
+impl Default for MonteCarloStudyConfig {
+    fn default() -> Self {
+        Self {
+            ising_2d_sides: vec![8, 16, 32],
+            configurations: 1000,
+        }
+    }
+}

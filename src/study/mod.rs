@@ -8,6 +8,8 @@ pub mod finite_n;
 pub mod generate;
 pub mod generation;
 pub mod local;
+pub mod optimizers;
+pub mod sampled;
 pub mod spectrum;
 pub mod train;
 pub mod training;
