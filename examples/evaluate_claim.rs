@@ -16,10 +16,17 @@ fn main() -> critical_slowing::Result<()> {
     let studies = Studies::run(&config, &Silent)?;
     let result = ClaimResult::judge(claim.spec, (claim.evaluate)(&studies)?);
     println!("{}: {}", result.spec.id, result.spec.statement);
-    println!("  analytic ({}): {:?}", result.spec.analytic, result.analytic);
+    println!(
+        "  analytic ({}): {:?}",
+        result.spec.analytic, result.analytic
+    );
     println!("  numeric ({}): {:?}", result.spec.numeric, result.numeric);
     if let Some(check) = result.check {
-        println!("  check: {} — {}", check.describe(), result.spec.justification);
+        println!(
+            "  check: {} — {}",
+            check.describe(),
+            result.spec.justification
+        );
     }
     println!("  verdict: {}", result.verdict);
     Ok(())

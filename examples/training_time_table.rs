@@ -12,12 +12,21 @@ fn main() -> critical_slowing::Result<()> {
     let table = training_table(3, &[8, 16, 32, 64, 128], &[1, 2, 3, 4], protocol, 0.0)?;
     println!("{:>5} {:>5} {:>12} {:>10}", "depth", "L", "kappa", "steps");
     for r in &table.rows {
-        println!("{:>5} {:>5} {:>12.4e} {:>10}", r.depth, r.l, r.kappa, r.steps);
+        println!(
+            "{:>5} {:>5} {:>12.4e} {:>10}",
+            r.depth, r.l, r.kappa, r.steps
+        );
     }
     for f in &table.fits {
         match f.predicted_exponent {
-            Some(p) => println!("D = {}: T ∝ L^{:.3} (predicted {p:.3})", f.depth, f.exponent),
-            None => println!("D = {}: T = a + {:.2} ln L (logarithmic)", f.depth, f.log_slope),
+            Some(p) => println!(
+                "D = {}: T ∝ L^{:.3} (predicted {p:.3})",
+                f.depth, f.exponent
+            ),
+            None => println!(
+                "D = {}: T = a + {:.2} ln L (logarithmic)",
+                f.depth, f.log_slope
+            ),
         }
     }
     Ok(())

@@ -17,8 +17,16 @@ use critical_slowing::study;
     about = "Analytic-versus-numeric verifier for the critical slowing down of diffusion-model training (arXiv:2605.12597)"
 )]
 struct Cli {
+    /// Memory a run may use, in bytes with an optional suffix K, M, G or T (e.g. 8G); runs
+    /// estimated to need more are refused before they start. Default: half the physical memory.
+    #[arg(long, global = true, value_parser = parse_memory)]
+    max_memory: Option<u64>,
     #[command(subcommand)]
     command: Command,
+}
+
+fn parse_memory(text: &str) -> Result<u64, String> {
+    critical_slowing::error::parse_bytes(text).map_err(|e| e.to_string())
 }
 
 #[derive(Subcommand)]
@@ -80,9 +88,10 @@ enum Command {
         /// Diffusion time t > 0.
         #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
         t: f64,
-        /// Fields in the fixed data set (full-batch GD).
-        #[arg(long, default_value_t = 1024)]
-        samples: usize,
+        /// Fields in the fixed data set of full-batch GD [default: 1024]; not with --batch,
+        /// whose SGD draws fresh fields every step.
+        #[arg(long, conflicts_with = "batch")]
+        samples: Option<usize>,
         /// Step cap (full-batch) or number of steps (SGD).
         #[arg(long, default_value_t = 100_000)]
         steps: u64,
@@ -122,7 +131,7 @@ enum Command {
         /// Dimension d (≥ 3).
         #[arg(long, default_value_t = 3)]
         d: usize,
-        /// Fields to draw.
+        /// Fields to draw (at least 8: the comparison rests on per-mode sample variances).
         #[arg(long, default_value_t = 2000)]
         samples: usize,
         /// Seed.
@@ -233,6 +242,73 @@ fn reproduce(
     }
 }
 
+/// The options of `train`, as parsed.
+struct TrainArgs {
+    depth: usize,
+    layers: Layers,
+    l: usize,
+    d: usize,
+    t: f64,
+    samples: Option<usize>,
+    steps: u64,
+    batch: Option<usize>,
+    seed: u64,
+    c: f64,
+    epsilon: f64,
+    json: bool,
+}
+
+fn train(a: TrainArgs) -> Result<String, String> {
+    let protocol = Protocol::new(a.depth, a.c, a.epsilon).map_err(|e| e.to_string())?;
+    let config = study::TrainConfig {
+        d: a.d,
+        l: a.l,
+        depth: a.depth,
+        layers: a.layers,
+        t: a.t,
+        samples: a.samples.unwrap_or(1024),
+        steps: a.steps,
+        batch: a.batch,
+        seed: a.seed,
+        protocol,
+    };
+    let r = study::train(config, observer().as_ref()).map_err(|e| e.to_string())?;
+    render(a.json, &r, text::train)
+}
+
+/// The options of `generate`, as parsed.
+struct GenerateArgs {
+    depth: Option<usize>,
+    steps: usize,
+    sampler: Sampler,
+    grid: String,
+    l: usize,
+    d: usize,
+    samples: usize,
+    seed: u64,
+    c: f64,
+    epsilon: f64,
+    json: bool,
+}
+
+fn generate(a: GenerateArgs) -> Result<String, String> {
+    let protocol =
+        Protocol::new(a.depth.unwrap_or(1), a.c, a.epsilon).map_err(|e| e.to_string())?;
+    let config = study::GenerateConfig {
+        d: a.d,
+        l: a.l,
+        depth: a.depth,
+        steps: a.steps,
+        protocol,
+        sampler: a.sampler,
+        grid: study::GridSpec(a.grid),
+        samples: a.samples,
+        seed: a.seed,
+    };
+    let r = study::generate(config).map_err(|e| e.to_string())?;
+    render(a.json, &r, text::generate)
+}
+
 fn run(cli: Cli) -> Result<String, String> {
     let e = |e: critical_slowing::Error| e.to_string();
     match cli.command {
@@ -266,23 +342,20 @@ fn run(cli: Cli) -> Result<String, String> {
             c,
             epsilon,
             json,
-        } => {
-            let protocol = Protocol::new(depth, c, epsilon).map_err(e)?;
-            let config = study::TrainConfig {
-                d,
-                l,
-                depth,
-                layers,
-                t,
-                samples,
-                steps,
-                batch,
-                seed,
-                protocol,
-            };
-            let r = study::train(config, observer().as_ref()).map_err(e)?;
-            render(json, &r, text::train)
-        }
+        } => train(TrainArgs {
+            depth,
+            layers,
+            l,
+            d,
+            t,
+            samples,
+            steps,
+            batch,
+            seed,
+            c,
+            epsilon,
+            json,
+        }),
         Command::Generate {
             depth,
             steps,
@@ -295,21 +368,19 @@ fn run(cli: Cli) -> Result<String, String> {
             c,
             epsilon,
             json,
-        } => {
-            let config = study::GenerateConfig {
-                d,
-                l,
-                depth,
-                steps,
-                protocol: Protocol::new(depth.unwrap_or(1), c, epsilon).map_err(e)?,
-                sampler,
-                grid: study::GridSpec(grid),
-                samples,
-                seed,
-            };
-            let r = study::generate(config).map_err(e)?;
-            render(json, &r, text::generate)
-        }
+        } => generate(GenerateArgs {
+            depth,
+            steps,
+            sampler,
+            grid,
+            l,
+            d,
+            samples,
+            seed,
+            c,
+            epsilon,
+            json,
+        }),
         Command::Reproduce {
             config,
             quick,
@@ -324,14 +395,89 @@ fn run(cli: Cli) -> Result<String, String> {
     }
 }
 
+/// SIGINT and SIGTERM: a handler writes the signal number to a pipe (the only thing it does,
+/// async-signal-safe); a thread reading the pipe removes the report's temporary directory
+/// ([`report::writer::abandon_temporaries`]) and exits with 128 + the signal number (130, 143).
+mod signals {
+    use std::sync::atomic::{AtomicI32, Ordering};
+
+    static PIPE_WRITE: AtomicI32 = AtomicI32::new(-1);
+
+    extern "C" fn on_signal(sig: libc::c_int) {
+        let byte = sig as u8;
+        let fd = PIPE_WRITE.load(Ordering::Relaxed);
+        // SAFETY: write(2) is async-signal-safe; the buffer is one live byte on this stack.
+        unsafe {
+            libc::write(fd, (&byte as *const u8).cast(), 1);
+        }
+    }
+
+    /// Installs the handlers; without a pipe the default actions stay.
+    pub fn install() {
+        let mut fds = [0 as libc::c_int; 2];
+        // SAFETY: pipe(2) fills the two-element array.
+        if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+            return;
+        }
+        PIPE_WRITE.store(fds[1], Ordering::Relaxed);
+        let read_fd = fds[0];
+        std::thread::spawn(move || {
+            let mut byte = 0u8;
+            // SAFETY: read(2) into one live byte.
+            let n = unsafe { libc::read(read_fd, (&mut byte as *mut u8).cast(), 1) };
+            if n == 1 {
+                critical_slowing::report::writer::abandon_temporaries();
+                std::process::exit(128 + i32::from(byte));
+            }
+        });
+        let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        for sig in [libc::SIGINT, libc::SIGTERM] {
+            // SAFETY: installs a handler that only calls write(2).
+            unsafe {
+                libc::signal(sig, handler);
+            }
+        }
+    }
+}
+
+/// Parses the command line; usage errors print one line (help and version print in full).
+fn parse() -> Result<Cli, ExitCode> {
+    Cli::try_parse().map_err(|err| {
+        use clap::error::ErrorKind;
+        if matches!(
+            err.kind(),
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+        ) {
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        let text = err.to_string();
+        let first = text.lines().next().unwrap_or("invalid command line");
+        let first = first.strip_prefix("error: ").unwrap_or(first);
+        eprintln!("error: {first} (see --help)");
+        ExitCode::FAILURE
+    })
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    if let Some(bytes) = cli.max_memory {
+        critical_slowing::error::set_memory_limit(bytes);
+    }
+    signals::install();
     match run(cli) {
         Ok(out) => {
             print!("{out}");
             ExitCode::SUCCESS
         }
         Err(msg) => {
+            // a signal arrived and its thread is removing the temporaries and exiting
+            while report::writer::abandoning() {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
             eprintln!("error: {msg}");
             ExitCode::FAILURE
         }

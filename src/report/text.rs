@@ -62,7 +62,7 @@ pub fn training(table: &TrainingTable) -> String {
             r.depth, r.l, r.kappa, r.learning_rate, r.steps, r.flow_time
         );
     }
-    if table.fits.is_empty() {
+    if table.fits.is_empty() && table.fits_unavailable.is_empty() {
         let _ = writeln!(s, "fits: n/a (fewer than two distinct L)");
     }
     for f in &table.fits {
@@ -78,6 +78,9 @@ pub fn training(table: &TrainingTable) -> String {
                 f.depth, f.log_slope
             ),
         };
+    }
+    for f in &table.fits_unavailable {
+        let _ = writeln!(s, "depth {}: fit {}", f.depth, f.reason);
     }
     s
 }
@@ -108,6 +111,7 @@ pub fn train(r: &TrainReport) -> String {
     format!(
         "train: d = {}, L = {}, depth {}, layers {}, t = {}, {} (seed {})\n\
          parameters {} (full network: {}), eta = {:.5e}, eps = {}\n\
+         stopping rule: {}\n\
          measured steps to eps:              {}\n\
          closed form on the data statistics: {}\n\
          prediction on the population:       {}\n\
@@ -125,6 +129,7 @@ pub fn train(r: &TrainReport) -> String {
         r.full_parameters,
         r.learning_rate,
         number(c.protocol.epsilon),
+        r.stopping_rule,
         steps_or_reason(r.measured_steps, measured_reason),
         steps_or_reason(r.predicted_steps_empirical, "no closed form for this stack"),
         steps_or_reason(r.predicted_steps_population, &not_reached),
