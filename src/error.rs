@@ -233,7 +233,7 @@ pub fn parse_bytes(text: &str) -> Result<u64> {
     let base: f64 = if binary { 1024.0 } else { 1000.0 };
     let x: f64 = digits.trim().parse().map_err(|_| bad())?;
     let bytes = x * base.powi(power);
-    if bytes.is_finite() && bytes >= 1.0 && bytes < 1.8e19 {
+    if (1.0..1.8e19).contains(&bytes) {
         Ok(bytes as u64)
     } else {
         Err(bad())

@@ -330,7 +330,7 @@ fn fill_and_swap(rep: &Reproduction, dir: &Path, out: &Path, parent: &Path) -> R
         let old = tempfile::Builder::new()
             .prefix(".reproduce-old-")
             .tempdir_in(parent)
-            .map_err(|e| Error::io("create a directory in", &parent, e))?;
+            .map_err(|e| Error::io("create a directory in", parent, e))?;
         let old_path = old.path().join("report");
         std::fs::rename(out, &old_path).map_err(|e| Error::io("move", out, e))?;
         std::fs::rename(dir, out).map_err(|e| Error::io("move the new report to", out, e))?;
