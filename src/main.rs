@@ -72,81 +72,9 @@ enum Command {
     },
     /// Train a score network on sampled fields at β_c(d) and print the measured training time
     /// beside the closed-form predictions.
-    Train {
-        /// Depth D.
-        #[arg(long, default_value_t = 1)]
-        depth: usize,
-        /// Layers: full, local:R or mixed:R (first layer local, the rest full).
-        #[arg(long, default_value = "full")]
-        layers: Layers,
-        /// Lattice side L.
-        #[arg(long, default_value_t = 8)]
-        l: usize,
-        /// Dimension d (≥ 3).
-        #[arg(long, default_value_t = 3)]
-        d: usize,
-        /// Diffusion time t > 0.
-        #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
-        t: f64,
-        /// Fields in the fixed data set of full-batch GD [default: 1024]; not with --batch,
-        /// whose SGD draws fresh fields every step.
-        #[arg(long, conflicts_with = "batch")]
-        samples: Option<usize>,
-        /// Step cap (full-batch) or number of steps (SGD).
-        #[arg(long, default_value_t = 100_000)]
-        steps: u64,
-        /// Minibatch size: run SGD with fresh samples instead of full-batch GD.
-        #[arg(long)]
-        batch: Option<usize>,
-        /// Seed of the data.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Learning-rate fraction c ∈ (0, 1].
-        #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
-        c: f64,
-        /// Accuracy ε ∈ (0, 1).
-        #[arg(long, default_value_t = 1e-2, allow_negative_numbers = true)]
-        epsilon: f64,
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
-    },
+    Train(TrainArgs),
     /// Generate fields with a sampler and compare predicted and measured KL / W2.
-    Generate {
-        /// Depth D of the (closed-form, partially trained) score networks; omit for the exact score.
-        #[arg(long)]
-        depth: Option<usize>,
-        /// Training steps per grid time.
-        #[arg(long, default_value_t = 100)]
-        steps: usize,
-        /// Sampler: sde-exp, sde-em or ode-exp.
-        #[arg(long, default_value = "sde-exp")]
-        sampler: Sampler,
-        /// Time grid: uniform:TMIN:T:N, geometric:TMIN:T:N or list:t0,t1,…
-        #[arg(long, default_value = "geometric:0.001:8:40")]
-        grid: String,
-        /// Lattice side L.
-        #[arg(long, default_value_t = 8)]
-        l: usize,
-        /// Dimension d (≥ 3).
-        #[arg(long, default_value_t = 3)]
-        d: usize,
-        /// Fields to draw (at least 8: the comparison rests on per-mode sample variances).
-        #[arg(long, default_value_t = 2000)]
-        samples: usize,
-        /// Seed.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Learning-rate fraction c ∈ (0, 1] of the training per grid time.
-        #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
-        c: f64,
-        /// Accuracy ε ∈ (0, 1) of the protocol.
-        #[arg(long, default_value_t = 1e-2, allow_negative_numbers = true)]
-        epsilon: f64,
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
-    },
+    Generate(GenerateArgs),
     /// The main job: evaluate every claim, analytic beside numeric, print the claims table and
     /// write the report (Markdown, CSV, JSON, SVG) to --out. Exits non-zero if a claim fails.
     Reproduce {
@@ -242,19 +170,45 @@ fn reproduce(
     }
 }
 
-/// The options of `train`, as parsed.
+/// The options of `train`.
+#[derive(clap::Args)]
 struct TrainArgs {
+    /// Depth D.
+    #[arg(long, default_value_t = 1)]
     depth: usize,
+    /// Layers: full, local:R or mixed:R (first layer local, the rest full).
+    #[arg(long, default_value = "full")]
     layers: Layers,
+    /// Lattice side L.
+    #[arg(long, default_value_t = 8)]
     l: usize,
+    /// Dimension d (≥ 3).
+    #[arg(long, default_value_t = 3)]
     d: usize,
+    /// Diffusion time t > 0.
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     t: f64,
+    /// Fields in the fixed data set of full-batch GD [default: 1024]; not with --batch,
+    /// whose SGD draws fresh fields every step.
+    #[arg(long, conflicts_with = "batch")]
     samples: Option<usize>,
+    /// Step cap (full-batch) or number of steps (SGD).
+    #[arg(long, default_value_t = 100_000)]
     steps: u64,
+    /// Minibatch size: run SGD with fresh samples instead of full-batch GD.
+    #[arg(long)]
     batch: Option<usize>,
+    /// Seed of the data.
+    #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Learning-rate fraction c ∈ (0, 1].
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     c: f64,
+    /// Accuracy ε ∈ (0, 1).
+    #[arg(long, default_value_t = 1e-2, allow_negative_numbers = true)]
     epsilon: f64,
+    /// Print JSON instead of text.
+    #[arg(long)]
     json: bool,
 }
 
@@ -276,18 +230,41 @@ fn train(a: TrainArgs) -> Result<String, String> {
     render(a.json, &r, text::train)
 }
 
-/// The options of `generate`, as parsed.
+/// The options of `generate`.
+#[derive(clap::Args)]
 struct GenerateArgs {
+    /// Depth D of the (closed-form, partially trained) score networks; omit for the exact score.
+    #[arg(long)]
     depth: Option<usize>,
+    /// Training steps per grid time.
+    #[arg(long, default_value_t = 100)]
     steps: usize,
+    /// Sampler: sde-exp, sde-em or ode-exp.
+    #[arg(long, default_value = "sde-exp")]
     sampler: Sampler,
+    /// Time grid: uniform:TMIN:T:N, geometric:TMIN:T:N or list:t0,t1,…
+    #[arg(long, default_value = "geometric:0.001:8:40")]
     grid: String,
+    /// Lattice side L.
+    #[arg(long, default_value_t = 8)]
     l: usize,
+    /// Dimension d (≥ 3).
+    #[arg(long, default_value_t = 3)]
     d: usize,
+    /// Fields to draw (at least 8: the comparison rests on per-mode sample variances).
+    #[arg(long, default_value_t = 2000)]
     samples: usize,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Learning-rate fraction c ∈ (0, 1] of the training per grid time.
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     c: f64,
+    /// Accuracy ε ∈ (0, 1) of the protocol.
+    #[arg(long, default_value_t = 1e-2, allow_negative_numbers = true)]
     epsilon: f64,
+    /// Print JSON instead of text.
+    #[arg(long)]
     json: bool,
 }
 
@@ -329,58 +306,8 @@ fn run(cli: Cli) -> Result<String, String> {
             let table = study::training_table(d, &l, &depth, protocol, t).map_err(e)?;
             render(json, &table, text::training)
         }
-        Command::Train {
-            depth,
-            layers,
-            l,
-            d,
-            t,
-            samples,
-            steps,
-            batch,
-            seed,
-            c,
-            epsilon,
-            json,
-        } => train(TrainArgs {
-            depth,
-            layers,
-            l,
-            d,
-            t,
-            samples,
-            steps,
-            batch,
-            seed,
-            c,
-            epsilon,
-            json,
-        }),
-        Command::Generate {
-            depth,
-            steps,
-            sampler,
-            grid,
-            l,
-            d,
-            samples,
-            seed,
-            c,
-            epsilon,
-            json,
-        } => generate(GenerateArgs {
-            depth,
-            steps,
-            sampler,
-            grid,
-            l,
-            d,
-            samples,
-            seed,
-            c,
-            epsilon,
-            json,
-        }),
+        Command::Train(args) => train(args),
+        Command::Generate(args) => generate(args),
         Command::Reproduce {
             config,
             quick,

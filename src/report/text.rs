@@ -7,6 +7,16 @@ use crate::claims::{ClaimResult, Verdict, REGISTRY};
 use crate::error::number;
 use crate::study::{GenerateReport, SpectrumRow, TrainReport, TrainingTable};
 
+/// `x` with `precision` decimals when it is of moderate size, else in scientific notation (so a
+/// column never holds a 20-digit number).
+fn fixed(x: f64, precision: usize) -> String {
+    if x == 0.0 || (1e-3..1e6).contains(&x.abs()) {
+        format!("{x:.precision$}")
+    } else {
+        format!("{x:.4e}")
+    }
+}
+
 /// The spectrum table.
 pub fn spectrum(rows: &[SpectrumRow]) -> String {
     let mut s = String::new();
@@ -18,16 +28,16 @@ pub fn spectrum(rows: &[SpectrumRow]) -> String {
     for r in rows {
         let _ = writeln!(
             s,
-            "{:>2} {:>5} {:>12.9} {:>13.6e} {:>10.6} {:>11.4} {:>8.5} {:>13.6e} {:>9.5} {:>10.1e}",
+            "{:>2} {:>5} {:>12} {:>13.6e} {:>10} {:>11} {:>8} {:>13.6e} {:>9} {:>10.1e}",
             r.d,
             r.l,
-            r.beta,
+            fixed(r.beta, 9),
             r.mu,
-            r.mu_l2,
-            r.xi,
-            r.xi_over_l,
+            fixed(r.mu_l2, 6),
+            fixed(r.xi, 4),
+            fixed(r.xi_over_l, 5),
             r.kappa,
-            r.kappa_over_l2,
+            fixed(r.kappa_over_l2, 5),
             r.gap_residual
         );
     }
