@@ -168,8 +168,8 @@ fn validate(config: &TrainConfig) -> Result<()> {
 /// The radius-R one-layer optimum on a data set's own statistics, as a symbol (half-spectrum
 /// layout): the empirical version of R5.2. With v_k = Σ_r a(r) e^{−ik·r}, the per-site
 /// empirical loss (1/V) Σ_k [Ĉ_k |v_k|² − 2 Re(v_k conj T_k)] + const equals
-/// ½ θᵀĤθ − b̂ᵀθ + const on θ = (a(r))_{r∈S_R}, with Ĥ_{rs} = 2ĉ(r − s), ĉ = F⁻¹[Ĉ_k] the
-/// real-space empirical covariance, and b̂_r = 2τ(r), τ = F⁻¹[T_k] (real: T is Hermitian
+/// ½ θᵀĤθ − b̂ᵀθ + const on θ = (a(r))_{r∈S_R}, with Ĥ_{rs} = 2ĉ(r − s), ĉ = F⁻¹(Ĉ_k) the
+/// real-space empirical covariance, and b̂_r = 2τ(r), τ = F⁻¹(T_k) (real: T is Hermitian
 /// because x_t and z are real). On the population Ĉ → C(t) and T → 1, so b̂ → 2e_0 (R5.2).
 pub fn empirical_local_optimum(
     stats: &EmpiricalStatistics,
