@@ -49,16 +49,13 @@ pub fn training(table: &TrainingTable) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "training time to eps = {} at beta_c, d = {}, t = {}, eta = c/lambda* with c = {}",
+        "training time to eps = {} at beta_c, d = {}, t = {}, eta = c/lambda* with c = {} \
+         (steps: gradient-descent steps until every mode is within eps of its optimum; \
+         flow time: the same for gradient flow, in units of steps)",
         number(table.epsilon),
         table.d,
         number(table.t),
         number(table.lr_fraction)
-    );
-    let _ = writeln!(
-        s,
-        "steps: gradient-descent steps until every mode is within eps of its optimum; \
-         flow time: the same for gradient flow, in units of steps"
     );
     let _ = writeln!(
         s,
