@@ -99,8 +99,8 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 16, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn spectrum_survives(d in pick(&["0", "1", "2", "3", "4", "5", "-1"]), l in pick(SIDES),
-                         beta in pick(&["", "0.3", "0", "-1", "NaN", "1e308", "1e-300", "1e10", "1e12"])) {
+    fn spectrum_survives(d in pick(&["3", "3", "3", "4", "0", "1", "2", "5", "-1"]), l in pick(SIDES),
+                         beta in pick(&["", "", "", "0.3", "0.3", "0", "-1", "NaN", "1e308", "1e-300", "1e10", "1e12"])) {
         let mut a = vec!["spectrum".to_string()];
         a.extend(args(&[("--d", d), ("--l", l)]));
         if !beta.is_empty() { a.extend(args(&[("--beta", beta)])); }
@@ -108,7 +108,7 @@ proptest! {
     }
 
     #[test]
-    fn training_time_survives(l in pick(SIDES), depth in pick(&["1", "1,2", "0", "5", "1,2,3,4", "x"]),
+    fn training_time_survives(l in pick(SIDES), depth in pick(&["1", "1,2", "1,2", "2,3", "1,2,3,4", "0", "5", "x"]),
                               t in pick(REALS), c in pick(REALS), eps in pick(REALS)) {
         let mut a = vec!["training-time".to_string()];
         a.extend(args(&[("--l", l), ("--depth", depth), ("--t", t), ("--c", c), ("--epsilon", eps)]));
@@ -116,10 +116,10 @@ proptest! {
     }
 
     #[test]
-    fn train_survives(l in pick(&["3", "4", "5", "0", "1000"]), layers in pick(&["full", "local:1", "mixed:0", "local:9", "wide", "mixed:x"]),
-                      depth in pick(&["1", "2", "0"]), samples in pick(&["", "0", "1", "64", "100000000"]),
-                      batch in pick(&["", "0", "4"]), steps in pick(&["0", "20", "x"]),
-                      t in pick(REALS), eps in pick(&["0.01", "1e-300", "0.999999", "1", "0"])) {
+    fn train_survives(l in pick(&["3", "4", "5", "3", "4", "5", "0", "1000"]), layers in pick(&["full", "full", "local:1", "local:1", "mixed:0", "local:9", "wide", "mixed:x"]),
+                      depth in pick(&["1", "2", "1", "2", "0"]), samples in pick(&["", "", "64", "64", "0", "1", "100000000"]),
+                      batch in pick(&["", "", "", "0", "4"]), steps in pick(&["0", "20", "20", "20", "x"]),
+                      t in pick(REALS), eps in pick(&["0.01", "0.01", "0.01", "0.1", "1e-300", "0.999999", "1", "0"])) {
         let mut a = vec!["train".to_string()];
         a.extend(args(&[("--l", l), ("--layers", layers), ("--depth", depth), ("--steps", steps), ("--t", t), ("--epsilon", eps)]));
         if !samples.is_empty() { a.extend(args(&[("--samples", samples)])); }
@@ -128,10 +128,10 @@ proptest! {
     }
 
     #[test]
-    fn generate_survives(l in pick(&["3", "4", "0", "1000"]), samples in pick(&["0", "2", "8", "50", "100000000"]),
-                         grid in pick(&["geometric:0.001:8:20", "uniform:1:0.5:4", "list:0.1,0.5,1", "geometric:0.001:8:1000000000",
+    fn generate_survives(l in pick(&["3", "4", "3", "4", "0", "1000"]), samples in pick(&["8", "50", "50", "50", "0", "2", "100000000"]),
+                         grid in pick(&["geometric:0.001:8:20", "geometric:0.001:8:20", "geometric:0.01:4:10", "uniform:1:0.5:4", "list:0.1,0.5,1", "geometric:0.001:8:1000000000",
                                         "banana", "list:", "uniform:0:1:0", "geometric:1e-300:1e300:10", "list:1,NaN"]),
-                         sampler in pick(&["sde-exp", "sde-em", "ode-exp", "rk4"]), depth in pick(&["", "0", "1", "2"]),
+                         sampler in pick(&["sde-exp", "sde-em", "ode-exp", "rk4"]), depth in pick(&["", "", "1", "2", "0"]),
                          steps in pick(&["0", "10", "1000"])) {
         let mut a = vec!["generate".to_string()];
         a.extend(args(&[("--l", l), ("--samples", samples), ("--grid", grid), ("--sampler", sampler), ("--steps", steps)]));
