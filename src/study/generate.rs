@@ -13,7 +13,7 @@ use crate::divergence::{kl_divergence, kl_term, w2_term, wasserstein2_squared};
 use crate::error::{Error, Result};
 use crate::experiment::estimate::{Interval, SpectrumEstimate};
 use crate::experiment::sampler::{generate as sample, SymbolScores};
-use crate::fourier::RealFft;
+use crate::fourier::{half_spectrum_weights, RealFft};
 use crate::lattice::Lattice;
 use crate::model::Protocol;
 use crate::sampling::seeded_rng;
@@ -156,6 +156,10 @@ pub struct TwoPointRow {
     pub generated_predicted: f64,
     /// G(r) of the data.
     pub data: f64,
+    /// Where the sampled G(r) must lie if the closed form is right: the per-mode χ²
+    /// intervals at joint level [`LEVEL`] propagated through G(r) = (1/V) Σ_k P_k cos(k_1 r),
+    /// each mode at the end that lowers (`lo`) or raises (`hi`) the sum.
+    pub generated_samples_band: Interval,
 }
 
 /// Predicted (closed form) and measured (M sampled fields) errors of a `generate` run, against
@@ -298,9 +302,9 @@ pub fn generate(config: GenerateConfig) -> Result<GenerateReport> {
             data: data.at(&vec![0; config.d]) / v,
         },
         modes_in_interval: inside,
-        two_point: two_point(&est, &predicted, &data, config.l)?,
+        two_point: two_point(&est, &predicted, &data, &intervals)?,
         seed_used: config.seed,
-        seed_derivation: "the seed given (--seed)".into(),
+        seed_derivation: "GenerateConfig.seed: --seed of the generate command; reproduce sets it to the configuration's seed + 7".into(),
         config,
     })
 }
@@ -309,25 +313,43 @@ fn two_point(
     est: &SpectrumEstimate,
     predicted: &Symbol,
     data: &Symbol,
-    l: usize,
+    intervals: &ArrayD<Interval>,
 ) -> Result<Vec<TwoPointRow>> {
-    let fft = RealFft::new(predicted.lattice());
+    let lattice = predicted.lattice();
+    let fft = RealFft::new(lattice);
     let (g_samples, g_pred, g_data) = (
         est.two_point_function()?,
         fft.kernel(predicted)?,
         fft.kernel(data)?,
     );
-    let d = predicted.lattice().dim();
+    let (d, l) = (lattice.dim(), lattice.side());
+    let weights = half_spectrum_weights(lattice);
+    let v = lattice.volume() as f64;
     Ok((0..=l / 2)
         .map(|r| {
             let mut idx = vec![0; d];
             idx[0] = r;
             let at = |a: &ArrayD<f64>| a[IxDyn(&idx)];
+            let (mut lo, mut hi) = (0.0, 0.0);
+            for ((k, iv), &w) in intervals.indexed_iter().zip(&weights) {
+                let c = w * (std::f64::consts::TAU * (k[0] * r) as f64 / l as f64).cos();
+                let (a, b) = if c >= 0.0 {
+                    (iv.lo, iv.hi)
+                } else {
+                    (iv.hi, iv.lo)
+                };
+                lo += c * a;
+                hi += c * b;
+            }
             TwoPointRow {
                 r,
                 generated_samples: at(&g_samples),
                 generated_predicted: at(&g_pred),
                 data: at(&g_data),
+                generated_samples_band: Interval {
+                    lo: lo / v,
+                    hi: hi / v,
+                },
             }
         })
         .collect())
