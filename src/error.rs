@@ -165,3 +165,114 @@ pub(crate) fn unit_open(name: &'static str, value: f64) -> Result<f64> {
         })
     }
 }
+
+/// Memory limit set by the command line (`--max-memory`), in bytes; 0 when unset.
+static MEMORY_LIMIT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Memory assumed when `/proc/meminfo` cannot be read (8 GB).
+pub const FALLBACK_MEMORY: f64 = 8e9;
+
+/// Sets the memory limit every size check compares its estimate with (see [`memory_limit`]).
+pub fn set_memory_limit(bytes: u64) {
+    MEMORY_LIMIT.store(bytes, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The memory a run may use, in bytes: the value of [`set_memory_limit`] if set, else half of
+/// the physical memory (`MemTotal` of `/proc/meminfo`; [`FALLBACK_MEMORY`] where it cannot be
+/// read).
+pub fn memory_limit() -> f64 {
+    match MEMORY_LIMIT.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => physical_memory().unwrap_or(FALLBACK_MEMORY) / 2.0,
+        b => b as f64,
+    }
+}
+
+fn physical_memory() -> Option<f64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024.0)
+}
+
+/// Refuses a run whose estimated memory `needed` (bytes) exceeds [`memory_limit`]; called
+/// before anything is allocated. `advice` names the option to change.
+pub fn check_memory(what: impl Into<String>, needed: f64, advice: impl Into<String>) -> Result<()> {
+    let limit = memory_limit();
+    if needed.is_finite() && needed <= limit {
+        Ok(())
+    } else {
+        Err(Error::TooLarge {
+            what: what.into(),
+            needed,
+            limit,
+            advice: format!("{} (or raise the limit with --max-memory)", advice.into()),
+        })
+    }
+}
+
+/// Parses a byte count as the command line spells it: `1000000`, `512M`, `8G`, `1.5T`
+/// (decimal suffixes k/K, M, G, T; an optional trailing `B`, `iB` for binary multiples).
+pub fn parse_bytes(text: &str) -> Result<u64> {
+    let bad = || Error::Invalid {
+        name: "byte count",
+        value: text.to_string(),
+        requirement: "use a number of bytes with an optional suffix K, M, G or T (e.g. 8G)".into(),
+    };
+    let t = text.trim();
+    let (t, binary) = match t.strip_suffix("iB").or_else(|| t.strip_suffix("ib")) {
+        Some(rest) => (rest, true),
+        None => (t.strip_suffix(['B', 'b']).unwrap_or(t), false),
+    };
+    let (digits, power) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&t[..t.len() - 1], 1),
+        Some('M') => (&t[..t.len() - 1], 2),
+        Some('G') => (&t[..t.len() - 1], 3),
+        Some('T') => (&t[..t.len() - 1], 4),
+        _ => (t, 0),
+    };
+    let base: f64 = if binary { 1024.0 } else { 1000.0 };
+    let x: f64 = digits.trim().parse().map_err(|_| bad())?;
+    let bytes = x * base.powi(power);
+    if (1.0..1.8e19).contains(&bytes) {
+        Ok(bytes as u64)
+    } else {
+        Err(bad())
+    }
+}
+
+/// The smallest accuracy ε the trainers and closed forms accept: relative symbol errors are
+/// computed in double precision (unit roundoff 1.1·10⁻¹⁶) from sums over up to 2³¹ modes, so
+/// errors below about 10⁻¹² cannot be resolved and a run asked for them would never stop.
+pub const MIN_EPSILON: f64 = 1e-12;
+
+/// Checks ε ≥ [`MIN_EPSILON`] (the range (0, 1) is checked by the protocol).
+pub fn resolvable_epsilon(epsilon: f64) -> Result<f64> {
+    if epsilon >= MIN_EPSILON {
+        Ok(epsilon)
+    } else {
+        Err(Error::Parameter {
+            name: "epsilon",
+            value: epsilon,
+            requirement:
+                "must be ≥ 1e-12: smaller relative errors are below what double precision resolves",
+        })
+    }
+}
+
+/// A run whose estimated work exceeds [`MAX_WORK`]: refused before it starts.
+pub fn too_slow(what: impl std::fmt::Display, work: f64, advice: &str) -> Error {
+    Error::Invalid {
+        name: "run size",
+        value: what.to_string(),
+        requirement: format!(
+            "needs about {} elementary updates (roughly {} s at 1e8 per second), more than the {} allowed; {advice}",
+            number(work),
+            number((work / 1e8).round()),
+            number(MAX_WORK)
+        ),
+    }
+}
+
+/// Most elementary updates (one mode, one step) a closed-form table may iterate: about one
+/// minute of one core.
+pub const MAX_WORK: f64 = 5e9;

@@ -17,8 +17,16 @@ use critical_slowing::study;
     about = "Analytic-versus-numeric verifier for the critical slowing down of diffusion-model training (arXiv:2605.12597)"
 )]
 struct Cli {
+    /// Memory a run may use, in bytes with an optional suffix K, M, G or T (e.g. 8G); runs
+    /// estimated to need more are refused before they start. Default: half the physical memory.
+    #[arg(long, global = true, value_parser = parse_memory)]
+    max_memory: Option<u64>,
     #[command(subcommand)]
     command: Command,
+}
+
+fn parse_memory(text: &str) -> Result<u64, String> {
+    critical_slowing::error::parse_bytes(text).map_err(|e| e.to_string())
 }
 
 #[derive(Subcommand)]
@@ -64,80 +72,9 @@ enum Command {
     },
     /// Train a score network on sampled fields at β_c(d) and print the measured training time
     /// beside the closed-form predictions.
-    Train {
-        /// Depth D.
-        #[arg(long, default_value_t = 1)]
-        depth: usize,
-        /// Layers: full, local:R or mixed:R (first layer local, the rest full).
-        #[arg(long, default_value = "full")]
-        layers: Layers,
-        /// Lattice side L.
-        #[arg(long, default_value_t = 8)]
-        l: usize,
-        /// Dimension d (≥ 3).
-        #[arg(long, default_value_t = 3)]
-        d: usize,
-        /// Diffusion time t > 0.
-        #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
-        t: f64,
-        /// Fields in the fixed data set (full-batch GD).
-        #[arg(long, default_value_t = 1024)]
-        samples: usize,
-        /// Step cap (full-batch) or number of steps (SGD).
-        #[arg(long, default_value_t = 100_000)]
-        steps: u64,
-        /// Minibatch size: run SGD with fresh samples instead of full-batch GD.
-        #[arg(long)]
-        batch: Option<usize>,
-        /// Seed of the data.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Learning-rate fraction c ∈ (0, 1].
-        #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
-        c: f64,
-        /// Accuracy ε ∈ (0, 1).
-        #[arg(long, default_value_t = 1e-2, allow_negative_numbers = true)]
-        epsilon: f64,
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
-    },
+    Train(TrainArgs),
     /// Generate fields with a sampler and compare predicted and measured KL / W2.
-    Generate {
-        /// Depth D of the (closed-form, partially trained) score networks; omit for the exact score.
-        #[arg(long)]
-        depth: Option<usize>,
-        /// Training steps per grid time.
-        #[arg(long, default_value_t = 100)]
-        steps: usize,
-        /// Sampler: sde-exp, sde-em or ode-exp.
-        #[arg(long, default_value = "sde-exp")]
-        sampler: Sampler,
-        /// Time grid: uniform:TMIN:T:N, geometric:TMIN:T:N or list:t0,t1,…
-        #[arg(long, default_value = "geometric:0.001:8:40")]
-        grid: String,
-        /// Lattice side L.
-        #[arg(long, default_value_t = 8)]
-        l: usize,
-        /// Dimension d (≥ 3).
-        #[arg(long, default_value_t = 3)]
-        d: usize,
-        /// Fields to draw.
-        #[arg(long, default_value_t = 2000)]
-        samples: usize,
-        /// Seed.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Learning-rate fraction c ∈ (0, 1] of the training per grid time.
-        #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
-        c: f64,
-        /// Accuracy ε ∈ (0, 1) of the protocol.
-        #[arg(long, default_value_t = 1e-2, allow_negative_numbers = true)]
-        epsilon: f64,
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
-    },
+    Generate(GenerateArgs),
     /// The main job: evaluate every claim, analytic beside numeric, print the claims table and
     /// write the report (Markdown, CSV, JSON, SVG) to --out. Exits non-zero if a claim fails.
     Reproduce {
@@ -233,6 +170,122 @@ fn reproduce(
     }
 }
 
+/// The options of `train`.
+#[derive(clap::Args)]
+struct TrainArgs {
+    /// Depth D.
+    #[arg(long, default_value_t = 1)]
+    depth: usize,
+    /// Layers: full, local:R or mixed:R (first layer local, the rest full).
+    #[arg(long, default_value = "full")]
+    layers: Layers,
+    /// Lattice side L.
+    #[arg(long, default_value_t = 8)]
+    l: usize,
+    /// Dimension d (≥ 3).
+    #[arg(long, default_value_t = 3)]
+    d: usize,
+    /// Diffusion time t > 0.
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    t: f64,
+    /// Fields in the fixed data set of full-batch GD [default: 1024]; not with --batch,
+    /// whose SGD draws fresh fields every step.
+    #[arg(long, conflicts_with = "batch")]
+    samples: Option<usize>,
+    /// Step cap (full-batch) or number of steps (SGD).
+    #[arg(long, default_value_t = 100_000)]
+    steps: u64,
+    /// Minibatch size: run SGD with fresh samples instead of full-batch GD.
+    #[arg(long)]
+    batch: Option<usize>,
+    /// Seed of the data.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Learning-rate fraction c ∈ (0, 1].
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    c: f64,
+    /// Accuracy ε ∈ (0, 1).
+    #[arg(long, default_value_t = 1e-2, allow_negative_numbers = true)]
+    epsilon: f64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn train(a: TrainArgs) -> Result<String, String> {
+    let protocol = Protocol::new(a.depth, a.c, a.epsilon).map_err(|e| e.to_string())?;
+    let config = study::TrainConfig {
+        d: a.d,
+        l: a.l,
+        depth: a.depth,
+        layers: a.layers,
+        t: a.t,
+        samples: a.samples.unwrap_or(1024),
+        steps: a.steps,
+        batch: a.batch,
+        seed: a.seed,
+        protocol,
+    };
+    let r = study::train(config, observer().as_ref()).map_err(|e| e.to_string())?;
+    render(a.json, &r, text::train)
+}
+
+/// The options of `generate`.
+#[derive(clap::Args)]
+struct GenerateArgs {
+    /// Depth D of the (closed-form, partially trained) score networks; omit for the exact score.
+    #[arg(long)]
+    depth: Option<usize>,
+    /// Training steps per grid time.
+    #[arg(long, default_value_t = 100)]
+    steps: usize,
+    /// Sampler: sde-exp, sde-em or ode-exp.
+    #[arg(long, default_value = "sde-exp")]
+    sampler: Sampler,
+    /// Time grid: uniform:TMIN:T:N, geometric:TMIN:T:N or list:t0,t1,…
+    #[arg(long, default_value = "geometric:0.001:8:40")]
+    grid: String,
+    /// Lattice side L.
+    #[arg(long, default_value_t = 8)]
+    l: usize,
+    /// Dimension d (≥ 3).
+    #[arg(long, default_value_t = 3)]
+    d: usize,
+    /// Fields to draw (at least 8: the comparison rests on per-mode sample variances).
+    #[arg(long, default_value_t = 2000)]
+    samples: usize,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Learning-rate fraction c ∈ (0, 1] of the training per grid time.
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    c: f64,
+    /// Accuracy ε ∈ (0, 1) of the protocol.
+    #[arg(long, default_value_t = 1e-2, allow_negative_numbers = true)]
+    epsilon: f64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn generate(a: GenerateArgs) -> Result<String, String> {
+    let protocol =
+        Protocol::new(a.depth.unwrap_or(1), a.c, a.epsilon).map_err(|e| e.to_string())?;
+    let config = study::GenerateConfig {
+        d: a.d,
+        l: a.l,
+        depth: a.depth,
+        steps: a.steps,
+        protocol,
+        sampler: a.sampler,
+        grid: study::GridSpec(a.grid),
+        samples: a.samples,
+        seed: a.seed,
+    };
+    let r = study::generate(config).map_err(|e| e.to_string())?;
+    render(a.json, &r, text::generate)
+}
+
 fn run(cli: Cli) -> Result<String, String> {
     let e = |e: critical_slowing::Error| e.to_string();
     match cli.command {
@@ -253,63 +306,8 @@ fn run(cli: Cli) -> Result<String, String> {
             let table = study::training_table(d, &l, &depth, protocol, t).map_err(e)?;
             render(json, &table, text::training)
         }
-        Command::Train {
-            depth,
-            layers,
-            l,
-            d,
-            t,
-            samples,
-            steps,
-            batch,
-            seed,
-            c,
-            epsilon,
-            json,
-        } => {
-            let protocol = Protocol::new(depth, c, epsilon).map_err(e)?;
-            let config = study::TrainConfig {
-                d,
-                l,
-                depth,
-                layers,
-                t,
-                samples,
-                steps,
-                batch,
-                seed,
-                protocol,
-            };
-            let r = study::train(config, observer().as_ref()).map_err(e)?;
-            render(json, &r, text::train)
-        }
-        Command::Generate {
-            depth,
-            steps,
-            sampler,
-            grid,
-            l,
-            d,
-            samples,
-            seed,
-            c,
-            epsilon,
-            json,
-        } => {
-            let config = study::GenerateConfig {
-                d,
-                l,
-                depth,
-                steps,
-                protocol: Protocol::new(depth.unwrap_or(1), c, epsilon).map_err(e)?,
-                sampler,
-                grid: study::GridSpec(grid),
-                samples,
-                seed,
-            };
-            let r = study::generate(config).map_err(e)?;
-            render(json, &r, text::generate)
-        }
+        Command::Train(args) => train(args),
+        Command::Generate(args) => generate(args),
         Command::Reproduce {
             config,
             quick,
@@ -324,14 +322,89 @@ fn run(cli: Cli) -> Result<String, String> {
     }
 }
 
+/// SIGINT and SIGTERM: a handler writes the signal number to a pipe (the only thing it does,
+/// async-signal-safe); a thread reading the pipe removes the report's temporary directory
+/// ([`report::writer::abandon_temporaries`]) and exits with 128 + the signal number (130, 143).
+mod signals {
+    use std::sync::atomic::{AtomicI32, Ordering};
+
+    static PIPE_WRITE: AtomicI32 = AtomicI32::new(-1);
+
+    extern "C" fn on_signal(sig: libc::c_int) {
+        let byte = sig as u8;
+        let fd = PIPE_WRITE.load(Ordering::Relaxed);
+        // SAFETY: write(2) is async-signal-safe; the buffer is one live byte on this stack.
+        unsafe {
+            libc::write(fd, (&byte as *const u8).cast(), 1);
+        }
+    }
+
+    /// Installs the handlers; without a pipe the default actions stay.
+    pub fn install() {
+        let mut fds = [0 as libc::c_int; 2];
+        // SAFETY: pipe(2) fills the two-element array.
+        if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+            return;
+        }
+        PIPE_WRITE.store(fds[1], Ordering::Relaxed);
+        let read_fd = fds[0];
+        std::thread::spawn(move || {
+            let mut byte = 0u8;
+            // SAFETY: read(2) into one live byte.
+            let n = unsafe { libc::read(read_fd, (&mut byte as *mut u8).cast(), 1) };
+            if n == 1 {
+                critical_slowing::report::writer::abandon_temporaries();
+                std::process::exit(128 + i32::from(byte));
+            }
+        });
+        let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        for sig in [libc::SIGINT, libc::SIGTERM] {
+            // SAFETY: installs a handler that only calls write(2).
+            unsafe {
+                libc::signal(sig, handler);
+            }
+        }
+    }
+}
+
+/// Parses the command line; usage errors print one line (help and version print in full).
+fn parse() -> Result<Cli, ExitCode> {
+    Cli::try_parse().map_err(|err| {
+        use clap::error::ErrorKind;
+        if matches!(
+            err.kind(),
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+        ) {
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        let text = err.to_string();
+        let first = text.lines().next().unwrap_or("invalid command line");
+        let first = first.strip_prefix("error: ").unwrap_or(first);
+        eprintln!("error: {first} (see --help)");
+        ExitCode::FAILURE
+    })
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    if let Some(bytes) = cli.max_memory {
+        critical_slowing::error::set_memory_limit(bytes);
+    }
+    signals::install();
     match run(cli) {
         Ok(out) => {
             print!("{out}");
             ExitCode::SUCCESS
         }
         Err(msg) => {
+            // a signal arrived and its thread is removing the temporaries and exiting
+            while report::writer::abandoning() {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
             eprintln!("error: {msg}");
             ExitCode::FAILURE
         }

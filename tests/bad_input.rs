@@ -176,3 +176,141 @@ fn cli_train_reports_measured_and_predicted_times() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("parameters 27 (full network: 64)"));
 }
+
+/// Inputs from issue 13 that used to fail a whole table, run forever, be ignored silently or
+/// give a cryptic message: each is refused in one line naming the value, or the table is
+/// printed with the impossible part marked n/a.
+#[test]
+fn cli_issue_13_inputs() {
+    let refused: &[(&[&str], &str)] = &[
+        (&["train", "--epsilon", "1e-300"], "1e-12"),
+        (&["train", "--batch", "0"], "batch = 0"),
+        (&["train", "--batch", "64", "--samples", "5"], "--samples"),
+        (&["generate", "--samples", "1", "--l", "4"], "samples = 1"),
+        (&["generate", "--samples", "2", "--l", "4"], "≥ 8"),
+        (&["spectrum", "--beta", "1e308", "--l", "8"], "beta = 1e308"),
+        (
+            &["generate", "--grid", "geometric:0.001:8:1000000000"],
+            "1000000 steps",
+        ),
+        (
+            &["train", "--samples", "100000000", "--l", "64"],
+            "--samples",
+        ),
+        (&["training-time", "--l", "512", "--depth", "4"], "--l"),
+        (
+            &["spectrum", "--l", "64", "--max-memory", "1K"],
+            "--max-memory",
+        ),
+        (&["spectrum", "--max-memory", "8X"], "8X"),
+    ];
+    for (args, needle) in refused {
+        let out = run_cli(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.starts_with("error: ") && err.trim_end().lines().count() == 1,
+            "{args:?}: {err:?}"
+        );
+        assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
+    }
+    // one distinct L: the table, and the fits marked n/a
+    let out = run_cli(&["training-time", "--l", "3,3"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("fits: n/a (fewer than two distinct L)"),
+        "{text}"
+    );
+    // a fit that is impossible (0 steps: the start is within eps) is n/a, the rest printed
+    for args in [
+        &["training-time", "--t", "50", "--l", "8,16"][..],
+        &["training-time", "--epsilon", "0.999999", "--l", "8,16"][..],
+    ] {
+        let out = run_cli(args);
+        assert!(out.status.success(), "{args:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("fit n/a"), "{args:?}: {text}");
+        assert!(text.contains("depth 1"), "{args:?}: {text}");
+    }
+    // the JSON names each fit's law, so a null predicted exponent is explained
+    let out = run_cli(&["training-time", "--l", "8,16", "--depth", "1,2", "--json"]);
+    let table: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let laws: Vec<&str> = table["fits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["law"].as_str().unwrap())
+        .collect();
+    assert_eq!(laws, ["power", "logarithmic"]);
+}
+
+/// One local layer stops at the data set's own radius-R optimum: at L = 3 `local:1` covers
+/// the lattice, so it is the full network and stops at the same step (49 at the defaults, the
+/// step the full network's rule — relative error against T_k/Ĉ_k — gives); at L = 5 the
+/// trainer (backpropagation on the fields) stops at the step the iteration of the normal
+/// equations Ĥθ = b̂ predicts.
+#[test]
+fn cli_train_local_layer_stops_at_its_data_optimum() {
+    let steps = |args: &[&str]| -> (Option<u64>, Option<u64>) {
+        let mut a = vec!["train", "--json"];
+        a.extend_from_slice(args);
+        let out = run_cli(&a);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            r["measured_steps"].as_u64(),
+            r["predicted_steps_empirical"].as_u64(),
+        )
+    };
+    let (full, _) = steps(&["--l", "3"]);
+    let (local, _) = steps(&["--l", "3", "--layers", "local:1"]);
+    assert_eq!(full, Some(49));
+    assert_eq!(local, full);
+    let (measured, predicted) = steps(&["--l", "5", "--layers", "local:1", "--samples", "256"]);
+    assert!(measured.is_some());
+    // the trainer's gradient is the exact gradient of the same quadratic loss, so the steps
+    // agree up to one step of rounding at the threshold
+    assert!(measured.unwrap().abs_diff(predicted.unwrap()) <= 1);
+}
+
+/// The empirical radius-R optimum is a stationary point of the trainer's own loss: the
+/// backpropagated gradient (an independent computation, by convolutions on the fields)
+/// vanishes there.
+#[test]
+fn empirical_local_optimum_is_stationary_for_the_trainer() {
+    use critical_slowing::experiment::{ConvNet, DataSet};
+    use critical_slowing::fourier::RealFft;
+    use critical_slowing::model::LayerKind;
+    use critical_slowing::study::train::empirical_local_optimum;
+    use ndarray::Dimension;
+    let lattice = Lattice::new(3, 6).unwrap();
+    let field = GaussianField::large_n_critical(lattice).unwrap();
+    let data = DataSet::draw(field.spectrum(), 64, &[0.5], 3).unwrap();
+    let fft = RealFft::new(lattice);
+    let batch = data.batch(0).unwrap().to_spectral(&fft).unwrap();
+    let stats = data.statistics(0).unwrap();
+    let kinds = [LayerKind::Local { radius: 1 }];
+    let optimum = empirical_local_optimum(&stats, lattice, 1).unwrap();
+    let kernel = fft.inverse(&optimum).unwrap();
+    let mut net = ConvNet::balanced(lattice, &kinds, 0.0).unwrap();
+    let (_, g0) = net.loss_and_gradient(&batch).unwrap();
+    let scale = g0[0].iter().fold(0.0f64, |m, g| m.max(g.abs()));
+    for (idx, &a) in kernel.indexed_iter() {
+        if let Some(entry) = net.kernel_entry_mut(0, idx.slice()) {
+            *entry = a;
+        }
+    }
+    let (_, g) = net.loss_and_gradient(&batch).unwrap();
+    let largest = g[0].iter().fold(0.0f64, |m, g| m.max(g.abs()));
+    // a solve of a 27 × 27 well-conditioned system and FFT round trips: ~1e-14 relative;
+    // 1e-9 leaves room while a wrong sign of b̂ or of the offsets would give O(1)
+    assert!(
+        largest <= 1e-9 * scale,
+        "gradient {largest} vs {scale} at zero"
+    );
+}

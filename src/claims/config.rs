@@ -75,17 +75,13 @@ impl ReproduceConfig {
 
     /// Checks every field before any work: each violation names the field and what is valid.
     pub fn validate(&self) -> Result<()> {
-        let need = |ok: bool, name: &'static str, requirement: &'static str| {
-            if ok {
-                Ok(())
-            } else {
-                Err(Error::Invalid {
-                    name: "configuration",
-                    value: name.to_string(),
-                    requirement: requirement.to_string(),
-                })
-            }
-        };
+        self.validate_sides()?;
+        self.validate_sizes()?;
+        self.validate_numbers()
+    }
+
+    /// The lists of sides and depths.
+    fn validate_sides(&self) -> Result<()> {
         need(
             self.d >= 3 && self.d <= 4,
             "d",
@@ -110,6 +106,20 @@ impl ReproduceConfig {
             "the last two sides must differ by at most a doubling (claim C2 reads the change of μL² over the last doubling)",
         )?;
         need(
+            self.numeric_sides.len() >= 2 && self.numeric_sides.windows(2).all(|w| w[1] > w[0]),
+            "numeric_sides",
+            "needs ≥ 2 increasing sides",
+        )?;
+        need(
+            self.depths.contains(&1) && self.depths.contains(&2),
+            "depths",
+            "must include 1 and 2",
+        )
+    }
+
+    /// Upper and lower bounds on sides and sample counts (run time and statistics).
+    fn validate_sizes(&self) -> Result<()> {
+        need(
             self.spectrum_sides.iter().chain(&self.training_sides).chain(&self.generation_sides).all(|&l| l <= 512)
                 && self.local_sides.iter().all(|&l| l <= 256)
                 && self.numeric_sides.iter().all(|&l| l <= 16)
@@ -128,16 +138,6 @@ impl ReproduceConfig {
             "must be ≤ 65536 and ≤ 131072",
         )?;
         need(
-            self.numeric_sides.len() >= 2 && self.numeric_sides.windows(2).all(|w| w[1] > w[0]),
-            "numeric_sides",
-            "needs ≥ 2 increasing sides",
-        )?;
-        need(
-            self.depths.contains(&1) && self.depths.contains(&2),
-            "depths",
-            "must include 1 and 2",
-        )?;
-        need(
             self.numeric_samples >= 64,
             "numeric_samples",
             "must be ≥ 64",
@@ -146,7 +146,11 @@ impl ReproduceConfig {
             self.sampling_samples >= 100,
             "sampling_samples",
             "must be ≥ 100",
-        )?;
+        )
+    }
+
+    /// The real parameters.
+    fn validate_numbers(&self) -> Result<()> {
         need(
             self.numeric_t > 0.0 && self.numeric_t.is_finite(),
             "numeric_t",
@@ -158,10 +162,22 @@ impl ReproduceConfig {
             "must lie in (0, 1]",
         )?;
         need(
-            self.epsilon > 0.0 && self.epsilon < 1.0,
+            self.epsilon >= crate::error::MIN_EPSILON && self.epsilon < 1.0,
             "epsilon",
-            "must lie in (0, 1)",
-        )?;
+            "must lie in [1e-12, 1): smaller relative errors are below what double precision resolves",
+        )
+    }
+}
+
+/// `Ok` if `ok`, else the configuration error naming `name`.
+fn need(ok: bool, name: &'static str, requirement: &'static str) -> Result<()> {
+    if ok {
         Ok(())
+    } else {
+        Err(Error::Invalid {
+            name: "configuration",
+            value: name.to_string(),
+            requirement: requirement.to_string(),
+        })
     }
 }

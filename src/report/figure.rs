@@ -1,10 +1,12 @@
 //! Figures as SVG and PNG (plotters). Text is laid out with DejaVu Sans, bundled in
 //! `assets/fonts` and registered once, so no system font is needed on any machine.
-//! Logarithmic axes are drawn as log10 of the value on a linear axis, and say so.
+//! Logarithmic axes are real logarithmic axes (decade ticks); the legend has its own column
+//! right of the plot so it never covers data.
 
 use std::path::Path;
 use std::sync::OnceLock;
 
+use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -15,9 +17,11 @@ use crate::error::{Error, Result};
 pub enum Style {
     /// Connected line.
     Line,
-    /// Markers only.
+    /// Filled markers only.
     Points,
-    /// Dashed-looking thin line (fits, references).
+    /// Open (hollow) markers only: a different kind of data beside filled markers.
+    Open,
+    /// Thin line (fits, references).
     Thin,
 }
 
@@ -26,10 +30,15 @@ pub enum Style {
 pub struct Series {
     /// Legend entry.
     pub name: String,
-    /// Points (already in plot coordinates).
+    /// Points, in data coordinates (the axes may be logarithmic).
     pub points: Vec<(f64, f64)>,
     /// Drawing style.
     pub style: Style,
+    /// Colour: an index into the palette; series of one quantity (markers and their fit)
+    /// share it.
+    pub color: usize,
+    /// Vertical error bars (lo, hi) per point, or empty.
+    pub errors: Vec<(f64, f64)>,
 }
 
 /// A figure: title, axis labels and series.
@@ -41,6 +50,10 @@ pub struct Figure {
     pub x_label: String,
     /// y-axis description.
     pub y_label: String,
+    /// Logarithmic x axis (decade ticks).
+    pub log_x: bool,
+    /// Logarithmic y axis (decade ticks).
+    pub log_y: bool,
     /// The series.
     pub series: Vec<Series>,
 }
@@ -85,7 +98,48 @@ const TAB10: [(u8, u8, u8); 10] = [
 ];
 
 /// Pixel size of every figure.
-const SIZE: (u32, u32) = (820, 560);
+const SIZE: (u32, u32) = (1000, 560);
+/// Width of the legend column right of the plot, so the legend never covers data.
+const LEGEND_WIDTH: u32 = 290;
+
+/// A tick label: powers of ten as 10ⁿ, other values in plain short form.
+fn tick(v: &f64) -> String {
+    let e = v.abs().log10().round();
+    if *v > 0.0 && (v / 10f64.powf(e) - 1.0).abs() < 1e-9 && e.abs() >= 3.0 {
+        let sup: String = format!("{e}")
+            .chars()
+            .map(|c| match c {
+                '-' => '⁻',
+                d => ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹']
+                    [d.to_digit(10).unwrap_or(0) as usize],
+            })
+            .collect();
+        format!("10{sup}")
+    } else {
+        crate::error::number(*v)
+    }
+}
+
+/// Range of the finite values (positive ones on a logarithmic axis), padded by 5 % of the
+/// width (linear) or of the decades (logarithmic).
+fn range(values: impl Iterator<Item = f64>, log: bool) -> Option<(f64, f64)> {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite() && (!log || *v > 0.0))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    if lo > hi {
+        return None;
+    }
+    if log {
+        let (a, b) = (lo.log10(), hi.log10());
+        let w = (b - a).max(0.2);
+        Some((10f64.powf(a - 0.05 * w), 10f64.powf(b + 0.05 * w)))
+    } else {
+        let w = (hi - lo).max(1e-12 * hi.abs().max(1.0));
+        Some((lo - 0.05 * w, hi + 0.05 * w))
+    }
+}
 
 impl Figure {
     /// Writes the figure as SVG to `path`.
@@ -106,86 +160,154 @@ impl Figure {
         self.write_png(&path.with_extension("png"))
     }
 
+    fn visible(&self, p: &(f64, f64)) -> bool {
+        p.0.is_finite()
+            && p.1.is_finite()
+            && (!self.log_x || p.0 > 0.0)
+            && (!self.log_y || p.1 > 0.0)
+    }
+
     fn draw<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<()>
     where
         DB::ErrorType: 'static,
     {
-        let pts: Vec<(f64, f64)> = self
-            .series
-            .iter()
-            .flat_map(|s| s.points.iter().copied())
-            .filter(|(x, y)| x.is_finite() && y.is_finite())
-            .collect();
-        if pts.is_empty() {
-            return Err(plot_error(format!("{}: nothing to plot", self.title)));
-        }
-        let (mut x0, mut x1, mut y0, mut y1) = pts.iter().fold(
-            (
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-                f64::INFINITY,
-                f64::NEG_INFINITY,
+        let pts = self.series.iter().flat_map(|s| s.points.iter());
+        let xs = range(pts.clone().map(|p| p.0), self.log_x);
+        let ys = range(
+            pts.map(|p| p.1).chain(
+                self.series
+                    .iter()
+                    .flat_map(|s| s.errors.iter().flat_map(|&(a, b)| [a, b])),
             ),
-            |(a, b, c, d), &(x, y)| (a.min(x), b.max(x), c.min(y), d.max(y)),
+            self.log_y,
         );
-        let pad = |lo: &mut f64, hi: &mut f64| {
-            let w = (*hi - *lo).max(1e-12 * hi.abs().max(1.0));
-            *lo -= 0.05 * w;
-            *hi += 0.05 * w;
+        let (Some((x0, x1)), Some((y0, y1))) = (xs, ys) else {
+            return Err(plot_error(format!("{}: nothing to plot", self.title)));
         };
-        pad(&mut x0, &mut x1);
-        pad(&mut y0, &mut y1);
         root.fill(&WHITE).map_err(plot_error)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(&self.title, ("sans-serif", 20))
+        let root = root
+            .titled(&self.title, ("sans-serif", 19))
+            .map_err(plot_error)?;
+        let (area, legend) = root.split_horizontally(SIZE.0 - LEGEND_WIDTH);
+        let mut builder = ChartBuilder::on(&area);
+        builder
             .margin(14)
             .x_label_area_size(46)
-            .y_label_area_size(70)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(plot_error)?;
+            .y_label_area_size(76);
+        match (self.log_x, self.log_y) {
+            (false, false) => self.plot(builder.build_cartesian_2d(x0..x1, y0..y1)),
+            (true, false) => self.plot(builder.build_cartesian_2d((x0..x1).log_scale(), y0..y1)),
+            (false, true) => self.plot(builder.build_cartesian_2d(x0..x1, (y0..y1).log_scale())),
+            (true, true) => {
+                self.plot(builder.build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale()))
+            }
+        }?;
+        self.legend(&legend)?;
+        root.present().map_err(plot_error)?;
+        Ok(())
+    }
+
+    /// Mesh, series and error bars on a chart with either kind of axes.
+    fn plot<DB, X, Y, E>(
+        &self,
+        chart: std::result::Result<ChartContext<'_, DB, Cartesian2d<X, Y>>, E>,
+    ) -> Result<()>
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+        X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+        Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+        E: std::fmt::Display,
+    {
+        let mut chart = chart.map_err(plot_error)?;
         chart
             .configure_mesh()
             .x_desc(self.x_label.as_str())
             .y_desc(self.y_label.as_str())
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 16))
             .draw()
             .map_err(plot_error)?;
-        for (i, s) in self.series.iter().enumerate() {
-            let (r, g, b) = TAB10[i % TAB10.len()];
-            let color = RGBColor(r, g, b).to_rgba();
-            let points = s
+        for s in &self.series {
+            let color = color(s.color);
+            let points: Vec<(f64, f64)> = s
                 .points
                 .iter()
                 .copied()
-                .filter(|(x, y)| x.is_finite() && y.is_finite());
-            let legend_color = color;
+                .filter(|p| self.visible(p))
+                .collect();
             match s.style {
                 Style::Line | Style::Thin => {
                     let width = if s.style == Style::Line { 2 } else { 1 };
                     chart
                         .draw_series(LineSeries::new(points, color.stroke_width(width)))
-                        .map_err(plot_error)?
-                        .label(s.name.as_str())
-                        .legend(move |(x, y)| {
-                            PathElement::new(vec![(x, y), (x + 18, y)], legend_color)
-                        });
+                        .map_err(plot_error)?;
                 }
                 Style::Points => {
                     chart
-                        .draw_series(points.map(|p| Circle::new(p, 4, color.filled())))
-                        .map_err(plot_error)?
-                        .label(s.name.as_str())
-                        .legend(move |(x, y)| Circle::new((x + 9, y), 4, legend_color.filled()));
+                        .draw_series(
+                            points
+                                .into_iter()
+                                .map(|p| Circle::new(p, 4, color.filled())),
+                        )
+                        .map_err(plot_error)?;
+                }
+                Style::Open => {
+                    chart
+                        .draw_series(
+                            points
+                                .into_iter()
+                                .map(|p| Circle::new(p, 5, color.stroke_width(2))),
+                        )
+                        .map_err(plot_error)?;
                 }
             }
+            let bars = s
+                .points
+                .iter()
+                .zip(&s.errors)
+                .filter(|(p, &(lo, hi))| {
+                    self.visible(p) && self.visible(&(p.0, lo)) && self.visible(&(p.0, hi))
+                })
+                .map(|(&(x, _), &(lo, hi))| {
+                    PathElement::new(vec![(x, lo), (x, hi)], color.stroke_width(1))
+                });
+            chart.draw_series(bars).map_err(plot_error)?;
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(plot_error)?;
-        root.present().map_err(plot_error)?;
         Ok(())
     }
+
+    /// The legend in its own column: one sample mark and the name per series.
+    fn legend<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let font = ("sans-serif", 13).into_font();
+        for (i, s) in self.series.iter().enumerate() {
+            let y = 30 + 22 * i as i32;
+            let c = color(s.color);
+            match s.style {
+                Style::Line => {
+                    area.draw(&PathElement::new(vec![(4, y), (26, y)], c.stroke_width(2)))
+                }
+                Style::Thin => {
+                    area.draw(&PathElement::new(vec![(4, y), (26, y)], c.stroke_width(1)))
+                }
+                Style::Points => area.draw(&Circle::new((15, y), 4, c.filled())),
+                Style::Open => area.draw(&Circle::new((15, y), 5, c.stroke_width(2))),
+            }
+            .map_err(plot_error)?;
+            area.draw(&Text::new(s.name.clone(), (34, y - 8), font.clone()))
+                .map_err(plot_error)?;
+        }
+        Ok(())
+    }
+}
+
+/// Palette colour `i` (cycled).
+fn color(i: usize) -> RGBAColor {
+    let (r, g, b) = TAB10[i % TAB10.len()];
+    RGBColor(r, g, b).to_rgba()
 }

@@ -1,41 +1,39 @@
-//! Figure builders over the studies' named records. Logarithmic quantities are drawn as log10
-//! of the value on a linear axis, and the axis label says so.
+//! Figure builders over the studies' named records. Logarithmic quantities are drawn on
+//! logarithmic axes; markers and the line fitted to them share a colour; data from the trainers
+//! on sampled fields (at their own diffusion time t) are open markers beside the filled
+//! closed-form markers at t = 0.
 
 use crate::claims::Studies;
 use crate::report::figure::{Figure, Series, Style};
 
-fn series(name: impl Into<String>, points: Vec<(f64, f64)>, style: Style) -> Series {
+fn series(name: impl Into<String>, points: Vec<(f64, f64)>, style: Style, color: usize) -> Series {
     Series {
         name: name.into(),
         points,
         style,
+        color,
+        errors: Vec::new(),
     }
-}
-
-fn lg(x: f64) -> f64 {
-    x.log10()
 }
 
 /// κ(L) at β_c with an L² reference line.
 pub fn kappa(s: &Studies) -> Figure {
-    let k = s
-        .spectrum
-        .iter()
-        .map(|r| (lg(r.l as f64), lg(r.kappa)))
-        .collect();
+    let k = s.spectrum.iter().map(|r| (r.l as f64, r.kappa)).collect();
     let c = s.spectrum.last().map_or(1.0, |r| r.kappa_over_l2);
     let reference = s
         .spectrum
         .iter()
-        .map(|r| (lg(r.l as f64), lg(c * (r.l as f64).powi(2))))
+        .map(|r| (r.l as f64, c * (r.l as f64).powi(2)))
         .collect();
     Figure {
-        title: format!("Condition number at β_c, d = {}", s.config.d),
-        x_label: "log10 L".into(),
-        y_label: "log10 κ".into(),
+        title: format!("Condition number κ at β_c, d = {}, t = 0", s.config.d),
+        x_label: "L".into(),
+        y_label: "κ = C_max/C_min".into(),
+        log_x: true,
+        log_y: true,
         series: vec![
-            series("κ = C_max/C_min", k, Style::Points),
-            series("const · L²", reference, Style::Thin),
+            series("κ = C_max/C_min", k, Style::Points, 0),
+            series("const · L²", reference, Style::Thin, 0),
         ],
     }
 }
@@ -45,66 +43,93 @@ pub fn timescales(s: &Studies) -> Figure {
     let one = s
         .timescales
         .iter()
-        .map(|r| (r.lambda, lg(r.one_layer)))
+        .map(|r| (r.lambda, r.one_layer))
         .collect();
     let two = s
         .timescales
         .iter()
-        .map(|r| (r.lambda, lg(r.two_layer)))
+        .map(|r| (r.lambda, r.two_layer))
         .collect();
     Figure {
         title: format!(
-            "Per-mode gradient-flow timescales, L = 32, t = 0, c = {}",
-            s.config.lr_fraction
+            "Per-mode gradient-flow timescales τ_k, d = {}, L = 32, t = 0, c = {}",
+            s.config.d, s.config.lr_fraction
         ),
         x_label: "λ_k".into(),
-        y_label: "log10 τ_k (steps)".into(),
+        y_label: "τ_k (steps)".into(),
+        log_x: false,
+        log_y: true,
         series: vec![
-            series("one layer: 1/(2ηC_k)", one, Style::Points),
-            series("two layers: 1/(4η)", two, Style::Points),
+            series("one layer: τ_k = 1/(2ηC_k)", one, Style::Points, 0),
+            series("two layers: τ_k = 1/(4η)", two, Style::Points, 1),
         ],
     }
 }
 
-/// Training time against L for every depth, with fitted lines, and the trainers on fields.
+/// Training time against L for every depth, with fitted lines in the markers' colour, and the
+/// trainers on fields (open markers, their own t).
 pub fn training_time(s: &Studies) -> Figure {
     let mut out = Vec::new();
-    for f in &s.training.fits {
+    for (i, f) in s.training.fits.iter().enumerate() {
         let rows: Vec<(f64, f64)> = s
             .training
             .rows
             .iter()
             .filter(|r| r.depth == f.depth)
-            .map(|r| (lg(r.l as f64), lg(r.steps as f64)))
+            .map(|r| (r.l as f64, r.steps as f64))
             .collect();
-        let offset =
-            rows.iter().map(|&(x, y)| y - f.exponent * x).sum::<f64>() / rows.len().max(1) as f64;
-        let line = rows
-            .iter()
-            .map(|&(x, _)| (x, f.exponent * x + offset))
-            .collect();
+        // the fitted law through the points' mean: a power law, or a + b ln L for D = 2
+        let n = rows.len().max(1) as f64;
+        let line: Vec<(f64, f64)> = if f.law == "logarithmic" {
+            let a = rows
+                .iter()
+                .map(|&(x, y)| y - f.log_slope * x.ln())
+                .sum::<f64>()
+                / n;
+            rows.iter()
+                .map(|&(x, _)| (x, a + f.log_slope * x.ln()))
+                .collect()
+        } else {
+            let a = rows
+                .iter()
+                .map(|&(x, y)| y.ln() - f.exponent * x.ln())
+                .sum::<f64>()
+                / n;
+            rows.iter()
+                .map(|&(x, _)| (x, (f.exponent * x.ln() + a).exp()))
+                .collect()
+        };
+        let fit_name = if f.law == "logarithmic" {
+            format!("D = {} fit a + {:.2} ln L", f.depth, f.log_slope)
+        } else {
+            format!("D = {} fit ∝ L^{:.3}", f.depth, f.exponent)
+        };
         out.push(series(
             format!("D = {} closed form, t = 0", f.depth),
             rows,
             Style::Points,
+            i,
         ));
-        out.push(series(
-            format!("fit L^{:.3}", f.exponent),
-            line,
-            Style::Thin,
-        ));
+        out.push(series(fit_name, line, Style::Thin, i));
     }
     for depth in [1usize, 2] {
         let rows = s
             .numeric_training
             .iter()
             .filter(|r| r.depth == depth)
-            .map(|r| (lg(r.l as f64), lg(r.measured as f64)))
+            .map(|r| (r.l as f64, r.measured as f64))
             .collect();
+        let color = s
+            .training
+            .fits
+            .iter()
+            .position(|f| f.depth == depth)
+            .unwrap_or(depth - 1);
         out.push(series(
             format!("D = {depth} trainer on fields, t = {}", s.config.numeric_t),
             rows,
-            Style::Line,
+            Style::Open,
+            color,
         ));
     }
     Figure {
@@ -112,8 +137,10 @@ pub fn training_time(s: &Studies) -> Figure {
             "Training time to ε = {} at β_c, d = {}, c = {}",
             s.config.epsilon, s.config.d, s.config.lr_fraction
         ),
-        x_label: "log10 L".into(),
-        y_label: "log10 steps".into(),
+        x_label: "L".into(),
+        y_label: "gradient-descent steps T_D(ε)".into(),
+        log_x: true,
+        log_y: true,
         series: out,
     }
 }
@@ -121,35 +148,36 @@ pub fn training_time(s: &Studies) -> Figure {
 /// One-layer generated KL per site against N (`collapsed = false`) or N/κ (`true`).
 pub fn generation(s: &Studies, collapsed: bool) -> Figure {
     let mut out = Vec::new();
-    for &l in &s.config.generation_sides {
+    for (i, &l) in s.config.generation_sides.iter().enumerate() {
         let mut rows: Vec<_> = s.generation_one_layer.iter().filter(|r| r.l == l).collect();
         rows.sort_by_key(|r| r.budget);
         let x = |r: &crate::study::GenerationRow| {
             if collapsed {
-                lg(r.budget_over_kappa.max(1e-6))
+                r.budget_over_kappa
             } else {
-                lg(r.budget.max(1) as f64)
+                r.budget as f64
             }
         };
         let points = rows
             .iter()
-            .map(|r| (x(r), lg(r.kl_data_gen_per_site)))
+            .map(|r| (x(r), r.kl_data_gen_per_site))
             .collect();
-        out.push(series(format!("L = {l}"), points, Style::Line));
+        out.push(series(format!("L = {l}"), points, Style::Line, i));
     }
     Figure {
-        title: if collapsed {
-            "One layer: KL(data ‖ gen) per site against N/κ".into()
-        } else {
-            "One layer: KL(data ‖ gen) per site against training steps".into()
-        },
+        title: format!(
+            "One layer: KL(data ‖ gen) per site, d = {}, ε = {}, c = {}, trained at each grid time t",
+            s.config.d, s.config.epsilon, s.config.lr_fraction
+        ),
         x_label: if collapsed {
-            "log10 N/κ"
+            "N/κ"
         } else {
-            "log10 N (steps per grid time)"
+            "N (training steps per grid time)"
         }
         .into(),
-        y_label: "log10 KL per site".into(),
+        y_label: "KL(data ‖ gen)/V".into(),
+        log_x: true,
+        log_y: true,
         series: out,
     }
 }
@@ -157,8 +185,13 @@ pub fn generation(s: &Studies, collapsed: bool) -> Figure {
 /// Symbol trajectories of the trainer against the closed form on the data's statistics.
 pub fn symbols(s: &Studies) -> Figure {
     let mut out = Vec::new();
-    for tr in &s.trainer_comparison.trajectories {
-        let name = format!("D = {}, {}", tr.depth, tr.mode);
+    for (i, tr) in s.trainer_comparison.trajectories.iter().enumerate() {
+        let mode = if tr.mode == "slowest" {
+            "slowest k".to_string()
+        } else {
+            tr.mode.clone()
+        };
+        let name = format!("D = {}, {mode}", tr.depth);
         let trainer = tr
             .points
             .iter()
@@ -169,16 +202,23 @@ pub fn symbols(s: &Studies) -> Figure {
             .iter()
             .map(|p| (p.step as f64, p.closed_form))
             .collect();
-        out.push(series(format!("{name}, trainer"), trainer, Style::Points));
-        out.push(series(format!("{name}, closed form"), closed, Style::Thin));
+        out.push(series(format!("{name}: trainer"), trainer, Style::Open, i));
+        out.push(series(
+            format!("{name}: closed form"),
+            closed,
+            Style::Thin,
+            i,
+        ));
     }
     Figure {
         title: format!(
-            "Network symbol v_k(n): trainer on fields vs closed form, L = {}, t = {}",
-            s.trainer_comparison.l, s.trainer_comparison.t
+            "Network symbol v_k(n): trainer vs closed form on the data, d = {}, L = {}, t = {}, c = {}",
+            s.config.d, s.trainer_comparison.l, s.trainer_comparison.t, s.config.lr_fraction
         ),
         x_label: "step n".into(),
         y_label: "Re v_k".into(),
+        log_x: false,
+        log_y: false,
         series: out,
     }
 }
@@ -191,23 +231,33 @@ pub fn two_point(s: &Studies) -> Figure {
     };
     Figure {
         title: format!(
-            "Two-point function along an axis, L = {}",
-            s.config.sampling_l
+            "Two-point function G(r) along an axis, d = {}, L = {}, t = 0, M = {}",
+            s.config.d, s.config.sampling_l, s.config.sampling_samples
         ),
         x_label: "r".into(),
         y_label: "G(r)".into(),
+        log_x: false,
+        log_y: false,
         series: vec![
+            Series {
+                errors: g
+                    .iter()
+                    .map(|x| (x.generated_samples_band.lo, x.generated_samples_band.hi))
+                    .collect(),
+                ..series(
+                    "generated: samples (bars: χ² band)",
+                    pts(|x| x.generated_samples),
+                    Style::Points,
+                    0,
+                )
+            },
             series(
-                "generated (samples)",
-                pts(|x| x.generated_samples),
-                Style::Points,
-            ),
-            series(
-                "generated (closed form)",
+                "generated: closed form",
                 pts(|x| x.generated_predicted),
                 Style::Line,
+                0,
             ),
-            series("data", pts(|x| x.data), Style::Thin),
+            series("data (t = 0)", pts(|x| x.data), Style::Thin, 2),
         ],
     }
 }
@@ -217,10 +267,10 @@ pub fn all(s: &Studies) -> Vec<(&'static str, &'static str, Figure)> {
     vec![
         ("kappa.svg", "Spectral condition number κ against L at β_c (log–log), with an L² line.", kappa(s)),
         ("timescales.svg", "Per-mode timescales τ_k against λ_k for one and two layers.", timescales(s)),
-        ("training_time.svg", "Training time against L for every depth (log–log) with fitted lines; trainers on sampled fields at their own diffusion time as lines.", training_time(s)),
+        ("training_time.svg", "Training time against L for every depth (log–log) with fitted power laws in the same colour; trainers on sampled fields at their own diffusion time t as open markers.", training_time(s)),
         ("generation_kl.svg", "One-layer generated KL per site against the step budget N, per L.", generation(s, false)),
         ("generation_kl_collapsed.svg", "The same against N/κ: the curves collapse.", generation(s, true)),
-        ("symbols.svg", "Symbol trajectories of the trainer on sampled fields against the closed form on the data's statistics.", symbols(s)),
-        ("two_point.svg", "Two-point function of generated samples (one layer, 100 steps per grid time) against the data.", two_point(s)),
+        ("symbols.svg", "Symbol trajectories of the trainer on sampled fields (open markers) against the closed form on the data's statistics (lines), for k = 0 and the slowest mode (smallest Ĉ_k).", symbols(s)),
+        ("two_point.svg", "Two-point function of generated samples (one layer, 100 steps per grid time) against the data. The bar on each sampled G(r) is where it must lie if the closed form is right: the per-mode χ² intervals (joint level 10⁻⁶) propagated through G(r).", two_point(s)),
     ]
 }

@@ -7,6 +7,16 @@ use crate::claims::{ClaimResult, Verdict, REGISTRY};
 use crate::error::number;
 use crate::study::{GenerateReport, SpectrumRow, TrainReport, TrainingTable};
 
+/// `x` with `precision` decimals when it is of moderate size, else in scientific notation (so a
+/// column never holds a 20-digit number).
+fn fixed(x: f64, precision: usize) -> String {
+    if x == 0.0 || (1e-3..1e6).contains(&x.abs()) {
+        format!("{x:.precision$}")
+    } else {
+        format!("{x:.4e}")
+    }
+}
+
 /// The spectrum table.
 pub fn spectrum(rows: &[SpectrumRow]) -> String {
     let mut s = String::new();
@@ -18,16 +28,16 @@ pub fn spectrum(rows: &[SpectrumRow]) -> String {
     for r in rows {
         let _ = writeln!(
             s,
-            "{:>2} {:>5} {:>12.9} {:>13.6e} {:>10.6} {:>11.4} {:>8.5} {:>13.6e} {:>9.5} {:>10.1e}",
+            "{:>2} {:>5} {:>12} {:>13.6e} {:>10} {:>11} {:>8} {:>13.6e} {:>9} {:>10.1e}",
             r.d,
             r.l,
-            r.beta,
+            fixed(r.beta, 9),
             r.mu,
-            r.mu_l2,
-            r.xi,
-            r.xi_over_l,
+            fixed(r.mu_l2, 6),
+            fixed(r.xi, 4),
+            fixed(r.xi_over_l, 5),
             r.kappa,
-            r.kappa_over_l2,
+            fixed(r.kappa_over_l2, 5),
             r.gap_residual
         );
     }
@@ -39,16 +49,13 @@ pub fn training(table: &TrainingTable) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "training time to eps = {} at beta_c, d = {}, t = {}, eta = c/lambda* with c = {}",
+        "training time to eps = {} at beta_c, d = {}, t = {}, eta = c/lambda* with c = {} \
+         (steps: gradient-descent steps until every mode is within eps of its optimum; \
+         flow time: the same for gradient flow, in units of steps)",
         number(table.epsilon),
         table.d,
         number(table.t),
         number(table.lr_fraction)
-    );
-    let _ = writeln!(
-        s,
-        "steps: gradient-descent steps until every mode is within eps of its optimum; \
-         flow time: the same for gradient flow, in units of steps"
     );
     let _ = writeln!(
         s,
@@ -62,7 +69,7 @@ pub fn training(table: &TrainingTable) -> String {
             r.depth, r.l, r.kappa, r.learning_rate, r.steps, r.flow_time
         );
     }
-    if table.fits.is_empty() {
+    if table.fits.is_empty() && table.fits_unavailable.is_empty() {
         let _ = writeln!(s, "fits: n/a (fewer than two distinct L)");
     }
     for f in &table.fits {
@@ -78,6 +85,9 @@ pub fn training(table: &TrainingTable) -> String {
                 f.depth, f.log_slope
             ),
         };
+    }
+    for f in &table.fits_unavailable {
+        let _ = writeln!(s, "depth {}: fit {}", f.depth, f.reason);
     }
     s
 }
@@ -108,6 +118,7 @@ pub fn train(r: &TrainReport) -> String {
     format!(
         "train: d = {}, L = {}, depth {}, layers {}, t = {}, {} (seed {})\n\
          parameters {} (full network: {}), eta = {:.5e}, eps = {}\n\
+         stopping rule: {}\n\
          measured steps to eps:              {}\n\
          closed form on the data statistics: {}\n\
          prediction on the population:       {}\n\
@@ -125,6 +136,7 @@ pub fn train(r: &TrainReport) -> String {
         r.full_parameters,
         r.learning_rate,
         number(c.protocol.epsilon),
+        r.stopping_rule,
         steps_or_reason(r.measured_steps, measured_reason),
         steps_or_reason(r.predicted_steps_empirical, "no closed form for this stack"),
         steps_or_reason(r.predicted_steps_population, &not_reached),

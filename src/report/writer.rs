@@ -4,6 +4,8 @@
 //! and a directory that is not an earlier report is never replaced unless forced.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 use serde::Serialize;
 
@@ -13,6 +15,46 @@ use crate::report::{plots, text};
 
 /// The file that marks a directory as a report of this tool.
 pub const MANIFEST: &str = ".critical-slowing-report";
+
+/// Temporary directories of the report being written; locked while the finished report is
+/// swapped into place, so that [`abandon_temporaries`] never interrupts the swap.
+static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Set once [`abandon_temporaries`] has started: the process is about to exit on a signal.
+static ABANDONING: AtomicBool = AtomicBool::new(false);
+
+fn temporaries() -> MutexGuard<'static, Vec<PathBuf>> {
+    TEMPORARIES.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Removes the temporary directories of a report being written, for a process about to exit
+/// on SIGINT or SIGTERM. Waits for a swap in progress to finish, then keeps the registry locked
+/// so that no further swap starts. Each directory is first renamed (so the writer's further
+/// writes fail instead of recreating files in it) and then removed; a directory that cannot be
+/// removed keeps a `.reproduce-` name and the manifest, so the next run removes it.
+pub fn abandon_temporaries() {
+    ABANDONING.store(true, Ordering::SeqCst);
+    let guard = temporaries();
+    for path in guard.iter() {
+        let dying = path.with_file_name(format!(".reproduce-dying-{}", std::process::id()));
+        let target = if std::fs::rename(path, &dying).is_ok() {
+            dying
+        } else {
+            path.clone()
+        };
+        for _ in 0..5 {
+            if std::fs::remove_dir_all(&target).is_ok() || !target.exists() {
+                break;
+            }
+        }
+    }
+    std::mem::forget(guard);
+}
+
+/// Whether [`abandon_temporaries`] has started (the process is exiting on a signal).
+pub fn abandoning() -> bool {
+    ABANDONING.load(Ordering::SeqCst)
+}
 
 fn parent_of(out: &Path) -> PathBuf {
     match out.parent() {
@@ -147,6 +189,54 @@ fn figures(rep: &Reproduction, dir: &Path) -> Result<Vec<(&'static str, &'static
     Ok(made)
 }
 
+/// The local-architecture table (R5.2–R5.5) in Markdown.
+fn local_markdown(rows: &[crate::study::LocalRow]) -> String {
+    let mut md = String::from(
+        "\n### Local one-layer networks (population loss)\n\n\
+         | t | R | L | parameters | full network | floor Δ_R | zero-mode error | κ(H) | steps to ε |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
+    );
+    for r in rows {
+        md += &format!(
+            "| {} | {} | {} | {} | {} | {:.3e} | {:.3e} | {:.3} | {} |\n",
+            r.t,
+            r.radius,
+            r.l,
+            r.parameters,
+            r.full_parameters,
+            r.floor,
+            r.zero_mode_relative_error,
+            r.hessian_condition,
+            r.steps
+        );
+    }
+    md
+}
+
+/// A generation table (R6.4–R6.7) in Markdown.
+fn generation_markdown(what: &str, rows: &[crate::study::GenerationRow]) -> String {
+    let mut md = format!(
+        "\n### Generation with {what} trained per grid time (closed form)\n\n\
+         | L | depth | budget rule | budget N | κ | N/κ | KL(data‖gen)/V | KL(gen‖data)/V | W2²/V |\n\
+         |---|---|---|---|---|---|---|---|---|\n"
+    );
+    for r in rows {
+        md += &format!(
+            "| {} | {} | {} | {} | {:.4e} | {:.4} | {:.3e} | {:.3e} | {:.3e} |\n",
+            r.l,
+            r.depth,
+            r.budget_rule,
+            r.budget,
+            r.kappa,
+            r.budget_over_kappa,
+            r.kl_data_gen_per_site,
+            r.kl_gen_data_per_site,
+            r.w2_squared_per_site
+        );
+    }
+    md
+}
+
 /// `report.md`.
 pub fn markdown(rep: &Reproduction, figs: &[(&str, &str)]) -> String {
     let s = &rep.studies;
@@ -188,6 +278,9 @@ pub fn markdown(rep: &Reproduction, figs: &[(&str, &str)]) -> String {
             r.l, r.depth, r.t, r.measured, r.closed_form_data, r.closed_form_population
         );
     }
+    md += &local_markdown(&s.local);
+    md += &generation_markdown("one layer", &s.generation_one_layer);
+    md += &generation_markdown("two layers", &s.generation_two_layer);
     md += "\n### Horizon for KL(p_T ‖ N(0, I)) = 1e-2\n\n| L | T | T − ln L |\n|---|---|---|\n";
     for h in &s.horizon {
         md += &format!(
@@ -214,18 +307,30 @@ pub fn write(rep: &Reproduction, out: &Path, force: bool) -> Result<PathBuf> {
         .tempdir_in(&parent)
         .map_err(|e| Error::io("create a directory in", &parent, e))?;
     let dir = tmp.path();
+    temporaries().push(dir.to_path_buf());
+    let result = fill_and_swap(rep, dir, out, &parent);
+    temporaries().retain(|p| p != dir);
+    result?;
+    let _ = tmp.keep();
+    Ok(out.join("report.md"))
+}
+
+/// Writes the report into the temporary `dir` and swaps it into place at `out`.
+fn fill_and_swap(rep: &Reproduction, dir: &Path, out: &Path, parent: &Path) -> Result<()> {
     std::fs::write(dir.join(MANIFEST), "critical-slowing report\n")
         .map_err(|e| Error::io("write", &dir.join(MANIFEST), e))?;
     tables(rep, dir)?;
     let figs = figures(rep, &dir.join("figures"))?;
     let md = dir.join("report.md");
     std::fs::write(&md, markdown(rep, &figs)).map_err(|e| Error::io("write", &md, e))?;
-    // swap into place; the temporary directory is removed on every error path by its guard
+    // swap into place, with the registry locked so that a signal waits for the swap; the
+    // temporary directory is removed on every error path by its guard
+    let _swapping = temporaries();
     if out.exists() {
         let old = tempfile::Builder::new()
             .prefix(".reproduce-old-")
-            .tempdir_in(&parent)
-            .map_err(|e| Error::io("create a directory in", &parent, e))?;
+            .tempdir_in(parent)
+            .map_err(|e| Error::io("create a directory in", parent, e))?;
         let old_path = old.path().join("report");
         std::fs::rename(out, &old_path).map_err(|e| Error::io("move", out, e))?;
         std::fs::rename(dir, out).map_err(|e| Error::io("move the new report to", out, e))?;
@@ -233,6 +338,5 @@ pub fn write(rep: &Reproduction, out: &Path, force: bool) -> Result<PathBuf> {
     } else {
         std::fs::rename(dir, out).map_err(|e| Error::io("move the new report to", out, e))?;
     }
-    let _ = tmp.keep();
-    Ok(out.join("report.md"))
+    Ok(())
 }

@@ -13,7 +13,7 @@ use crate::divergence::{kl_divergence, kl_term, w2_term, wasserstein2_squared};
 use crate::error::{Error, Result};
 use crate::experiment::estimate::{Interval, SpectrumEstimate};
 use crate::experiment::sampler::{generate as sample, SymbolScores};
-use crate::fourier::RealFft;
+use crate::fourier::{half_spectrum_weights, RealFft};
 use crate::lattice::Lattice;
 use crate::model::Protocol;
 use crate::sampling::seeded_rng;
@@ -22,6 +22,16 @@ use crate::theory::generation::{exact_score_symbols, generated_spectrum, trained
 
 /// Joint level of the χ² bounds of a `generate` run.
 pub const LEVEL: f64 = 1e-6;
+
+/// Fewest fields a `generate` run accepts: the comparison rests on per-mode sample variances,
+/// and with fewer than 8 fields (< 8 degrees of freedom on a real mode) their χ² intervals at
+/// the joint level [`LEVEL`] span more than two orders of magnitude, so the comparison would
+/// test nothing.
+pub const MIN_SAMPLES: usize = 8;
+
+/// Most steps a time grid may have (a finer grid changes nothing the report can resolve and
+/// costs V reals per step).
+pub const MAX_GRID_STEPS: usize = 1_000_000;
 
 /// A time grid as the command line spells it: `uniform:TMIN:T:N`, `geometric:TMIN:T:N` or
 /// `list:t0,t1,…`.
@@ -40,6 +50,13 @@ impl GridSpec {
         let (kind, rest) = self.0.split_once(':').ok_or_else(bad)?;
         match kind {
             "list" => {
+                if rest.split(',').count() > MAX_GRID_STEPS + 1 {
+                    return Err(Error::Invalid {
+                        name: "grid",
+                        value: format!("list of {} times", rest.split(',').count()),
+                        requirement: format!("at most {} times", MAX_GRID_STEPS + 1),
+                    });
+                }
                 let times = rest
                     .split(',')
                     .map(|s| s.trim().parse::<f64>().map_err(|_| bad()))
@@ -54,6 +71,13 @@ impl GridSpec {
                 let t_min: f64 = t_min.parse().map_err(|_| bad())?;
                 let t_max: f64 = t_max.parse().map_err(|_| bad())?;
                 let n: usize = n.parse().map_err(|_| bad())?;
+                if n > MAX_GRID_STEPS {
+                    return Err(Error::Invalid {
+                        name: "grid",
+                        value: self.0.clone(),
+                        requirement: format!("at most {MAX_GRID_STEPS} steps"),
+                    });
+                }
                 if kind == "uniform" {
                     TimeGrid::uniform(t_min, t_max, n)
                 } else {
@@ -132,6 +156,10 @@ pub struct TwoPointRow {
     pub generated_predicted: f64,
     /// G(r) of the data.
     pub data: f64,
+    /// Where the sampled G(r) must lie if the closed form is right: the per-mode χ²
+    /// intervals at joint level [`LEVEL`] propagated through G(r) = (1/V) Σ_k P_k cos(k_1 r),
+    /// each mode at the end that lowers (`lo`) or raises (`hi`) the sum.
+    pub generated_samples_band: Interval,
 }
 
 /// Predicted (closed form) and measured (M sampled fields) errors of a `generate` run, against
@@ -156,6 +184,46 @@ pub struct GenerateReport {
     pub modes_in_interval: f64,
     /// Two-point function along the first axis, r = 0…L/2.
     pub two_point: Vec<TwoPointRow>,
+    /// The seed of the sampler's noise actually used (`config.seed`).
+    pub seed_used: u64,
+    /// How `seed_used` was obtained: "the seed given (--seed)" for a `generate` run; a caller
+    /// deriving it from another seed (e.g. `reproduce`, from the configuration's seed) records
+    /// the derivation here.
+    pub seed_derivation: String,
+}
+
+/// Estimated peak memory of a `generate` run in bytes: the M generated fields and the
+/// sampler's working copies (about 3·M·V reals), the per-step sampler coefficients and score
+/// symbols (about 4·N·V reals for N grid steps), and a few spectra.
+pub fn memory_estimate(config: &GenerateConfig, grid_steps: usize) -> f64 {
+    let v = (config.l as f64).powi(config.d as i32);
+    8.0 * v * (3.0 * config.samples as f64 + 4.0 * grid_steps as f64 + 16.0)
+}
+
+/// Checks a `generate` run before any work: sample count, accuracy, lattice, grid, memory.
+fn validate(config: &GenerateConfig) -> Result<TimeGrid> {
+    if config.samples < MIN_SAMPLES {
+        return Err(Error::Parameter {
+            name: "samples",
+            value: config.samples as f64,
+            requirement: "must be ≥ 8: the comparison rests on per-mode sample variances, whose chi^2 intervals span orders of magnitude with fewer fields",
+        });
+    }
+    crate::error::resolvable_epsilon(config.protocol.epsilon)?;
+    Lattice::new(config.d, config.l)?;
+    let grid = config.grid.build()?;
+    crate::error::check_memory(
+        format!(
+            "generating M = {} fields of L = {}, d = {} on a grid of {} steps",
+            config.samples,
+            config.l,
+            config.d,
+            grid.steps()
+        ),
+        memory_estimate(config, grid.steps()),
+        "lower --samples, --l or the grid's number of steps",
+    )?;
+    Ok(grid)
 }
 
 fn divergences(p: &Symbol, c: &Symbol, v: f64) -> Result<Divergences> {
@@ -184,7 +252,7 @@ fn score_symbols(
 
 /// Runs one generation: closed-form scores, the sampler on fields, and the comparison.
 pub fn generate(config: GenerateConfig) -> Result<GenerateReport> {
-    let grid = config.grid.build()?;
+    let grid = validate(&config)?;
     let lattice = Lattice::new(config.d, config.l)?;
     let field = GaussianField::large_n_critical(lattice)?;
     let scores = score_symbols(&config, &field, &grid)?;
@@ -234,7 +302,9 @@ pub fn generate(config: GenerateConfig) -> Result<GenerateReport> {
             data: data.at(&vec![0; config.d]) / v,
         },
         modes_in_interval: inside,
-        two_point: two_point(&est, &predicted, &data, config.l)?,
+        two_point: two_point(&est, &predicted, &data, &intervals)?,
+        seed_used: config.seed,
+        seed_derivation: "GenerateConfig.seed: --seed of the generate command; reproduce sets it to the configuration's seed + 7".into(),
         config,
     })
 }
@@ -243,25 +313,43 @@ fn two_point(
     est: &SpectrumEstimate,
     predicted: &Symbol,
     data: &Symbol,
-    l: usize,
+    intervals: &ArrayD<Interval>,
 ) -> Result<Vec<TwoPointRow>> {
-    let fft = RealFft::new(predicted.lattice());
+    let lattice = predicted.lattice();
+    let fft = RealFft::new(lattice);
     let (g_samples, g_pred, g_data) = (
         est.two_point_function()?,
         fft.kernel(predicted)?,
         fft.kernel(data)?,
     );
-    let d = predicted.lattice().dim();
+    let (d, l) = (lattice.dim(), lattice.side());
+    let weights = half_spectrum_weights(lattice);
+    let v = lattice.volume() as f64;
     Ok((0..=l / 2)
         .map(|r| {
             let mut idx = vec![0; d];
             idx[0] = r;
             let at = |a: &ArrayD<f64>| a[IxDyn(&idx)];
+            let (mut lo, mut hi) = (0.0, 0.0);
+            for ((k, iv), &w) in intervals.indexed_iter().zip(&weights) {
+                let c = w * (std::f64::consts::TAU * (k[0] * r) as f64 / l as f64).cos();
+                let (a, b) = if c >= 0.0 {
+                    (iv.lo, iv.hi)
+                } else {
+                    (iv.hi, iv.lo)
+                };
+                lo += c * a;
+                hi += c * b;
+            }
             TwoPointRow {
                 r,
                 generated_samples: at(&g_samples),
                 generated_predicted: at(&g_pred),
                 data: at(&g_data),
+                generated_samples_band: Interval {
+                    lo: lo / v,
+                    hi: hi / v,
+                },
             }
         })
         .collect())

@@ -3,17 +3,18 @@
 //! closed form on the population (R3.3, R4.3), R5.2 for one local layer, and gradient descent on
 //! the population loss for mixed and two-local stacks (R5.6).
 
-use ndarray::ArrayD;
+use ndarray::{Array1, Array2, ArrayD, Dimension, IxDyn};
+use ndarray_linalg::Solve;
 use num_complex::Complex;
 use serde::Serialize;
 
 use crate::data::GaussianField;
 use crate::diffusion::forward::spectrum_at;
-use crate::error::Result;
+use crate::error::{check_memory, resolvable_epsilon, Error, Result};
 use crate::experiment::trainer::{
     max_relative_error, max_relative_symbol_error, FullBatchGd, Sgd, StoppingRule,
 };
-use crate::experiment::{ConvNet, DataSet};
+use crate::experiment::{ConvNet, DataSet, EmpiricalStatistics};
 use crate::fourier::RealFft;
 use crate::lattice::Lattice;
 use crate::model::{LayerKind, Layers, Protocol};
@@ -88,6 +89,165 @@ pub struct TrainReport {
     pub predicted_excess_loss_balanced: Option<f64>,
     /// Steps actually taken.
     pub steps_taken: u64,
+    /// How `measured_steps` was decided, in words: the stopping rule used, or why the run has
+    /// none (SGD; a stack of local layers, whose data optimum has no closed form).
+    pub stopping_rule: String,
+}
+
+/// Steps of full-batch GD (or SGD) run between two progress reports.
+const CHUNK: u64 = 1000;
+
+/// Estimated peak memory of a `train` run in bytes, before anything is allocated.
+///
+/// Full-batch GD holds the data set twice in real space (clean fields and noise, M·V each),
+/// the noised batch transiently (x_t and z, 2·M·V) and its half-spectrum FFTs (x̂_t and ẑ:
+/// 2·M·V/2 complex = 2·M·V reals), and the statistics of a second transient copy: about
+/// 8·M·V doubles. SGD holds a batch of B likewise (about 6·B·V doubles) plus the symbol of
+/// every step of one progress chunk (V/2 complex each). Every layer holds a kernel, its
+/// symbol, a gradient and its FFT (about 4·V doubles); one local layer also its
+/// (2R + 1)^d × (2R + 1)^d normal equations (twice).
+pub fn memory_estimate(config: &TrainConfig) -> f64 {
+    let v = (config.l as f64).powi(config.d as i32);
+    let fields = match config.batch {
+        Some(b) => 6.0 * b as f64 + CHUNK.min(config.steps) as f64 + 1.0,
+        None => 8.0 * config.samples as f64,
+    };
+    let layers = 4.0 * config.depth as f64;
+    let local = config
+        .layers
+        .kinds(config.depth)
+        .iter()
+        .map(|k| match k {
+            LayerKind::Local { radius } => {
+                let p = ((2 * radius + 1) as f64).powi(config.d as i32);
+                2.0 * p * p
+            }
+            LayerKind::Full => 0.0,
+        })
+        .sum::<f64>();
+    8.0 * (v * (fields + layers + 8.0) + local)
+}
+
+/// Checks everything a `train` run can check before it draws a field: the minibatch, the
+/// accuracy, the lattice, and the memory estimate against [`crate::error::memory_limit`].
+fn validate(config: &TrainConfig) -> Result<()> {
+    if config.batch == Some(0) {
+        return Err(Error::Parameter {
+            name: "batch",
+            value: 0.0,
+            requirement: "a minibatch needs at least one field",
+        });
+    }
+    if config.batch.is_none() && config.samples == 0 {
+        return Err(Error::Parameter {
+            name: "samples",
+            value: 0.0,
+            requirement: "full-batch training needs a data set of M ≥ 1 fields",
+        });
+    }
+    resolvable_epsilon(config.protocol.epsilon)?;
+    Lattice::new(config.d, config.l)?;
+    let what = match config.batch {
+        Some(b) => format!(
+            "SGD with batches of {b} on L = {}, d = {}",
+            config.l, config.d
+        ),
+        None => format!(
+            "full-batch GD on M = {} fields of L = {}, d = {}",
+            config.samples, config.l, config.d
+        ),
+    };
+    let advice = if config.batch.is_some() {
+        "lower --batch, --l or the local radius"
+    } else {
+        "lower --samples, --l or the local radius"
+    };
+    check_memory(what, memory_estimate(config), advice)
+}
+
+/// The radius-R one-layer optimum on a data set's own statistics, as a symbol (half-spectrum
+/// layout): the empirical version of R5.2. With v_k = Σ_r a(r) e^{−ik·r}, the per-site
+/// empirical loss (1/V) Σ_k [Ĉ_k |v_k|² − 2 Re(v_k conj T_k)] + const equals
+/// ½ θᵀĤθ − b̂ᵀθ + const on θ = (a(r))_{r∈S_R}, with Ĥ_{rs} = 2ĉ(r − s), ĉ = F⁻¹(Ĉ_k) the
+/// real-space empirical covariance, and b̂_r = 2τ(r), τ = F⁻¹(T_k) (real: T is Hermitian
+/// because x_t and z are real). On the population Ĉ → C(t) and T → 1, so b̂ → 2e_0 (R5.2).
+pub fn empirical_local_optimum(
+    stats: &EmpiricalStatistics,
+    lattice: Lattice,
+    radius: usize,
+) -> Result<ArrayD<Complex<f64>>> {
+    let (theta, offsets, _, _) = empirical_local_problem(stats, lattice, radius)?;
+    local_symbol(lattice, &offsets, &theta)
+}
+
+type LocalProblem = (Array1<f64>, Vec<Vec<usize>>, Array2<f64>, Array1<f64>);
+
+/// θ̂* = Ĥ⁻¹b̂, the offsets of S_R, Ĥ and b̂ (see [`empirical_local_optimum`]).
+fn empirical_local_problem(
+    stats: &EmpiricalStatistics,
+    lattice: Lattice,
+    radius: usize,
+) -> Result<LocalProblem> {
+    let fft = RealFft::new(lattice);
+    let mask = LayerKind::Local { radius }.support_mask(lattice)?;
+    let offsets: Vec<Vec<usize>> = mask
+        .indexed_iter()
+        .filter(|(_, &m)| m != 0.0)
+        .map(|(r, _)| r.slice().to_vec())
+        .collect();
+    let cov = fft.inverse(&stats.c_hat.mapv(|c| Complex::new(c, 0.0)))?;
+    let tau = fft.inverse(&stats.target())?;
+    let p = offsets.len();
+    let hessian = Array2::from_shape_fn((p, p), |(i, j)| {
+        2.0 * cov[IxDyn(&lattice.difference(&offsets[i], &offsets[j]))]
+    });
+    let b = Array1::from_shape_fn(p, |i| 2.0 * tau[IxDyn(&offsets[i])]);
+    let theta = hessian.solve(&b).map_err(|e| Error::NoConvergence {
+        what: "empirical local normal equations",
+        detail: format!("{e} (too few samples for the (2R + 1)^d kernel entries?)"),
+    })?;
+    Ok((theta, offsets, hessian, b))
+}
+
+fn local_symbol(
+    lattice: Lattice,
+    offsets: &[Vec<usize>],
+    theta: &Array1<f64>,
+) -> Result<ArrayD<Complex<f64>>> {
+    let mut kernel = ArrayD::zeros(lattice.shape());
+    for (r, &a) in offsets.iter().zip(theta) {
+        kernel[IxDyn(r)] = a;
+    }
+    RealFft::new(lattice).forward(&kernel)
+}
+
+/// The closed form for one local layer on the data's statistics: the first n at which
+/// θ_n = θ_{n−1} − η(Ĥθ_{n−1} − b̂), from the balanced start v_0 δ_{r,0}, has every mode of its
+/// symbol within ε of the empirical optimum; `None` if not within `max_steps`.
+fn empirical_local_steps(
+    stats: &EmpiricalStatistics,
+    lattice: Lattice,
+    radius: usize,
+    (eta, v0, epsilon, max_steps): (f64, f64, f64, u64),
+) -> Result<Option<u64>> {
+    let (opt, offsets, hessian, b) = empirical_local_problem(stats, lattice, radius)?;
+    let target = local_symbol(lattice, &offsets, &opt)?;
+    let mut theta = Array1::from_shape_fn(offsets.len(), |i| {
+        if offsets[i].iter().all(|&m| m == 0) {
+            v0
+        } else {
+            0.0
+        }
+    });
+    for n in 0..=max_steps {
+        let sym = local_symbol(lattice, &offsets, &theta)?;
+        if max_relative_error(&sym, &target) <= epsilon {
+            return Ok(Some(n));
+        }
+        let grad = hessian.dot(&theta) - &b;
+        theta.scaled_add(-eta, &grad);
+    }
+    Ok(None)
 }
 
 /// The problem a `train` run solves and the architecture's population optimum.
@@ -105,13 +265,7 @@ struct Setup {
 
 impl Setup {
     fn new(config: TrainConfig) -> Result<Self> {
-        if config.batch == Some(0) {
-            return Err(crate::error::Error::Parameter {
-                name: "batch",
-                value: 0.0,
-                requirement: "a minibatch needs at least one field",
-            });
-        }
+        validate(&config)?;
         let protocol = config.protocol.with_depth(config.depth)?;
         let lattice = Lattice::new(config.d, config.l)?;
         let field = GaussianField::large_n_critical(lattice)?;
@@ -156,9 +310,15 @@ struct Measured {
     predicted_empirical: Option<u64>,
     final_loss: Option<f64>,
     steps_taken: u64,
+    rule: String,
 }
 
-fn run_sgd(s: &Setup, net: &mut ConvNet, batch: usize) -> Result<Measured> {
+fn run_sgd(
+    s: &Setup,
+    net: &mut ConvNet,
+    batch: usize,
+    observer: &dyn Observer,
+) -> Result<Measured> {
     let sgd = Sgd {
         eta: s.eta,
         batch_size: batch,
@@ -166,12 +326,21 @@ fn run_sgd(s: &Setup, net: &mut ConvNet, batch: usize) -> Result<Measured> {
     };
     let sampler = FieldSampler::new(s.field.spectrum())?;
     let mut rng = seeded_rng(s.config.seed);
-    sgd.train(net, &sampler, s.config.steps as usize, &mut rng)?;
+    observer.stage("SGD", s.config.steps);
+    let mut done = 0;
+    while done < s.config.steps {
+        let n = CHUNK.min(s.config.steps - done);
+        sgd.train(net, &sampler, n as usize, &mut rng)?;
+        done += n;
+        observer.advance(n);
+    }
+    observer.finish();
     Ok(Measured {
         steps: None,
         predicted_empirical: None,
         final_loss: None,
         steps_taken: s.config.steps,
+        rule: "none: SGD runs exactly --steps steps".into(),
     })
 }
 
@@ -182,31 +351,69 @@ fn run_full_batch(s: &Setup, net: &mut ConvNet, observer: &dyn Observer) -> Resu
     let batch = data
         .batch(0)?
         .to_spectral(&RealFft::new(s.spec_t.lattice()))?;
-    // stacks with a full layer reach the data set's own optimum T_k/Ĉ_k; for full stacks the
-    // closed form on the data statistics predicts when
-    let (rule, predicted) = if s.has_full() {
-        let predicted = s
-            .all_full()
-            .then(|| {
-                empirical_prediction(&stats, c.depth, s.eta, s.v0, s.protocol.epsilon, c.steps)
-            })
-            .flatten();
-        let rule = StoppingRule::relative_symbol_error(s.protocol.epsilon, stats.optimum())?;
-        (rule, predicted)
-    } else {
-        (StoppingRule::Never, None)
-    };
-    observer.stage("training", c.steps);
-    let mut gd = FullBatchGd::new(s.eta, c.steps)?;
-    gd.progress = false;
-    let log = gd.train(net, &batch, &rule)?;
+    let (rule, predicted, words) = stopping_rule(s, &stats)?;
+    observer.stage("full-batch GD", c.steps);
+    let (mut trained_at, mut taken, mut final_loss) = (None, 0, None);
+    while taken < c.steps || taken == 0 {
+        let n = CHUNK.min(c.steps - taken);
+        let log = FullBatchGd::new(s.eta, n)?.train(net, &batch, &rule)?;
+        final_loss = log.logged.last().map(|l| l.loss).or(final_loss);
+        trained_at = log.trained_at.map(|k| taken + k);
+        taken += log.steps_taken;
+        observer.advance(log.steps_taken);
+        if trained_at.is_some() || n == 0 {
+            break;
+        }
+    }
     observer.finish();
     Ok(Measured {
-        steps: log.trained_at,
+        steps: trained_at,
         predicted_empirical: predicted,
-        final_loss: log.logged.last().map(|l| l.loss),
-        steps_taken: log.steps_taken,
+        final_loss,
+        steps_taken: taken,
+        rule: words,
     })
+}
+
+/// The stopping rule of a full-batch run, the closed form on the data's statistics where one
+/// exists, and the rule in words.
+fn stopping_rule(
+    s: &Setup,
+    stats: &EmpiricalStatistics,
+) -> Result<(StoppingRule, Option<u64>, String)> {
+    let c = &s.config;
+    let eps = s.protocol.epsilon;
+    if s.has_full() {
+        // stacks with a full layer reach the data set's own optimum T_k/Ĉ_k; for full stacks
+        // the closed form on the data statistics predicts when
+        let predicted = s
+            .all_full()
+            .then(|| empirical_prediction(stats, c.depth, s.eta, s.v0, eps, c.steps))
+            .flatten();
+        let rule = StoppingRule::relative_symbol_error(eps, stats.optimum())?;
+        let words = "relative symbol error <= eps against the data set's optimum T_k/C^_k";
+        return Ok((rule, predicted, words.into()));
+    }
+    if let [LayerKind::Local { radius }] = s.kinds.as_slice() {
+        let lattice = s.spec_t.lattice();
+        let optimum = empirical_local_optimum(stats, lattice, *radius)?;
+        let predicted =
+            empirical_local_steps(stats, lattice, *radius, (s.eta, s.v0, eps, c.steps))?;
+        let rule = StoppingRule::relative_symbol_error(eps, optimum)?;
+        let words = format!(
+            "relative symbol error <= eps against the data set's own radius-{radius} optimum \
+             (least squares on the (2R+1)^d kernel entries)"
+        );
+        return Ok((rule, predicted, words));
+    }
+    Ok((
+        StoppingRule::Never,
+        None,
+        format!(
+            "none: a stack of local layers has no closed-form data optimum, so all {} steps run",
+            c.steps
+        ),
+    ))
 }
 
 /// Gradient descent on the population loss from the balanced start perturbed by a relative δ
@@ -247,7 +454,7 @@ pub fn train(config: TrainConfig, observer: &dyn Observer) -> Result<TrainReport
     let lattice = s.spec_t.lattice();
     let mut net = ConvNet::balanced(lattice, &s.kinds, s.v0)?;
     let measured = match config.batch {
-        Some(b) => run_sgd(&s, &mut net, b)?,
+        Some(b) => run_sgd(&s, &mut net, b, observer)?,
         None => run_full_batch(&s, &mut net, observer)?,
     };
     let population_optimum = match &s.local_one {
@@ -291,5 +498,6 @@ pub fn train(config: TrainConfig, observer: &dyn Observer) -> Result<TrainReport
         predicted_excess_loss_population,
         predicted_excess_loss_balanced,
         steps_taken: measured.steps_taken,
+        stopping_rule: measured.rule,
     })
 }

@@ -52,6 +52,18 @@ pub struct DepthFit {
     /// Predicted exponent: 2 for D = 1 (R3.3), 2 − 4/D for D ≥ 3 (R4.5); `None` for D = 2,
     /// whose law is logarithmic (R4.4) and has no exponent.
     pub predicted_exponent: Option<f64>,
+    /// The predicted law: `"power"` (T_D ∝ L^p, D ≠ 2) or `"logarithmic"` (T_2 = a + b ln L),
+    /// which is why `predicted_exponent` is null for D = 2.
+    pub law: &'static str,
+}
+
+/// A depth whose scaling could not be fitted, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FitUnavailable {
+    /// Depth D.
+    pub depth: usize,
+    /// Why no fit (e.g. a side needs 0 steps, so T ∝ L^p has no log–log fit).
+    pub reason: String,
 }
 
 /// Training-time table T_D(L) at β_c(d), diffusion time t, for several depths.
@@ -69,6 +81,48 @@ pub struct TrainingTable {
     pub rows: Vec<TrainingRow>,
     /// One fit per depth; empty when fewer than two distinct L (no fit is possible).
     pub fits: Vec<DepthFit>,
+    /// Depths with at least two distinct L whose fit is impossible, with the reason.
+    pub fits_unavailable: Vec<FitUnavailable>,
+}
+
+/// Estimated elementary updates of [`training_table`]: per side and depth, the distinct
+/// variances (≈ (L/2 + 1)^d/d! mode classes) times the steps iterated per class — 1 for D = 1
+/// (closed form), ~ln κ/c for D = 2 (R4.4), D/((D − 2)c) κ^{1−2/D} for D ≥ 3 (R4.5), with
+/// κ ≈ 3L² at β_c (R1.5).
+pub fn work_estimate(d: usize, sides: &[usize], depths: &[usize], c: f64) -> f64 {
+    let mut work = 0.0;
+    for &l in sides {
+        let classes = crate::study::spectrum::memory_estimate(d, l) / 64.0;
+        let kappa = 3.0 * (l as f64).powi(2);
+        for &depth in depths {
+            let dd = depth as f64;
+            let steps = match depth {
+                0 | 1 => 1.0,
+                2 => 10.0 * kappa.ln().max(1.0) / c,
+                _ => dd / ((dd - 2.0) * c) * kappa.powf(1.0 - 2.0 / dd),
+            };
+            work += classes * steps;
+        }
+    }
+    work
+}
+
+/// Checks a training-time table before any work: accuracy, sides, memory, and work.
+fn validate_table(d: usize, sides: &[usize], depths: &[usize], protocol: Protocol) -> Result<()> {
+    crate::error::resolvable_epsilon(protocol.epsilon)?;
+    crate::study::spectrum::validate(d, sides, None)?;
+    for &depth in depths {
+        protocol.with_depth(depth)?;
+    }
+    let work = work_estimate(d, sides, depths, protocol.lr_fraction);
+    if work > crate::error::MAX_WORK {
+        return Err(crate::error::too_slow(
+            format!("training-time table for L = {sides:?}, depths {depths:?}"),
+            work,
+            "lower --l or drop the deepest --depth",
+        ));
+    }
+    Ok(())
 }
 
 /// Predicted exponent of T_D ∝ L^p at β_c in d = 3 (κ ∝ L²): R3.3, R4.5; `None` for D = 2.
@@ -88,6 +142,7 @@ pub fn training_table(
     protocol: Protocol,
     t: f64,
 ) -> Result<TrainingTable> {
+    validate_table(d, sides, depths, protocol)?;
     let mut rows = Vec::new();
     for &l in sides {
         let field = GaussianField::large_n_critical(Lattice::new(d, l)?)?;
@@ -107,14 +162,18 @@ pub fn training_table(
     let mut distinct = sides.to_vec();
     distinct.sort_unstable();
     distinct.dedup();
-    let fits = if distinct.len() >= 2 {
-        depths
-            .iter()
-            .map(|&depth| depth_fit(&rows, depth))
-            .collect::<Result<_>>()?
-    } else {
-        Vec::new()
-    };
+    let (mut fits, mut fits_unavailable) = (Vec::new(), Vec::new());
+    if distinct.len() >= 2 {
+        for &depth in depths {
+            match depth_fit(&rows, depth) {
+                Ok(f) => fits.push(f),
+                Err(e) => fits_unavailable.push(FitUnavailable {
+                    depth,
+                    reason: fit_failure(&rows, depth, &e),
+                }),
+            }
+        }
+    }
     Ok(TrainingTable {
         d,
         t,
@@ -122,7 +181,24 @@ pub fn training_table(
         epsilon: protocol.epsilon,
         rows,
         fits,
+        fits_unavailable,
     })
+}
+
+/// Why a depth's fit failed, in words.
+fn fit_failure(rows: &[TrainingRow], depth: usize, e: &Error) -> String {
+    let zero: Vec<usize> = rows
+        .iter()
+        .filter(|r| r.depth == depth && r.steps == 0)
+        .map(|r| r.l)
+        .collect();
+    if zero.is_empty() {
+        format!("n/a ({e})")
+    } else {
+        format!(
+            "n/a: the start is already within eps at L = {zero:?} (0 steps), so T ~ L^p has no log-log fit"
+        )
+    }
 }
 
 fn depth_fit(rows: &[TrainingRow], depth: usize) -> Result<DepthFit> {
@@ -135,6 +211,7 @@ fn depth_fit(rows: &[TrainingRow], depth: usize) -> Result<DepthFit> {
         exponent: fit::power_law(&ls, &ts)?.slope,
         log_slope: fit::line(&ln_l, &ts)?.slope,
         predicted_exponent: predicted_exponent(depth),
+        law: if depth == 2 { "logarithmic" } else { "power" },
     })
 }
 
