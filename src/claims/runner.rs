@@ -61,6 +61,8 @@ pub struct Studies {
     pub girsanov_slack: f64,
     /// FFT score kernel against the dense inverse.
     pub dense_score_deviation: f64,
+    /// Sampled generation with powered tests, and the magnetisation study.
+    pub sampled: crate::study::sampled::SampledStudies,
 }
 
 /// κ at one side from the eigenvalues of the dense precision matrix.
@@ -147,6 +149,12 @@ impl Studies {
             horizon: horizon_rows(d, &cfg.spectrum_sides, 1e-2)?,
             girsanov_slack: generation.girsanov,
             dense_score_deviation: dense::dense_score_deviation(d, 6, 0.3)?,
+            sampled: crate::study::sampled::sampled_studies(
+                d,
+                &cfg.generation_sides,
+                &cfg.sampled,
+                cfg.seed + 5000,
+            )?,
         })
     }
 }

@@ -212,6 +212,23 @@ pub fn generate(r: &GenerateReport) -> String {
         r.magnetisation.data,
         100.0 * r.modes_in_interval
     );
+    let t = &r.tests;
+    let verdict = |ok: bool| if ok { "pass" } else { "FAIL" };
+    let _ = writeln!(
+        s,
+        "samples vs the closed form (level {} each): pooled chi^2 p = {:.3e} ({}; power {:.3} against 2 % on every mode), \
+         zero mode p = {:.3e} ({}; power {:.3} against 10 % on k = 0)",
+        number(t.pooled.level),
+        t.pooled.p_value,
+        verdict(t.pooled.pass),
+        t.pooled_power_2_percent,
+        t.zero_mode.p_value,
+        verdict(t.zero_mode.pass),
+        t.zero_mode_power_10_percent
+    );
+    if let Some(w) = &r.warning {
+        let _ = writeln!(s, "warning: {w}");
+    }
     s
 }
 

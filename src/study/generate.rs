@@ -190,6 +190,91 @@ pub struct GenerateReport {
     /// deriving it from another seed (e.g. `reproduce`, from the configuration's seed) records
     /// the derivation here.
     pub seed_derivation: String,
+    /// The powered tests of the samples against the closed-form generated spectrum at level
+    /// [`LEVEL`] (Bonferroni over the two): pooled χ² over every mode and the zero mode alone
+    /// (R10.1, R10.2), with their power against a 2 % error on every mode and a 10 % error on
+    /// the zero mode.
+    pub tests: SampleTests,
+    /// With the exact score on this grid, the zero mode's (magnetisation's) generated variance
+    /// is off by this relative amount (first order in the steps, R10.6); and the steps a grid
+    /// of the same kind needs for 5 %.
+    pub zero_mode_grid: ZeroModeGrid,
+    /// A warning when the grid cannot resolve the zero mode to 5 %.
+    pub warning: Option<String>,
+}
+
+/// The powered sample tests of a `generate` run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SampleTests {
+    /// Pooled χ² over every independent mode.
+    pub pooled: crate::power::TestOutcome,
+    /// Its power against every mode's variance off by 2 % (reference alternative (a)).
+    pub pooled_power_2_percent: f64,
+    /// χ² of the zero mode alone.
+    pub zero_mode: crate::power::TestOutcome,
+    /// Its power against the zero mode's variance off by 10 % (reference alternative (b)).
+    pub zero_mode_power_10_percent: f64,
+}
+
+/// How well the grid resolves the zero mode with the exact score.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ZeroModeGrid {
+    /// Relative error of the generated zero-mode variance with the exact score on this grid.
+    pub relative_error: f64,
+    /// Steps a geometric grid from t_0 to T needs for 5 % (R10.6).
+    pub geometric_steps_for_5_percent: usize,
+}
+
+/// The pooled and zero-mode tests of M fields' spectrum estimate against `predicted`.
+pub fn sample_tests(est: &SpectrumEstimate, predicted: &Symbol, level: f64) -> Result<SampleTests> {
+    use crate::power::{chi2_test, pooled_chi2_test, power_pooled, power_zero_mode};
+    let (p_half, zero) = (predicted.to_half(), vec![0; predicted.lattice().dim()]);
+    let units = est.independent_modes(&p_half, &p_half);
+    let z = est.zero_mode(predicted.at(&zero), predicted.at(&zero));
+    let m = est.samples();
+    let each = level / 2.0;
+    let dof_total: f64 = units.iter().map(|u| u.dof).sum();
+    Ok(SampleTests {
+        pooled: pooled_chi2_test(&units, each)?,
+        pooled_power_2_percent: power_pooled(each, dof_total, 0.02)?
+            .min(power_pooled(each, dof_total, -0.02)?),
+        zero_mode: chi2_test(z.dof * z.p_hat / z.p_true, z.dof, each)?,
+        zero_mode_power_10_percent: power_zero_mode(each, m, 0.10)?
+            .min(power_zero_mode(each, m, -0.10)?),
+    })
+}
+
+/// The zero mode's resolution by `grid` with the exact score of `data` (R10.6).
+pub fn zero_mode_grid(sampler: Sampler, grid: &TimeGrid, data: &Symbol) -> Result<ZeroModeGrid> {
+    use crate::theory::generation::{zero_mode_relative_error, zero_mode_steps_needed, GridKind};
+    let t = grid.times();
+    let c0 = data.at(&vec![0; data.lattice().dim()]);
+    Ok(ZeroModeGrid {
+        relative_error: zero_mode_relative_error(sampler, grid, data)?,
+        geometric_steps_for_5_percent: zero_mode_steps_needed(
+            sampler,
+            GridKind::Geometric,
+            t[0].max(1e-6),
+            grid.horizon(),
+            c0,
+            0.05,
+        )?,
+    })
+}
+
+fn zero_mode_warning(z: &ZeroModeGrid, grid: &TimeGrid, sampler: Sampler) -> Option<String> {
+    (z.relative_error.abs() > 0.05).then(|| {
+        let t = grid.times();
+        format!(
+            "this grid gets the zero mode (the magnetisation's variance) wrong by {:.0} % even with the exact score; \
+             a geometric grid needs about {} steps for 5 %: --grid geometric:{}:{}:{} (sampler {sampler})",
+            100.0 * z.relative_error,
+            z.geometric_steps_for_5_percent,
+            crate::error::number(t[0].max(1e-6)),
+            crate::error::number(grid.horizon()),
+            z.geometric_steps_for_5_percent
+        )
+    })
 }
 
 /// Estimated peak memory of a `generate` run in bytes: the M generated fields and the
@@ -282,6 +367,7 @@ pub fn generate(config: GenerateConfig) -> Result<GenerateReport> {
         hi: i.hi / v,
     };
     let reverse_kl = |p: f64, c: f64| kl_term(c, p);
+    let zero_grid = zero_mode_grid(config.sampler, &grid, &data)?;
     Ok(GenerateReport {
         t_min,
         predicted: divergences(&predicted, &data, v)?,
@@ -305,6 +391,9 @@ pub fn generate(config: GenerateConfig) -> Result<GenerateReport> {
         two_point: two_point(&est, &predicted, &data, &intervals)?,
         seed_used: config.seed,
         seed_derivation: "GenerateConfig.seed: --seed of the generate command; reproduce sets it to the configuration's seed + 7".into(),
+        tests: sample_tests(&est, &predicted, LEVEL)?,
+        warning: zero_mode_warning(&zero_grid, &grid, config.sampler),
+        zero_mode_grid: zero_grid,
         config,
     })
 }
