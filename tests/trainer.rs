@@ -284,8 +284,7 @@ fn numeric_scaling(sides: &[usize], snapshot: &str) {
             let v0 = p.initial_symbol(&spec_t);
             let mut net = ConvNet::balanced(lattice, &vec![LayerKind::Full; depth], v0).unwrap();
             let rule = StoppingRule::relative_symbol_error(p.epsilon, stats.optimum()).unwrap();
-            let mut gd = FullBatchGd::new(eta, 1_000_000).unwrap();
-            gd.progress = std::env::var_os("CI").is_none();
+            let gd = FullBatchGd::new(eta, 1_000_000).unwrap();
             let numeric = gd
                 .train(&mut net, &spectral, &rule)
                 .unwrap()

@@ -2,7 +2,6 @@
 //! minibatch SGD with fresh samples. Both evaluate the network by convolution and
 //! backpropagate by hand ([`ConvNet::loss_and_gradient`]); neither calls the closed forms.
 
-use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::ArrayD;
 use num_complex::Complex;
 use serde::Serialize;
@@ -97,18 +96,6 @@ pub struct TrainingLog {
     pub logged: Vec<LoggedStep>,
 }
 
-fn progress_bar(show: bool, len: u64, what: &str) -> ProgressBar {
-    if !show {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len);
-    if let Ok(style) = ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} steps ({eta})") {
-        bar.set_style(style);
-    }
-    bar.set_message(what.to_string());
-    bar
-}
-
 /// Full-batch gradient descent on a fixed data set.
 #[derive(Debug, Clone, Copy)]
 pub struct FullBatchGd {
@@ -120,8 +107,6 @@ pub struct FullBatchGd {
     pub log_every: u64,
     /// Keep the symbol in every logged step.
     pub keep_symbols: bool,
-    /// Show a progress bar.
-    pub progress: bool,
 }
 
 impl FullBatchGd {
@@ -133,7 +118,6 @@ impl FullBatchGd {
             max_steps,
             log_every: 0,
             keep_symbols: false,
-            progress: false,
         })
     }
 
@@ -144,7 +128,18 @@ impl FullBatchGd {
         batch: &SpectralBatch,
         rule: &StoppingRule,
     ) -> Result<TrainingLog> {
-        let bar = progress_bar(self.progress, self.max_steps, "full-batch GD");
+        self.train_observed(net, batch, rule, &crate::progress::Silent)
+    }
+
+    /// [`FullBatchGd::train`], reporting every step to `observer` (a stage of `max_steps`).
+    pub fn train_observed(
+        &self,
+        net: &mut ConvNet,
+        batch: &SpectralBatch,
+        rule: &StoppingRule,
+        observer: &dyn crate::progress::Observer,
+    ) -> Result<TrainingLog> {
+        observer.stage("full-batch GD", self.max_steps);
         let mut logged = Vec::new();
         let mut trained_at = None;
         let mut step = 0;
@@ -173,9 +168,9 @@ impl FullBatchGd {
             }
             net.descend(&grads, self.eta);
             step += 1;
-            bar.inc(1);
+            observer.advance(1);
         }
-        bar.finish_and_clear();
+        observer.finish();
         Ok(TrainingLog {
             trained_at,
             steps_taken: step,
