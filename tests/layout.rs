@@ -1,0 +1,64 @@
+//! The architecture's walls, checked on the source: the numeric side (`experiment`, `mc`) never
+//! uses a closed form (`theory`), and only `report` and `main.rs` print.
+
+use std::fs;
+use std::path::Path;
+
+fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(rust_files(&p));
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Code lines (comments and doc comments removed).
+fn code(p: &Path) -> Vec<String> {
+    fs::read_to_string(p)
+        .unwrap()
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn the_numeric_side_never_uses_a_closed_form() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    for dir in ["experiment", "mc"] {
+        for f in rust_files(&src.join(dir)) {
+            for (i, line) in code(&f).iter().enumerate() {
+                assert!(
+                    !line.contains("theory::") && !line.contains("crate::study"),
+                    "{}:{} reaches into the closed forms: {line}",
+                    f.display(),
+                    i + 1
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn only_report_and_main_print() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    for f in rust_files(&src) {
+        let rel = f.strip_prefix(&src).unwrap().to_string_lossy().to_string();
+        if rel.starts_with("report") || rel == "main.rs" {
+            continue;
+        }
+        for (i, line) in code(&f).iter().enumerate() {
+            assert!(
+                !line.contains("println!")
+                    && !line.contains("eprintln!")
+                    && !line.contains("print!("),
+                "{rel}:{} prints: {line}",
+                i + 1
+            );
+        }
+    }
+}
