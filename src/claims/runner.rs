@@ -61,6 +61,8 @@ pub struct Studies {
     pub girsanov_slack: f64,
     /// FFT score kernel against the dense inverse.
     pub dense_score_deviation: f64,
+    /// The studies on Monte Carlo data (finite n, derivations/07–08).
+    pub monte_carlo: crate::study::finite_n::MonteCarloStudies,
 }
 
 /// κ at one side from the eigenvalues of the dense precision matrix.
@@ -129,6 +131,13 @@ impl Studies {
             ConvNet::new(Lattice::new(d, lmax)?, &[LayerKind::Local { radius: 1 }])?
                 .parameter_count();
         let generation = Generation::run(cfg, protocol, observer)?;
+        let monte_carlo = crate::study::finite_n::monte_carlo_studies(
+            &cfg.monte_carlo,
+            protocol,
+            cfg.numeric_t,
+            cfg.seed + 9000,
+            observer,
+        )?;
         Ok(Self {
             config: cfg.clone(),
             spectrum,
@@ -147,6 +156,7 @@ impl Studies {
             horizon: horizon_rows(d, &cfg.spectrum_sides, 1e-2)?,
             girsanov_slack: generation.girsanov,
             dense_score_deviation: dense::dense_score_deviation(d, 6, 0.3)?,
+            monte_carlo,
         })
     }
 }

@@ -24,10 +24,12 @@ macro_rules! spec {
     };
 }
 
+pub mod finite_n;
 pub mod large_n;
 
 /// Every claim, in report order.
-pub static REGISTRY: LazyLock<Vec<Claim>> = LazyLock::new(|| [large_n::CLAIMS].concat());
+pub static REGISTRY: LazyLock<Vec<Claim>> =
+    LazyLock::new(|| [large_n::CLAIMS, finite_n::CLAIMS].concat());
 
 /// One check for every present value.
 pub(crate) fn judged(
