@@ -451,7 +451,7 @@ impl Default for MonteCarloStudyConfig {
     fn default() -> Self {
         Self {
             ising_2d_sides: vec![8, 16, 32],
-            configurations: 1000,
+            configurations: 2000,
             measurements: 5000,
             metropolis_sides: vec![4, 8, 16],
             metropolis_measurements: 100_000,
