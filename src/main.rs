@@ -75,6 +75,9 @@ enum Command {
     Train(TrainArgs),
     /// Generate fields with a sampler and compare predicted and measured KL / W2.
     Generate(GenerateArgs),
+    /// Monte Carlo of the O(n) model (Wolff or Metropolis): observables with errors and τ_int;
+    /// --out writes the measurement series as .npz.
+    Mc(McArgs),
     /// The main job: evaluate every claim, analytic beside numeric, print the claims table and
     /// write the report (Markdown, CSV, JSON, SVG) to --out. Exits non-zero if a claim fails.
     Reproduce {
@@ -168,6 +171,97 @@ fn reproduce(
             failed.join(", ")
         ))
     }
+}
+
+/// The options of `mc`.
+#[derive(clap::Args)]
+struct McArgs {
+    /// Spin components n (1 = Ising, 2 = XY, 3 = Heisenberg).
+    #[arg(long, default_value_t = 1)]
+    n: usize,
+    /// Dimension d (2, 3 or 4).
+    #[arg(long, default_value_t = 2)]
+    d: usize,
+    /// Lattice side L.
+    #[arg(long, default_value_t = 32)]
+    l: usize,
+    /// Coupling K (standard normalisation), or `critical` for the anchored K_c(n, d).
+    #[arg(long, default_value = "critical", allow_negative_numbers = true)]
+    k: String,
+    /// Update: wolff or metropolis.
+    #[arg(long, default_value = "wolff", value_parser = ["wolff", "metropolis"])]
+    algorithm: String,
+    /// Measured sweep-equivalents per chain (≥ 100).
+    #[arg(long, default_value_t = 2000)]
+    samples: u64,
+    /// Thermalisation sweep-equivalents per chain.
+    #[arg(long, default_value_t = 1000)]
+    thermalization: u64,
+    /// Independent chains, run in parallel.
+    #[arg(long, default_value_t = 1)]
+    chains: usize,
+    /// Master seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Write the measurement series as .npz (numpy: np.load(path)).
+    #[arg(long)]
+    out: Option<std::path::PathBuf>,
+    /// Replace an existing --out.
+    #[arg(long)]
+    force: bool,
+    /// Print the report as JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn monte_carlo(a: McArgs) -> Result<String, String> {
+    use critical_slowing::mc::{Algorithm, Coupling, McConfig, NamedCoupling};
+    let coupling = match a.k.as_str() {
+        "critical" => Coupling::Named(NamedCoupling::Critical),
+        text => Coupling::Value(
+            text.parse()
+                .map_err(|_| format!("--k {text}: give a number or `critical`"))?,
+        ),
+    };
+    let cfg = McConfig {
+        n: a.n,
+        d: a.d,
+        l: a.l,
+        coupling,
+        algorithm: if a.algorithm == "metropolis" {
+            Algorithm::Metropolis
+        } else {
+            Algorithm::Wolff
+        },
+        chains: a.chains,
+        thermalization: a.thermalization,
+        measurements: a.samples,
+        seed: a.seed,
+        spectrum: false,
+    };
+    cfg.validate().map_err(|e| e.to_string())?;
+    let needed = cfg.memory_estimate().map_or(f64::INFINITY, |b| b as f64);
+    critical_slowing::error::check_memory(
+        "Monte Carlo run",
+        needed,
+        "reduce --l, --n, --chains or --samples",
+    )
+    .map_err(|e| e.to_string())?;
+    if let Some(out) = &a.out {
+        if out.exists() && !a.force {
+            return Err(format!(
+                "{} exists (pass --force to replace it)",
+                out.display()
+            ));
+        }
+    }
+    let obs = observer();
+    let r = critical_slowing::mc::run(&cfg, &critical_slowing::progress::McProgress(obs.as_ref()))
+        .map_err(|e| e.to_string())?;
+    if let Some(out) = &a.out {
+        critical_slowing::mc::npz::write_series(&r, out, a.force).map_err(|e| e.to_string())?;
+    }
+    render(a.json, &r, text::monte_carlo)
 }
 
 /// The options of `train`.
@@ -308,6 +402,7 @@ fn run(cli: Cli) -> Result<String, String> {
         }
         Command::Train(args) => train(args),
         Command::Generate(args) => generate(args),
+        Command::Mc(args) => monte_carlo(args),
         Command::Reproduce {
             config,
             quick,

@@ -18,3 +18,20 @@ pub trait Observer: Sync {
 pub struct Silent;
 
 impl Observer for Silent {}
+
+/// An [`Observer`] seen as the Monte Carlo engine's [`crate::mc::Progress`]: a run's stages
+/// and sweeps become the observer's stages and units.
+#[derive(Clone, Copy)]
+pub struct McProgress<'a>(pub &'a dyn Observer);
+
+impl crate::mc::Progress for McProgress<'_> {
+    fn start(&self, total: u64, label: &str) {
+        self.0.stage(label, total);
+    }
+    fn advance(&self, n: u64) {
+        self.0.advance(n);
+    }
+    fn finish(&self) {
+        self.0.finish();
+    }
+}

@@ -77,7 +77,8 @@ impl ReproduceConfig {
     pub fn validate(&self) -> Result<()> {
         self.validate_sides()?;
         self.validate_sizes()?;
-        self.validate_numbers()
+        self.validate_numbers()?;
+        self.monte_carlo.validate()
     }
 
     /// The lists of sides and depths.

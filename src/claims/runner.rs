@@ -63,6 +63,8 @@ pub struct Studies {
     pub dense_score_deviation: f64,
     /// Sampled generation with powered tests, and the magnetisation study.
     pub sampled: crate::study::sampled::SampledStudies,
+    /// The studies on Monte Carlo data (finite n, derivations/07–08).
+    pub monte_carlo: crate::study::finite_n::MonteCarloStudies,
 }
 
 /// κ at one side from the eigenvalues of the dense precision matrix.
@@ -131,6 +133,13 @@ impl Studies {
             ConvNet::new(Lattice::new(d, lmax)?, &[LayerKind::Local { radius: 1 }])?
                 .parameter_count();
         let generation = Generation::run(cfg, protocol, observer)?;
+        let monte_carlo = crate::study::finite_n::monte_carlo_studies(
+            &cfg.monte_carlo,
+            protocol,
+            cfg.numeric_t,
+            cfg.seed + 9000,
+            observer,
+        )?;
         Ok(Self {
             config: cfg.clone(),
             spectrum,
@@ -155,6 +164,7 @@ impl Studies {
                 &cfg.sampled,
                 cfg.seed + 5000,
             )?,
+            monte_carlo,
         })
     }
 }

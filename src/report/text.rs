@@ -304,3 +304,44 @@ pub fn verdict_summary(claims: &[ClaimResult]) -> String {
         claims.len() - pass - skipped
     )
 }
+
+/// A Monte Carlo report: observables with errors and τ_int (in sweep-equivalents, R7.4).
+pub fn monte_carlo(r: &crate::mc::McReport) -> String {
+    let c = &r.config;
+    let sweeps = r.sweep_equivalents_per_measurement;
+    let mut out = format!(
+        "O(n) Monte Carlo: n = {}, d = {}, L = {}, K = {:.9} (β = K/n = {:.6}), {:?}, {} chain(s) × {} sweeps, seed {}\n\n\
+         {:<14} {:>14} {:>12} {:>14}\n",
+        c.n, c.d, c.l, r.k, r.beta, c.algorithm, c.chains, c.measurements, c.seed,
+        "observable", "mean", "error", "τ_int (sweeps)"
+    );
+    for (name, e) in [
+        ("energy/site", &r.energy),
+        ("|m|", &r.magnetisation),
+        ("m^1", &r.m1),
+        ("|m|²", &r.m2),
+        ("|m|⁴", &r.m4),
+        ("χ = V⟨|m|²⟩", &r.susceptibility),
+    ] {
+        out += &format!(
+            "{name:<14} {:>14.6e} {:>12.2e} {:>14.3}\n",
+            e.mean,
+            e.error,
+            e.tau_int * sweeps
+        );
+    }
+    out += &format!(
+        "{:<14} {:>14.6} {:>12.2e}\n",
+        "Binder U", r.binder.value, r.binder.error
+    );
+    if let Some(cs) = r.cluster_size {
+        out += &format!(
+            "{:<14} {:>14.6e} {:>12.2e}\n",
+            "⟨|C|⟩ (Wolff)", cs.mean, cs.error
+        );
+    }
+    if let Some(a) = r.acceptance {
+        out += &format!("{:<14} {:>14.6}\n", "acceptance", a);
+    }
+    out
+}

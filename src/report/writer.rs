@@ -168,7 +168,18 @@ fn tables(rep: &Reproduction, dir: &Path) -> Result<()> {
     write_table(dir, "generation_one_layer", &s.generation_one_layer)?;
     write_table(dir, "generation_two_layer", &s.generation_two_layer)?;
     write_table(dir, "horizon", &s.horizon)?;
-    write_json(dir, "sampled_generation", &s.sampled_generation)
+    write_json(dir, "sampled_generation", &s.sampled_generation)?;
+    monte_carlo_tables(&s.monte_carlo, dir)
+}
+
+/// The Monte Carlo records (derivations/07–08): per-side 2D Ising rows, τ_int rows, trainers on
+/// Monte Carlo fields and the large-n rows as CSV and JSON; everything in `monte_carlo.json`.
+fn monte_carlo_tables(m: &crate::study::finite_n::MonteCarloStudies, dir: &Path) -> Result<()> {
+    write_table(dir, "mc_ising_2d", &m.ising)?;
+    write_table(dir, "mc_dynamics", &m.dynamics)?;
+    write_table(dir, "mc_trainer", &m.trainer)?;
+    write_table(dir, "mc_large_n", &m.large_n)?;
+    write_json(dir, "monte_carlo", m)
 }
 
 fn figures(rep: &Reproduction, dir: &Path) -> Result<Vec<(&'static str, &'static str)>> {
@@ -237,6 +248,58 @@ fn generation_markdown(what: &str, rows: &[crate::study::GenerationRow]) -> Stri
     md
 }
 
+/// Exponents side by side and the 2D Ising records (derivations/07–08) in Markdown.
+fn monte_carlo_markdown(s: &crate::claims::Studies) -> String {
+    let m = &s.monte_carlo;
+    let inf = s
+        .training
+        .fits
+        .iter()
+        .find(|f| f.depth == 1)
+        .map_or(f64::NAN, |f| f.exponent);
+    let eta_lr = s.config.lr_fraction / 4.0;
+    let two_inf = 2f64.ln() / (1.0 + 2.0 * eta_lr).ln();
+    let f = m.one_layer_exponent;
+    let mut md = format!(
+        "\n### Beyond n = ∞: exponents side by side\n\n\
+         | exponent | n = ∞ (d = {}) | 2D Ising (theory) | 2D Ising (measured) |\n|---|---|---|---|\n\
+         | Metropolis z (τ_int of m) | — | 2.17 | {:.3} |\n\
+         | Wolff z (τ_int of m²) | — | 0.25 | {:.3} |\n\
+         | one-layer training T₁ ∝ L^p | 2 (closed form fit {:.3}) | 7/4 | {:.3} ± {:.3} |\n\
+         | two-layer T₂: steps per doubling of L (log) | {:.3} | {:.3} | {:.3} |\n\
+         | susceptibility γ/ν | 2 | 7/4 | {:.3} |\n",
+        s.config.d, m.z_metropolis, m.z_wolff, inf, f.exponent, f.error, two_inf,
+        m.two_layer_increment_predicted, m.two_layer_increment, m.susceptibility_exponent
+    );
+    md += "\n### 2D Ising data at K_c\n\n| L | χ | U | τ_int Wolff | spacing | configurations | κ | T₁ | T₂ |\n|---|---|---|---|---|---|---|---|---|\n";
+    for r in &m.ising {
+        md += &format!(
+            "| {} | {:.2} ± {:.2} | {:.3} ± {:.3} | {:.2} | {} | {} | {:.1} | {} | {} |\n",
+            r.l,
+            r.chi,
+            r.chi_error,
+            r.binder,
+            r.binder_error,
+            r.tau_wolff,
+            r.spacing,
+            r.configurations,
+            r.kappa,
+            r.t1,
+            r.t2
+        );
+    }
+    let g = &m.gaussian_limit;
+    md += &format!(
+        "\nLinear generation at L = {} ({} grid steps): U data {:.3} ± {:.3}, generated {:.3} ± {:.3}; \
+         ⟨m²⟩ data {:.4e} ± {:.1e}, generated {:.4e} ± {:.1e}; energy data {:.4} ± {:.4}, generated {:.4} ± {:.4}. \
+         Monte Carlo studies took {:.1} s.\n",
+        g.l, m.generation_steps, g.binder_data.mean, g.binder_data.error, g.binder_generated.mean,
+        g.binder_generated.error, g.m2_data.mean, g.m2_data.error, g.m2_generated.mean, g.m2_generated.error,
+        g.energy_data.mean, g.energy_data.error, g.energy_generated.mean, g.energy_generated.error, m.seconds
+    );
+    md
+}
+
 /// `report.md`.
 pub fn markdown(rep: &Reproduction, figs: &[(&str, &str)]) -> String {
     let s = &rep.studies;
@@ -288,6 +351,7 @@ pub fn markdown(rep: &Reproduction, figs: &[(&str, &str)]) -> String {
             h.l, h.horizon, h.horizon_minus_ln_l
         );
     }
+    md += &monte_carlo_markdown(s);
     md += "\n### Sampled generation\n\n```\n";
     md += &text::generate(&s.sampled_generation);
     md += &format!(

@@ -17,11 +17,17 @@ use crate::diffusion::reverse::Sampler;
 use crate::error::{Error, Result};
 use crate::experiment::estimate::SpectrumEstimate;
 use crate::experiment::sampler::{generate, HalfSymbolScores};
+use crate::experiment::trainer::{FullBatchGd, StoppingRule};
+use crate::experiment::ConvNet;
 use crate::experiment::DataSet;
 use crate::fit;
 use crate::lattice::Lattice;
+use crate::mc::{Algorithm, Coupling, McConfig, NamedCoupling};
+use crate::model::LayerKind;
 use crate::model::Protocol;
+use crate::progress::Observer;
 use crate::sampling::seeded_rng;
+use crate::study::training::empirical_prediction;
 use crate::symbol::Symbol;
 use crate::theory::training_time;
 
@@ -416,17 +422,539 @@ pub fn measured_spectrum_at(data: &ComponentData, t: f64) -> Result<Symbol> {
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MonteCarloStudyConfig {
-    /// Sides of the 2D Ising data at K_c.
+    /// Sides of the 2D Ising data at K_c (≥ 2, increasing).
     pub ising_2d_sides: Vec<usize>,
-    /// Decorrelated configurations per side.
+    /// Decorrelated configurations per side (training data, R7.4).
     pub configurations: usize,
+    /// Wolff sweep-equivalents measured per chain at each side for χ, τ_int and U (R7.4).
+    pub measurements: u64,
+    /// Sides of the Metropolis runs for its dynamic exponent (≥ 2).
+    pub metropolis_sides: Vec<usize>,
+    /// Metropolis sweeps measured per chain.
+    pub metropolis_measurements: u64,
+    /// How many of the smallest Ising sides the trainers run on (R8.1).
+    pub trainer_sides: usize,
+    /// Side of the Gaussian-limit comparison (one of `ising_2d_sides`, R8.3).
+    pub gaussian_limit_l: usize,
+    /// Least number of geometric grid steps of the generation (more if the zero mode needs
+    /// them, R10.6).
+    pub generation_steps: usize,
+    /// Numbers of components n of the large-n approach (d = 3, K = n β_c(3)).
+    pub large_n: Vec<usize>,
+    /// Side of the large-n runs.
+    pub large_n_l: usize,
+    /// Jackknife blocks of the training exponent (R8.2).
+    pub jackknife_blocks: usize,
 }
 
 impl Default for MonteCarloStudyConfig {
     fn default() -> Self {
         Self {
             ising_2d_sides: vec![8, 16, 32],
-            configurations: 1000,
+            configurations: 2000,
+            measurements: 5000,
+            metropolis_sides: vec![4, 8, 16],
+            metropolis_measurements: 100_000,
+            trainer_sides: 2,
+            gaussian_limit_l: 16,
+            generation_steps: 400,
+            large_n: vec![8, 16, 32, 64],
+            large_n_l: 4,
+            jackknife_blocks: 10,
         }
     }
+}
+
+impl MonteCarloStudyConfig {
+    /// Checks the table before any work.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |name: &'static str, value: String, requirement: &str| Error::Invalid {
+            name,
+            value,
+            requirement: requirement.to_string(),
+        };
+        let increasing =
+            |v: &[usize]| v.len() >= 2 && v[0] >= 4 && v.windows(2).all(|w| w[0] < w[1]);
+        if !increasing(&self.ising_2d_sides) || self.ising_2d_sides.iter().any(|&l| l > 256) {
+            return Err(bad(
+                "monte_carlo.ising_2d_sides",
+                format!("{:?}", self.ising_2d_sides),
+                "≥ 2 increasing sides in 4..=256",
+            ));
+        }
+        if !increasing(&self.metropolis_sides) || self.metropolis_sides.iter().any(|&l| l > 64) {
+            return Err(bad(
+                "monte_carlo.metropolis_sides",
+                format!("{:?}", self.metropolis_sides),
+                "≥ 2 increasing sides in 4..=64",
+            ));
+        }
+        if self.jackknife_blocks < 2
+            || self.configurations < 4 * self.jackknife_blocks
+            || self.configurations > 100_000
+        {
+            return Err(bad(
+                "monte_carlo.configurations",
+                self.configurations.to_string(),
+                "at least 4 per jackknife block (≥ 2 blocks), at most 100000",
+            ));
+        }
+        if self.trainer_sides == 0 || self.trainer_sides > self.ising_2d_sides.len() {
+            return Err(bad(
+                "monte_carlo.trainer_sides",
+                self.trainer_sides.to_string(),
+                "between 1 and the number of Ising sides",
+            ));
+        }
+        if !self.ising_2d_sides.contains(&self.gaussian_limit_l) {
+            return Err(bad(
+                "monte_carlo.gaussian_limit_l",
+                self.gaussian_limit_l.to_string(),
+                "one of ising_2d_sides",
+            ));
+        }
+        if self.generation_steps == 0 || self.generation_steps > 100_000 {
+            return Err(bad(
+                "monte_carlo.generation_steps",
+                self.generation_steps.to_string(),
+                "in 1..=100000",
+            ));
+        }
+        if self.large_n.len() < 2
+            || self.large_n.iter().any(|&n| !(2..=256).contains(&n))
+            || !(2..=16).contains(&self.large_n_l)
+        {
+            return Err(bad(
+                "monte_carlo.large_n",
+                format!("{:?} at L = {}", self.large_n, self.large_n_l),
+                "≥ 2 values of n in 2..=256, L in 2..=16",
+            ));
+        }
+        if self.measurements > 10_000_000 || self.metropolis_measurements > 10_000_000 {
+            return Err(bad(
+                "monte_carlo.measurements",
+                format!("{} / {}", self.measurements, self.metropolis_measurements),
+                "at most 1e7 sweeps per chain",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Chains per Monte Carlo run of the studies (run in parallel by rayon).
+pub const STUDY_CHAINS: usize = 2;
+/// Thermalisation sweep-equivalents of every study run.
+pub const STUDY_THERMALIZATION: u64 = 1000;
+/// Step cap of the trainers on Monte Carlo fields.
+pub const TRAINER_MAX_STEPS: u64 = 200_000;
+
+fn mc_config(
+    n: usize,
+    d: usize,
+    l: usize,
+    coupling: Coupling,
+    algorithm: Algorithm,
+    measurements: u64,
+    seed: u64,
+) -> McConfig {
+    McConfig {
+        n,
+        d,
+        l,
+        coupling,
+        algorithm,
+        chains: STUDY_CHAINS,
+        thermalization: STUDY_THERMALIZATION,
+        measurements,
+        seed,
+        spectrum: false,
+    }
+}
+
+/// One side of the 2D Ising data at K_c.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct IsingSideRow {
+    /// Side L.
+    pub l: usize,
+    /// χ = V⟨m²⟩ from the Wolff run (R7.4 error).
+    pub chi: f64,
+    /// Its standard error.
+    pub chi_error: f64,
+    /// Binder cumulant of the run (R7.5).
+    pub binder: f64,
+    /// Its jackknife error.
+    pub binder_error: f64,
+    /// Wolff τ_int(|m|²) in sweep-equivalents.
+    pub tau_wolff: f64,
+    /// Sweep-equivalents between training configurations (≥ 2 τ_int, R7.4).
+    pub spacing: u64,
+    /// Configurations in the data set.
+    pub configurations: usize,
+    /// κ = Ĉ_max/Ĉ_min of the data (R8.2).
+    pub kappa: f64,
+    /// Ĉ_0 of the data (= χ up to sampling error, R8.2).
+    pub c0: f64,
+    /// T₁(ε) from the closed form on the measured spectrum (R8.2).
+    pub t1: u64,
+    /// T₂(ε) from the closed form on the measured spectrum (R8.2).
+    pub t2: u64,
+}
+
+/// Measured τ_int at one side for one algorithm.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DynamicRow {
+    /// `wolff` or `metropolis`.
+    pub algorithm: String,
+    /// Side L.
+    pub l: usize,
+    /// τ_int in sweep-equivalents: |m|² for Wolff, the signed m for Metropolis (R7.4).
+    pub tau: f64,
+    /// Its statistical error.
+    pub tau_error: f64,
+}
+
+/// A trainer on Monte Carlo fields against the closed form on their statistics (R8.1).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TrainerOnDataRow {
+    /// Side L.
+    pub l: usize,
+    /// Depth D.
+    pub depth: usize,
+    /// Diffusion time t.
+    pub t: f64,
+    /// Steps full-batch GD took.
+    pub measured: u64,
+    /// Steps of the empirical map on the data's own statistics (R3.1, R8.1).
+    pub closed_form_data: u64,
+}
+
+/// Ĉ_0 of the large-n fields from Monte Carlo beside the gap equation (R7.1, R1.2).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LargeNRow {
+    /// Components n.
+    pub n: usize,
+    /// Side L (d = 3).
+    pub l: usize,
+    /// Monte Carlo Ĉ_0 = V⟨|m|²⟩ of the fields φ = √n s at K = n β_c(3).
+    pub c0_mc: f64,
+    /// Its standard error.
+    pub c0_error: f64,
+    /// Gap-equation C_0 = 1/μ at β_c(3) on the same torus (n = ∞).
+    pub c0_gap: f64,
+    /// Ĉ_0/C_0 − 1.
+    pub relative_difference: f64,
+}
+
+/// Everything `reproduce` computes on Monte Carlo data (derivations/07, 08).
+#[derive(Debug, Clone, Serialize)]
+pub struct MonteCarloStudies {
+    /// The 2D Ising sides.
+    pub ising: Vec<IsingSideRow>,
+    /// γ/ν: exponent of χ(L) over the Ising sides.
+    pub susceptibility_exponent: f64,
+    /// Exponent of T₁(L) on the measured spectra with its jackknife error (R8.2).
+    pub one_layer_exponent: FittedExponent,
+    /// Mean increment of T₂ per doubling of L on the measured spectra (R8.2).
+    pub two_layer_increment: f64,
+    /// Predicted (2 − η) ln 2/(2 ln(1 + 2η_lr)) (R8.2).
+    pub two_layer_increment_predicted: f64,
+    /// Trainers on the fields of the smallest sides (R8.1).
+    pub trainer: Vec<TrainerOnDataRow>,
+    /// τ_int against L for both algorithms.
+    pub dynamics: Vec<DynamicRow>,
+    /// Dynamic exponent of Wolff (τ_int(|m|²) in sweep-equivalents).
+    pub z_wolff: f64,
+    /// Dynamic exponent of Metropolis (τ_int of the signed m).
+    pub z_metropolis: f64,
+    /// Data against the generated Gaussian (R8.3).
+    pub gaussian_limit: GaussianLimit,
+    /// Grid steps of that generation.
+    pub generation_steps: usize,
+    /// Ĉ_0 approaching the gap equation as n grows.
+    pub large_n: Vec<LargeNRow>,
+    /// Exponent of Ĉ_0/C_0 − 1 against n (−1 expected).
+    pub large_n_slope: f64,
+    /// Wall time of these studies in seconds.
+    pub seconds: f64,
+}
+
+/// Runs the Monte Carlo studies of `cfg` (R7.x, R8.1–R8.3): 2D Ising data at K_c per side,
+/// the closed forms on its measured spectra, trainers on its fields at diffusion time `t`,
+/// Metropolis dynamics, the Gaussian limit of linear generation and the large-n approach.
+/// Seeds derive from `seed`.
+pub fn monte_carlo_studies(
+    cfg: &MonteCarloStudyConfig,
+    protocol: Protocol,
+    t: f64,
+    seed: u64,
+    observer: &dyn Observer,
+) -> Result<MonteCarloStudies> {
+    let start = std::time::Instant::now();
+    cfg.validate()?;
+    let (ising, data) = ising_sides(cfg, protocol, seed, observer)?;
+    let ls: Vec<f64> = ising.iter().map(|r| r.l as f64).collect();
+    let chi: Vec<f64> = ising.iter().map(|r| r.chi).collect();
+    let susceptibility_exponent = fit::power_law(&ls, &chi)?.slope;
+    let one_layer_exponent = training_exponent(&data, 1, protocol, cfg.jackknife_blocks)?;
+    let eta_lr = protocol.lr_fraction / 4.0; // λ* = 4 for D = 2 (R4.1)
+    let eta_ising = crate::mc::eta(1, 2).unwrap_or(0.25);
+    let trainer = trainers_on_data(&data[..cfg.trainer_sides], protocol, t, seed)?;
+    let mut dynamics: Vec<DynamicRow> = ising
+        .iter()
+        .map(|r| DynamicRow {
+            algorithm: "wolff".into(),
+            l: r.l,
+            tau: r.tau_wolff,
+            tau_error: 0.0,
+        })
+        .collect();
+    let metropolis = metropolis_rows(cfg, seed, observer)?;
+    let z_wolff =
+        fit::power_law(&ls, &ising.iter().map(|r| r.tau_wolff).collect::<Vec<_>>())?.slope;
+    let lm: Vec<f64> = metropolis.iter().map(|r| r.l as f64).collect();
+    let z_metropolis =
+        fit::power_law(&lm, &metropolis.iter().map(|r| r.tau).collect::<Vec<_>>())?.slope;
+    dynamics.extend(metropolis);
+    let g = cfg
+        .ising_2d_sides
+        .iter()
+        .position(|&l| l == cfg.gaussian_limit_l)
+        .unwrap_or(0);
+    let (gaussian_limit, generation_steps) =
+        linear_generation(&data[g], cfg.generation_steps, seed, observer)?;
+    let large_n = large_n_rows(cfg, seed, observer)?;
+    let xs: Vec<f64> = large_n.iter().map(|r| r.n as f64).collect();
+    let ys: Vec<f64> = large_n.iter().map(|r| r.relative_difference).collect();
+    let large_n_slope = fit::power_law(&xs, &ys)
+        .map(|f| f.slope)
+        .unwrap_or(f64::NAN);
+    Ok(MonteCarloStudies {
+        two_layer_increment: mean_increment(
+            &ising.iter().map(|r| (r.l, r.t2 as f64)).collect::<Vec<_>>(),
+        ),
+        two_layer_increment_predicted: (2.0 - eta_ising) * 2f64.ln()
+            / (2.0 * (1.0 + 2.0 * eta_lr).ln()),
+        ising,
+        susceptibility_exponent,
+        one_layer_exponent,
+        trainer,
+        dynamics,
+        z_wolff,
+        z_metropolis,
+        gaussian_limit,
+        generation_steps,
+        large_n,
+        large_n_slope,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Mean increment of y per doubling of L (points in increasing L).
+fn mean_increment(points: &[(usize, f64)]) -> f64 {
+    let (Some(a), Some(b)) = (points.first(), points.last()) else {
+        return f64::NAN;
+    };
+    (b.1 - a.1) / (b.0 as f64 / a.0 as f64).log2()
+}
+
+/// Wolff run and training data at every Ising side (seed `seed + 100 + L` for the run,
+/// `seed + 200 + L` for the data).
+fn ising_sides(
+    cfg: &MonteCarloStudyConfig,
+    protocol: Protocol,
+    seed: u64,
+    observer: &dyn Observer,
+) -> Result<(Vec<IsingSideRow>, Vec<ComponentData>)> {
+    let progress = crate::progress::McProgress(observer);
+    let critical = Coupling::Named(NamedCoupling::Critical);
+    let mut rows = Vec::new();
+    let mut data = Vec::new();
+    for &l in &cfg.ising_2d_sides {
+        let run_cfg = mc_config(
+            1,
+            2,
+            l,
+            critical,
+            Algorithm::Wolff,
+            cfg.measurements,
+            seed + 100 + l as u64,
+        );
+        let r = crate::mc::run(&run_cfg, &progress)?;
+        let set_cfg = mc_config(
+            1,
+            2,
+            l,
+            critical,
+            Algorithm::Wolff,
+            2000,
+            seed + 200 + l as u64,
+        );
+        let set = crate::mc::dataset(&set_cfg, cfg.configurations, &progress)?;
+        let d = ComponentData::new(Lattice::new(2, l)?, 1, set.fields()?)?;
+        let one = closed_form_on_data(&d, 1, protocol)?;
+        let two = closed_form_on_data(&d, 2, protocol)?;
+        let c0 = measured_spectrum(d.lattice(), &d.scalar_fields())?.at(&[0, 0]);
+        rows.push(IsingSideRow {
+            l,
+            chi: r.susceptibility.mean,
+            chi_error: r.susceptibility.error,
+            binder: r.binder.value,
+            binder_error: r.binder.error,
+            tau_wolff: r.m2.tau_int * r.sweep_equivalents_per_measurement,
+            spacing: set.spacing,
+            configurations: d.len(),
+            kappa: one.kappa,
+            c0,
+            t1: one.steps,
+            t2: two.steps,
+        });
+        data.push(d);
+    }
+    Ok((rows, data))
+}
+
+/// Full-batch GD of full stacks of depth 1 and 2 on the fields of each data set at time t,
+/// beside the empirical map on the data's own statistics (R8.1, R3.1); noise seed `seed + 300 + L`.
+fn trainers_on_data(
+    data: &[ComponentData],
+    protocol: Protocol,
+    t: f64,
+    seed: u64,
+) -> Result<Vec<TrainerOnDataRow>> {
+    let mut rows = Vec::new();
+    for d in data {
+        let l = d.lattice().side();
+        let set =
+            DataSet::from_fields(d.lattice(), d.scalar_fields(), &[t], seed + 300 + l as u64)?;
+        let stats = set.statistics(0)?;
+        let batch = set
+            .batch(0)?
+            .to_spectral(&crate::fourier::RealFft::new(d.lattice()))?;
+        let spec_t = measured_spectrum_at(d, t)?;
+        for depth in [1usize, 2] {
+            let p = protocol.with_depth(depth)?;
+            let (eta, v0) = (p.learning_rate(&spec_t), p.initial_symbol(&spec_t));
+            let mut net = ConvNet::balanced(d.lattice(), &vec![LayerKind::Full; depth], v0)?;
+            let rule = StoppingRule::relative_symbol_error(p.epsilon, stats.optimum())?;
+            let log = FullBatchGd::new(eta, TRAINER_MAX_STEPS)?.train(&mut net, &batch, &rule)?;
+            let unreached = |what| {
+                Error::NoConvergence {
+                what,
+                detail: format!("Monte Carlo fields, L = {l}, depth {depth}: not within {TRAINER_MAX_STEPS} steps"),
+            }
+            };
+            let predicted =
+                empirical_prediction(&stats, depth, eta, v0, p.epsilon, TRAINER_MAX_STEPS);
+            rows.push(TrainerOnDataRow {
+                l,
+                depth,
+                t,
+                measured: log
+                    .trained_at
+                    .ok_or(unreached("trainer on Monte Carlo fields"))?,
+                closed_form_data: predicted.ok_or(unreached("empirical closed form"))?,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// Metropolis τ_int of the signed magnetisation at each side (seed `seed + 400 + L`).
+fn metropolis_rows(
+    cfg: &MonteCarloStudyConfig,
+    seed: u64,
+    observer: &dyn Observer,
+) -> Result<Vec<DynamicRow>> {
+    let progress = crate::progress::McProgress(observer);
+    cfg.metropolis_sides
+        .iter()
+        .map(|&l| {
+            let c = mc_config(
+                1,
+                2,
+                l,
+                Coupling::Named(NamedCoupling::Critical),
+                Algorithm::Metropolis,
+                cfg.metropolis_measurements,
+                seed + 400 + l as u64,
+            );
+            let r = crate::mc::run(&c, &progress)?;
+            Ok(DynamicRow {
+                algorithm: "metropolis".into(),
+                l,
+                tau: r.m1.tau_int,
+                tau_error: r.m1.tau_error,
+            })
+        })
+        .collect()
+}
+
+/// Generation with the optimal linear score trained on the first half of `data`, compared
+/// with the second half (R8.3). The geometric grid from 1e-3 to 8 has at least `min_steps`
+/// steps, more if the zero mode needs them for a 2 % variance error (R10.6).
+fn linear_generation(
+    data: &ComponentData,
+    min_steps: usize,
+    seed: u64,
+    observer: &dyn Observer,
+) -> Result<(GaussianLimit, usize)> {
+    use crate::theory::generation::{zero_mode_steps_needed, GridKind};
+    observer.stage("linear generation on Monte Carlo data", 1);
+    let (t_min, horizon) = (1e-3, 8.0);
+    let half = data.len() / 2;
+    let (train, heldout) = data.split(half)?;
+    let lattice = data.lattice();
+    let zero = vec![0; lattice.dim()];
+    let c0 = measured_spectrum(lattice, &train.scalar_fields())?.at(&zero);
+    let needed = zero_mode_steps_needed(
+        Sampler::SdeExponential,
+        GridKind::Geometric,
+        t_min,
+        horizon,
+        c0,
+        0.02,
+    )?;
+    let steps = min_steps.max(needed);
+    let grid = TimeGrid::geometric(t_min, horizon, steps)?;
+    let g = gaussian_limit(&train, &heldout, &grid, heldout.len(), seed + 500)?;
+    observer.finish();
+    Ok((g, steps))
+}
+
+/// Ĉ_0 of the fields at K = n β_c(3) on the L³ torus against the gap equation there, for each n
+/// (seed `seed + 600 + n`).
+fn large_n_rows(
+    cfg: &MonteCarloStudyConfig,
+    seed: u64,
+    observer: &dyn Observer,
+) -> Result<Vec<LargeNRow>> {
+    let progress = crate::progress::McProgress(observer);
+    let beta_c = crate::data::critical_coupling(3)?;
+    let lattice = Lattice::new(3, cfg.large_n_l)?;
+    let c0_gap = crate::data::GaussianField::large_n(lattice, beta_c)?
+        .spectrum()
+        .at(&[0, 0, 0]);
+    cfg.large_n
+        .iter()
+        .map(|&n| {
+            let c = mc_config(
+                n,
+                3,
+                cfg.large_n_l,
+                Coupling::Value(n as f64 * beta_c),
+                Algorithm::Wolff,
+                20_000,
+                seed + 600 + n as u64,
+            );
+            let r = crate::mc::run(&c, &progress)?;
+            Ok(LargeNRow {
+                n,
+                l: cfg.large_n_l,
+                c0_mc: r.susceptibility.mean,
+                c0_error: r.susceptibility.error,
+                c0_gap,
+                relative_difference: r.susceptibility.mean / c0_gap - 1.0,
+            })
+        })
+        .collect()
 }
