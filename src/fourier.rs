@@ -9,7 +9,7 @@
 //! Fields are `ArrayD<f64>` of shape `[L; d]`; spectra of real fields are stored as half
 //! spectra, shape `[L, …, L, L/2 + 1]` (the last axis is transformed real-to-complex).
 
-use ndarray::{ArrayD, IxDyn};
+use ndarray::{ArrayD, ArrayView, ArrayViewMut, Dimension, Ix1, Ix2, Ix3, Ix4, IxDyn};
 use ndrustfft::{
     ndfft_inplace, ndfft_r2c, ndifft_inplace, ndifft_r2c, Complex, FftHandler, R2cFftHandler,
 };
@@ -63,25 +63,66 @@ impl RealFft {
     /// Forward transform x̂_k = Σ_x x_x e^{−ik·x} of a real field, as a half spectrum.
     pub fn forward(&self, x: &ArrayD<f64>) -> Result<ArrayD<Complex<f64>>> {
         self.check(x.shape(), self.lattice.shape(), "field")?;
-        let d = self.lattice.dim();
         let mut half = ArrayD::<Complex<f64>>::zeros(self.lattice.half_shape());
-        ndfft_r2c(x, &mut half, &self.r2c, d - 1);
-        for axis in 0..d - 1 {
-            ndfft_inplace(&mut half, &self.c2c, axis);
-        }
+        self.forward_into(x, &mut half)?;
         Ok(half)
+    }
+
+    /// [`RealFft::forward`] into a preallocated half spectrum `half` (overwritten), so that
+    /// hot loops can reuse one buffer.
+    pub fn forward_into(&self, x: &ArrayD<f64>, half: &mut ArrayD<Complex<f64>>) -> Result<()> {
+        self.check(x.shape(), self.lattice.shape(), "field")?;
+        self.check(half.shape(), self.lattice.half_shape(), "half spectrum")?;
+        // Fixed-dimension views make ndrustfft's lane iteration several times faster than
+        // on dynamic-dimension arrays.
+        macro_rules! fixed {
+            ($dim:ty) => {
+                forward_nd(
+                    &self.r2c,
+                    &self.c2c,
+                    fixed_view::<$dim, _>(x.view()),
+                    fixed_view_mut::<$dim, _>(half.view_mut()),
+                )
+            };
+        }
+        match self.lattice.dim() {
+            1 => fixed!(Ix1),
+            2 => fixed!(Ix2),
+            3 => fixed!(Ix3),
+            4 => fixed!(Ix4),
+            _ => forward_nd(&self.r2c, &self.c2c, x.view(), half.view_mut()),
+        }
+        Ok(())
     }
 
     /// Inverse transform x_x = (1/V) Σ_k x̂_k e^{ik·x} of a Hermitian half spectrum.
     pub fn inverse(&self, half: &ArrayD<Complex<f64>>) -> Result<ArrayD<f64>> {
         self.check(half.shape(), self.lattice.half_shape(), "half spectrum")?;
-        let d = self.lattice.dim();
-        let mut work = half.clone();
-        for axis in 0..d - 1 {
-            ndifft_inplace(&mut work, &self.c2c, axis);
-        }
+        self.inverse_owned(half.clone())
+    }
+
+    /// [`RealFft::inverse`] that takes its half spectrum by value and uses it as the work
+    /// buffer (no copy of the spectrum).
+    pub fn inverse_owned(&self, mut work: ArrayD<Complex<f64>>) -> Result<ArrayD<f64>> {
+        self.check(work.shape(), self.lattice.half_shape(), "half spectrum")?;
         let mut x = ArrayD::<f64>::zeros(self.lattice.shape());
-        ndifft_r2c(&work, &mut x, &self.r2c, d - 1);
+        macro_rules! fixed {
+            ($dim:ty) => {
+                inverse_nd(
+                    &self.r2c,
+                    &self.c2c,
+                    fixed_view_mut::<$dim, _>(work.view_mut()),
+                    fixed_view_mut::<$dim, _>(x.view_mut()),
+                )
+            };
+        }
+        match self.lattice.dim() {
+            1 => fixed!(Ix1),
+            2 => fixed!(Ix2),
+            3 => fixed!(Ix3),
+            4 => fixed!(Ix4),
+            _ => inverse_nd(&self.r2c, &self.c2c, work.view_mut(), x.view_mut()),
+        }
         Ok(x)
     }
 
@@ -107,6 +148,44 @@ impl RealFft {
         let half = symbol.to_half().mapv(|s| Complex::new(s, 0.0));
         self.inverse(&half)
     }
+}
+
+fn fixed_view<D: Dimension, T>(v: ArrayView<'_, T, IxDyn>) -> ArrayView<'_, T, D> {
+    v.into_dimensionality::<D>()
+        .expect("the dimension is matched on the lattice")
+}
+
+fn fixed_view_mut<D: Dimension, T>(v: ArrayViewMut<'_, T, IxDyn>) -> ArrayViewMut<'_, T, D> {
+    v.into_dimensionality::<D>()
+        .expect("the dimension is matched on the lattice")
+}
+
+/// r2c along the last axis, then c2c along every other axis.
+fn forward_nd<D: Dimension>(
+    r2c: &R2cFftHandler<f64>,
+    c2c: &FftHandler<f64>,
+    x: ArrayView<'_, f64, D>,
+    mut half: ArrayViewMut<'_, Complex<f64>, D>,
+) {
+    let d = x.ndim();
+    ndfft_r2c(&x, &mut half, r2c, d - 1);
+    for axis in 0..d - 1 {
+        ndfft_inplace(&mut half, c2c, axis);
+    }
+}
+
+/// Inverse c2c along every axis but the last (in place in `work`), then c2r along the last.
+fn inverse_nd<D: Dimension>(
+    r2c: &R2cFftHandler<f64>,
+    c2c: &FftHandler<f64>,
+    mut work: ArrayViewMut<'_, Complex<f64>, D>,
+    mut x: ArrayViewMut<'_, f64, D>,
+) {
+    let d = x.ndim();
+    for axis in 0..d - 1 {
+        ndifft_inplace(&mut work, c2c, axis);
+    }
+    ndifft_r2c(&work, &mut x, r2c, d - 1);
 }
 
 /// The weight of each half-spectrum entry in a sum over all V modes: 1 on the last-axis
