@@ -216,12 +216,12 @@ impl ConvNet {
         let mut delta = zero;
         let mut loss = 0.0;
         for (x_hat, z_hat) in xs.iter().zip(zs) {
-            for l in 0..depth {
+            for (l, a) in layers.iter().enumerate() {
                 let (before, rest) = hidden.split_at_mut(l);
                 let input = before.last().unwrap_or(x_hat);
                 Zip::from(&mut rest[0])
                     .and(input)
-                    .and(&layers[l])
+                    .and(a)
                     .for_each(|h, &p, &a| *h = p * a);
             }
             // residual e = s + z/σ = −h_D + z/σ; δ_D = ∂(Σ_x e²)/∂h_D = −2e
