@@ -247,21 +247,16 @@ fn normalise(data: &mut [Complex<f64>], n: usize) {
     }
 }
 
-/// Complex transforms along axis 0 or 1 of a row-major `[L, L, H]` array: the lanes are
-/// gathered into one buffer (all L·H lanes for axis 0, the H lanes of one plane for axis 1),
+/// Complex transforms along axis 0 or 1 of a row-major `[L, L, H]` array: the H lanes of
+/// one block (fixed j for axis 0, fixed i for axis 1) are gathered into one small buffer,
 /// transformed by one batched call and scattered back; an inverse transform is scaled by 1/L.
 fn lanes_3d(plan: &dyn Fft<f64>, l: usize, data: &mut [Complex<f64>], axis: usize, inverse: bool) {
     let h = data.len() / (l * l);
     // element p of lane q of block b sits at b·block + q + p·stride
-    let (blocks, lanes, stride) = if axis == 0 {
-        (1, l * h, l * h)
-    } else {
-        (l, h, h)
-    };
-    let block = l * h;
-    let mut buf = vec![Complex::new(0.0, 0.0); lanes * l];
+    let (block, stride) = if axis == 0 { (h, l * h) } else { (l * h, h) };
+    let mut buf = vec![Complex::new(0.0, 0.0); h * l];
     let mut scratch = vec![Complex::new(0.0, 0.0); plan.get_inplace_scratch_len()];
-    for b in 0..blocks {
+    for b in 0..l {
         let base = b * block;
         for (q, lane) in buf.chunks_exact_mut(l).enumerate() {
             for (p, v) in lane.iter_mut().enumerate() {
