@@ -62,6 +62,17 @@ fn training_step_bench(c: &mut Criterion) {
             net.descend(&grads, 1e-3);
         })
     });
+    // SGD step with fresh samples (the numpy peer's `fresh=True`): draw x_0 by FFT sampling,
+    // noise it, transform, forward, backward, update.
+    group.bench_function("two_layer_full_d3_L32_batch64_fresh_samples", |b| {
+        let mut rng = seeded_rng(13);
+        b.iter(|| {
+            let fresh = NoisedBatch::draw(&sampler, 0.5, black_box(64), &mut rng).unwrap();
+            let s = fresh.to_spectral(&fft).unwrap();
+            let (_, grads) = net.loss_and_gradient(&s).unwrap();
+            net.descend(&grads, 1e-3);
+        })
+    });
     group.finish();
 }
 

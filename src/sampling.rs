@@ -5,8 +5,9 @@
 //! explicit: every generator is a [`SeededRng`] (ChaCha8) built from a `u64`.
 
 use ndarray::ArrayD;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::fourier::RealFft;
@@ -19,6 +20,13 @@ pub type SeededRng = rand_chacha::ChaCha8Rng;
 /// A [`SeededRng`] from a 64-bit seed.
 pub fn seeded_rng(seed: u64) -> SeededRng {
     SeededRng::seed_from_u64(seed)
+}
+
+/// `n` generators for independent work items (samples, fields), each seeded by one `u64`
+/// drawn in order from `rng`: item i gets the same generator whatever the number of threads
+/// that later process the items (R1.6).
+pub fn split_rngs(rng: &mut SeededRng, n: usize) -> Vec<SeededRng> {
+    (0..n).map(|_| seeded_rng(rng.random())).collect()
 }
 
 /// Draws fields with a given positive covariance spectrum (R1.6).
@@ -48,13 +56,23 @@ impl FieldSampler {
     pub fn sample(&self, rng: &mut SeededRng) -> ArrayD<f64> {
         let lattice = self.fft.lattice();
         let w = ArrayD::from_shape_simple_fn(lattice.shape(), || StandardNormal.sample(rng));
+        let mut xh = self
+            .fft
+            .forward(&w)
+            .expect("shapes are fixed by the sampler's own lattice");
+        xh.zip_mut_with(&self.amplitude_half, |c, &s| *c *= s);
         self.fft
-            .apply(&self.amplitude_half, &w)
+            .inverse_owned(xh)
             .expect("shapes are fixed by the sampler's own lattice")
     }
 
-    /// `m` independent fields from one generator.
+    /// `m` independent fields, drawn in parallel (rayon): field i is drawn with its own
+    /// generator seeded from the i-th `u64` of `rng` ([`split_rngs`]), so the fields are the
+    /// same whatever the number of threads.
     pub fn sample_many(&self, m: usize, rng: &mut SeededRng) -> Vec<ArrayD<f64>> {
-        (0..m).map(|_| self.sample(rng)).collect()
+        split_rngs(rng, m)
+            .into_par_iter()
+            .map(|mut r| self.sample(&mut r))
+            .collect()
     }
 }

@@ -7,12 +7,14 @@
 use ndarray::{ArrayD, Zip};
 use num_complex::Complex;
 use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
 
 use crate::diffusion::forward::{alpha, sigma2};
 use crate::error::{Error, Result};
+use crate::experiment::REDUCTION_CHUNK;
 use crate::fourier::{half_spectrum_weights, RealFft};
 use crate::lattice::Lattice;
-use crate::sampling::{seeded_rng, FieldSampler, SeededRng};
+use crate::sampling::{seeded_rng, split_rngs, FieldSampler, SeededRng};
 use crate::symbol::Symbol;
 
 /// Real-space noised fields at one diffusion time: x_t^m and z^m, m = 1…M.
@@ -27,30 +29,38 @@ pub struct NoisedBatch {
 }
 
 impl NoisedBatch {
-    /// Draws M fresh pairs (x_t, z) at time t > 0 from `sampler`.
+    /// Draws M fresh pairs (x_t, z) at time t > 0 from `sampler`, in parallel (rayon): pair
+    /// m is drawn with its own generator seeded from the m-th `u64` of `rng`
+    /// ([`split_rngs`]), so the batch is the same whatever the number of threads.
     pub fn draw(sampler: &FieldSampler, t: f64, m: usize, rng: &mut SeededRng) -> Result<Self> {
         let (a, s) = noise_scales(t)?;
-        let mut xt = Vec::with_capacity(m);
-        let mut z = Vec::with_capacity(m);
-        for _ in 0..m {
-            let x0 = sampler.sample(rng);
-            let zz = ArrayD::from_shape_simple_fn(x0.raw_dim(), || StandardNormal.sample(rng));
-            xt.push(&x0 * a + &zz * s);
-            z.push(zz);
-        }
+        let pairs: Vec<(ArrayD<f64>, ArrayD<f64>)> = split_rngs(rng, m)
+            .into_par_iter()
+            .map(|mut r| {
+                let mut x = sampler.sample(&mut r);
+                let zz =
+                    ArrayD::from_shape_simple_fn(x.raw_dim(), || StandardNormal.sample(&mut r));
+                Zip::from(&mut x)
+                    .and(&zz)
+                    .for_each(|xi, &zi| *xi = *xi * a + zi * s);
+                (x, zz)
+            })
+            .collect();
+        let (xt, z) = pairs.into_iter().unzip();
         Ok(Self { sigma: s, xt, z })
     }
 
-    /// Fourier transforms of the batch, computed once for repeated gradient evaluations.
+    /// Fourier transforms of the batch, computed once for repeated gradient evaluations
+    /// (one sample per rayon task).
     pub fn to_spectral(&self, fft: &RealFft) -> Result<SpectralBatch> {
         let x_hat = self
             .xt
-            .iter()
+            .par_iter()
             .map(|x| fft.forward(x))
             .collect::<Result<_>>()?;
         let z_hat = self
             .z
-            .iter()
+            .par_iter()
             .map(|z| fft.forward(z))
             .collect::<Result<_>>()?;
         Ok(SpectralBatch {
@@ -179,12 +189,16 @@ impl DataSet {
         rng: &mut SeededRng,
     ) -> Result<Self> {
         let shape = lattice.shape();
+        // one generator per (time, field), seeded in that order from `rng`
         let noise = times
             .iter()
             .map(|_| {
-                (0..clean.len())
-                    .map(|_| {
-                        ArrayD::from_shape_simple_fn(shape.clone(), || StandardNormal.sample(rng))
+                split_rngs(rng, clean.len())
+                    .into_par_iter()
+                    .map(|mut r| {
+                        ArrayD::from_shape_simple_fn(shape.clone(), || {
+                            StandardNormal.sample(&mut r)
+                        })
                     })
                     .collect()
             })
@@ -269,21 +283,36 @@ pub struct EmpiricalStatistics {
 }
 
 impl EmpiricalStatistics {
-    /// Statistics of a batch in Fourier space.
+    /// Statistics of a batch in Fourier space. Partial sums over fixed chunks of
+    /// [`REDUCTION_CHUNK`] samples run in parallel and are added in chunk order.
     pub fn of(batch: &SpectralBatch) -> Result<Self> {
         let lattice = batch.lattice();
         let shape = lattice.half_shape();
+        let partials: Vec<(ArrayD<f64>, ArrayD<Complex<f64>>)> = batch
+            .x_hat()
+            .par_chunks(REDUCTION_CHUNK)
+            .zip(batch.z_hat().par_chunks(REDUCTION_CHUNK))
+            .map(|(xs, zs)| {
+                let mut c_hat = ArrayD::<f64>::zeros(shape.clone());
+                let mut cross = ArrayD::<Complex<f64>>::zeros(shape.clone());
+                for (x, z) in xs.iter().zip(zs) {
+                    Zip::from(&mut c_hat)
+                        .and(&mut cross)
+                        .and(x)
+                        .and(z)
+                        .for_each(|c, g, &xk, &zk| {
+                            *c += xk.norm_sqr();
+                            *g += xk * zk.conj();
+                        });
+                }
+                (c_hat, cross)
+            })
+            .collect();
         let mut c_hat = ArrayD::<f64>::zeros(shape.clone());
         let mut cross = ArrayD::<Complex<f64>>::zeros(shape);
-        for (x, z) in batch.x_hat().iter().zip(batch.z_hat()) {
-            Zip::from(&mut c_hat)
-                .and(&mut cross)
-                .and(x)
-                .and(z)
-                .for_each(|c, g, &xk, &zk| {
-                    *c += xk.norm_sqr();
-                    *g += xk * zk.conj();
-                });
+        for (c, g) in &partials {
+            c_hat += c;
+            cross += g;
         }
         let norm = 1.0 / (batch.len() as f64 * lattice.volume() as f64);
         c_hat *= norm;

@@ -4,10 +4,12 @@
 
 use ndarray::{ArrayD, Dimension, Zip};
 use num_complex::Complex;
+use rayon::prelude::*;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 use crate::divergence::{kl_term, w2_term};
 use crate::error::{Error, Result};
+use crate::experiment::REDUCTION_CHUNK;
 use crate::fourier::{half_spectrum_weights, RealFft};
 use crate::lattice::Lattice;
 
@@ -37,7 +39,8 @@ impl Interval {
 }
 
 impl SpectrumEstimate {
-    /// Estimates from fields of shape `[L; d]`.
+    /// Estimates from fields of shape `[L; d]`. Partial sums over fixed chunks of
+    /// [`REDUCTION_CHUNK`] fields run in parallel (rayon) and are added in chunk order.
     pub fn from_fields(lattice: Lattice, fields: &[ArrayD<f64>]) -> Result<Self> {
         if fields.is_empty() {
             return Err(Error::Parameter {
@@ -47,12 +50,23 @@ impl SpectrumEstimate {
             });
         }
         let fft = RealFft::new(lattice);
+        let partials = fields
+            .par_chunks(REDUCTION_CHUNK)
+            .map(|chunk| {
+                let mut p_hat = ArrayD::<f64>::zeros(lattice.half_shape());
+                let mut yh = ArrayD::<Complex<f64>>::zeros(lattice.half_shape());
+                for y in chunk {
+                    fft.forward_into(y, &mut yh)?;
+                    Zip::from(&mut p_hat)
+                        .and(&yh)
+                        .for_each(|p, v| *p += v.norm_sqr());
+                }
+                Ok(p_hat)
+            })
+            .collect::<Result<Vec<_>>>()?;
         let mut p_hat = ArrayD::<f64>::zeros(lattice.half_shape());
-        for y in fields {
-            let yh = fft.forward(y)?;
-            Zip::from(&mut p_hat)
-                .and(&yh)
-                .for_each(|p, v| *p += v.norm_sqr());
+        for part in &partials {
+            p_hat += part;
         }
         p_hat /= fields.len() as f64 * lattice.volume() as f64;
         Ok(Self {

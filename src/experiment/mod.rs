@@ -5,6 +5,11 @@
 //! noise, a learning rate and a stopping rule. The tests compare what they learn with the
 //! closed forms.
 
+/// Samples per partial sum in the parallel reductions over a batch (loss and gradient,
+/// empirical statistics, spectrum estimates): partial sums over these fixed chunks are added
+/// in chunk order, so results are bit-identical whatever the number of threads.
+pub const REDUCTION_CHUNK: usize = 8;
+
 pub mod dataset;
 pub mod dense;
 pub mod estimate;

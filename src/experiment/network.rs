@@ -8,9 +8,11 @@
 
 use ndarray::{ArrayD, Dimension, IxDyn, Zip};
 use num_complex::Complex;
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::experiment::dataset::SpectralBatch;
+use crate::experiment::REDUCTION_CHUNK;
 use crate::fourier::{half_spectrum_weights, RealFft};
 use crate::lattice::Lattice;
 use crate::model::LayerKind;
@@ -110,7 +112,7 @@ impl ConvNet {
         for a in self.layer_symbols() {
             h *= &a;
         }
-        Ok(-self.fft.inverse(&h)?)
+        Ok(-self.fft.inverse_owned(h)?)
     }
 
     /// Score by direct loop convolution, O(V × support) per layer: the independent check of
@@ -159,34 +161,84 @@ impl ConvNet {
         if batch.lattice() != self.lattice {
             return Err(Error::Mismatch("batch and network lattices differ".into()));
         }
-        let depth = self.depth();
         let layers = self.layer_symbols();
-        let shape = self.lattice.half_shape();
-        let mut grad_hat = vec![ArrayD::<Complex<f64>>::zeros(shape.clone()); depth];
-        let mut loss = 0.0;
         let inv_sigma = 1.0 / batch.sigma();
-        let mut hidden: Vec<ArrayD<Complex<f64>>> = Vec::with_capacity(depth + 1);
-        for (x_hat, z_hat) in batch.x_hat().iter().zip(batch.z_hat()) {
-            hidden.clear();
-            hidden.push(x_hat.clone());
-            for a in &layers {
-                let next = hidden.last().expect("non-empty") * a;
-                hidden.push(next);
+        // partial sums over fixed chunks, in parallel, then added in chunk order: the result
+        // does not depend on the number of threads
+        let partials: Vec<(f64, Vec<ArrayD<Complex<f64>>>)> = batch
+            .x_hat()
+            .par_chunks(REDUCTION_CHUNK)
+            .zip(batch.z_hat().par_chunks(REDUCTION_CHUNK))
+            .map(|(xs, zs)| self.chunk_loss_and_gradient(&layers, xs, zs, inv_sigma))
+            .collect();
+        let mut parts = partials.into_iter();
+        let (mut loss, mut grad_hat) = parts.next().unwrap_or_else(|| {
+            let zero = ArrayD::zeros(self.lattice.half_shape());
+            (0.0, vec![zero; layers.len()])
+        });
+        for (l, g) in parts {
+            loss += l;
+            for (total, part) in grad_hat.iter_mut().zip(&g) {
+                *total += part;
+            }
+        }
+        let v = self.lattice.volume() as f64;
+        let norm = 1.0 / (batch.len() as f64 * v);
+        // Parseval: Σ_x e(x)² = (1/V) Σ_k |ê_k|²
+        let loss = loss * norm / v;
+        let grads = grad_hat
+            .into_par_iter()
+            .zip(self.masks.par_iter())
+            .map(|(g, mask)| {
+                let mut g = self.fft.inverse_owned(g)?;
+                g *= norm;
+                g *= mask;
+                Ok(g)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((loss, grads))
+    }
+
+    /// Unnormalised loss Σ_m Σ_k w_k |ê_k^m|² and gradient symbols Σ_m δ_l^m conj(h_{l−1}^m)
+    /// of one chunk of samples, with buffers allocated once per chunk.
+    fn chunk_loss_and_gradient(
+        &self,
+        layers: &[ArrayD<Complex<f64>>],
+        xs: &[ArrayD<Complex<f64>>],
+        zs: &[ArrayD<Complex<f64>>],
+        inv_sigma: f64,
+    ) -> (f64, Vec<ArrayD<Complex<f64>>>) {
+        let depth = layers.len();
+        let zero = ArrayD::<Complex<f64>>::zeros(self.lattice.half_shape());
+        let mut grad_hat = vec![zero.clone(); depth];
+        // hidden[l] = h_{l+1} = a_{l+1} h_l, with h_0 = x̂ borrowed from the batch
+        let mut hidden = vec![zero.clone(); depth];
+        let mut delta = zero;
+        let mut loss = 0.0;
+        for (x_hat, z_hat) in xs.iter().zip(zs) {
+            for (l, a) in layers.iter().enumerate() {
+                let (before, rest) = hidden.split_at_mut(l);
+                let input = before.last().unwrap_or(x_hat);
+                Zip::from(&mut rest[0])
+                    .and(input)
+                    .and(a)
+                    .for_each(|h, &p, &a| *h = p * a);
             }
             // residual e = s + z/σ = −h_D + z/σ; δ_D = ∂(Σ_x e²)/∂h_D = −2e
-            let mut delta = hidden[depth].clone();
             Zip::from(&mut delta)
+                .and(hidden.last().unwrap_or(x_hat))
                 .and(z_hat)
                 .and(&self.weights)
-                .for_each(|d, &z, &w| {
-                    let e = z * inv_sigma - *d;
+                .for_each(|d, &h, &z, &w| {
+                    let e = z * inv_sigma - h;
                     loss += w * e.norm_sqr();
                     *d = e * (-2.0);
                 });
             for l in (0..depth).rev() {
+                let input = if l == 0 { x_hat } else { &hidden[l - 1] };
                 Zip::from(&mut grad_hat[l])
                     .and(&delta)
-                    .and(&hidden[l])
+                    .and(input)
                     .for_each(|g, &d, &h| *g += d * h.conj());
                 if l > 0 {
                     Zip::from(&mut delta)
@@ -195,18 +247,7 @@ impl ConvNet {
                 }
             }
         }
-        let v = self.lattice.volume() as f64;
-        let norm = 1.0 / (batch.len() as f64 * v);
-        // Parseval: Σ_x e(x)² = (1/V) Σ_k |ê_k|²
-        let loss = loss * norm / v;
-        let mut grads = Vec::with_capacity(depth);
-        for (g, mask) in grad_hat.iter().zip(&self.masks) {
-            let mut g = self.fft.inverse(g)?;
-            g *= norm;
-            g *= mask;
-            grads.push(g);
-        }
-        Ok((loss, grads))
+        (loss, grad_hat)
     }
 
     /// The same loss by direct loop convolutions in real space (small lattices only).

@@ -9,6 +9,7 @@
 use ndarray::{ArrayD, Zip};
 use num_complex::Complex;
 use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
 
 use crate::diffusion::grid::TimeGrid;
 use crate::diffusion::reverse::{step_coefficients, Sampler};
@@ -16,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::experiment::network::ConvNet;
 use crate::fourier::RealFft;
 use crate::lattice::Lattice;
-use crate::sampling::SeededRng;
+use crate::sampling::{split_rngs, SeededRng};
 use crate::symbol::Symbol;
 
 /// A linear score model on a time grid: its score symbol w_k at each grid time.
@@ -90,6 +91,9 @@ fn white_noise_hat(fft: &RealFft, rng: &mut SeededRng) -> ArrayD<Complex<f64>> {
 }
 
 /// Draws `m` fields with `sampler` on `grid` using `score` (symbols at t_1 … t_N are used).
+/// The fields are generated in parallel (rayon), field i with its own generator seeded from
+/// the i-th `u64` of `rng` ([`split_rngs`]), so they are the same whatever the number of
+/// threads.
 pub fn generate(
     sampler: Sampler,
     grid: &TimeGrid,
@@ -118,20 +122,24 @@ pub fn generate(
         coefficients.push((mean, amp));
     }
     let stochastic = sampler != Sampler::OdeExponential;
-    let mut out = Vec::with_capacity(m);
-    for _ in 0..m {
-        let mut y = white_noise_hat(&fft, rng);
-        for (mean, amp) in &coefficients {
-            y *= mean;
-            if stochastic {
-                let xi = white_noise_hat(&fft, rng);
-                Zip::from(&mut y)
-                    .and(&xi)
-                    .and(amp)
-                    .for_each(|yk, &xk, &ak| *yk += xk * ak);
+    split_rngs(rng, m)
+        .into_par_iter()
+        .map(|mut r| {
+            let mut y = white_noise_hat(&fft, &mut r);
+            let mut xi = ArrayD::<Complex<f64>>::zeros(y.raw_dim());
+            let mut w = ArrayD::<f64>::zeros(lattice.shape());
+            for (mean, amp) in &coefficients {
+                y *= mean;
+                if stochastic {
+                    w.mapv_inplace(|_| StandardNormal.sample(&mut r));
+                    fft.forward_into(&w, &mut xi)?;
+                    Zip::from(&mut y)
+                        .and(&xi)
+                        .and(amp)
+                        .for_each(|yk, &xk, &ak| *yk += xk * ak);
+                }
             }
-        }
-        out.push(fft.inverse(&y)?);
-    }
-    Ok(out)
+            fft.inverse_owned(y)
+        })
+        .collect()
 }
