@@ -61,6 +61,8 @@ pub struct Studies {
     pub girsanov_slack: f64,
     /// FFT score kernel against the dense inverse.
     pub dense_score_deviation: f64,
+    /// Optimizers beyond GD (derivations/09), from `config.optimizers`.
+    pub optimizers: crate::study::optimizers::OptimizerStudy,
 }
 
 /// κ at one side from the eigenvalues of the dense precision matrix.
@@ -129,6 +131,12 @@ impl Studies {
             ConvNet::new(Lattice::new(d, lmax)?, &[LayerKind::Local { radius: 1 }])?
                 .parameter_count();
         let generation = Generation::run(cfg, protocol, observer)?;
+        let optimizers = crate::study::optimizers::optimizer_study(
+            d,
+            &cfg.optimizers,
+            (protocol, cfg.numeric_t, cfg.seed),
+            observer,
+        )?;
         Ok(Self {
             config: cfg.clone(),
             spectrum,
@@ -147,6 +155,7 @@ impl Studies {
             horizon: horizon_rows(d, &cfg.spectrum_sides, 1e-2)?,
             girsanov_slack: generation.girsanov,
             dense_score_deviation: dense::dense_score_deviation(d, 6, 0.3)?,
+            optimizers,
         })
     }
 }
