@@ -194,11 +194,7 @@ pub fn closed_form_row(
 
 /// Adam in the Fourier parametrisation at side L and depth D, lr chosen by R9.6 (criterion:
 /// ε held for a 1000-step window, cap 20 000 steps); `None` if no rate of the grid trains.
-pub fn adam_fourier_row(
-    d: usize,
-    l: usize,
-    protocol: &Protocol,
-) -> Result<Option<OptimizerRow>> {
+pub fn adam_fourier_row(d: usize, l: usize, protocol: &Protocol) -> Result<Option<OptimizerRow>> {
     let (_, spectrum) = critical_spectrum(d, l, 0.0)?;
     let criterion = AdamCriterion {
         epsilon: protocol.epsilon,
@@ -253,7 +249,9 @@ pub fn fits(rows: &[OptimizerRow], epsilon: f64) -> Result<Vec<OptimizerFit>> {
         };
         let incs: Vec<f64> = pts
             .windows(2)
-            .map(|w| (w[1].steps as f64 - w[0].steps as f64) / (w[1].l as f64 / w[0].l as f64).log2())
+            .map(|w| {
+                (w[1].steps as f64 - w[0].steps as f64) / (w[1].l as f64 / w[0].l as f64).log2()
+            })
             .collect();
         out.push(OptimizerFit {
             optimizer,
@@ -267,7 +265,11 @@ pub fn fits(rows: &[OptimizerRow], epsilon: f64) -> Result<Vec<OptimizerFit>> {
 }
 
 /// Last step (+1) at which some mode of a logged run is farther than ε|v̂*| from v̂*.
-fn last_exceedance(symbols: &[ArrayD<Complex<f64>>], optimum: &ArrayD<Complex<f64>>, eps: f64) -> u64 {
+fn last_exceedance(
+    symbols: &[ArrayD<Complex<f64>>],
+    optimum: &ArrayD<Complex<f64>>,
+    eps: f64,
+) -> u64 {
     symbols
         .iter()
         .rposition(|v| {
@@ -377,7 +379,12 @@ pub fn optimizer_study(
     let p1 = protocol.with_depth(1)?;
     let mut fields = Vec::new();
     for &l in &cfg.numeric_sides {
-        fields.extend(field_rows(d, l, (cfg.samples, t, seed + 5000 + l as u64), &p1)?);
+        fields.extend(field_rows(
+            d,
+            l,
+            (cfg.samples, t, seed + 5000 + l as u64),
+            &p1,
+        )?);
     }
     observer.advance(1);
     let sgd = stationary_variance_check(cfg.sgd_steps, seed + 6000)?;

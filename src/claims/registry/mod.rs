@@ -25,9 +25,11 @@ macro_rules! spec {
 }
 
 pub mod large_n;
+pub mod optimizers;
 
 /// Every claim, in report order.
-pub static REGISTRY: LazyLock<Vec<Claim>> = LazyLock::new(|| [large_n::CLAIMS].concat());
+pub static REGISTRY: LazyLock<Vec<Claim>> =
+    LazyLock::new(|| [large_n::CLAIMS, optimizers::CLAIMS].concat());
 
 /// One check for every present value.
 pub(crate) fn judged(
