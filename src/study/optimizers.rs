@@ -654,3 +654,23 @@ fn run_until_settled(
         }
     }
 }
+
+/// `training-time --optimizer SPEC`: the closed-form T(L) of a momentum optimizer (or GD) at
+/// every depth and side, at diffusion time t (R9.3, R9.4, R9.8); Adam is refused (no closed
+/// form, R9.5).
+pub fn closed_form_rows(
+    d: usize,
+    sides: &[usize],
+    depths: &[usize],
+    (protocol, t): (Protocol, f64),
+    spec: &OptimizerSpec,
+) -> Result<Vec<OptimizerRow>> {
+    let mut rows = Vec::new();
+    for &depth in depths {
+        let p = protocol.with_depth(depth)?;
+        for &l in sides {
+            rows.push(closed_form_row((d, l, t), spec, &p)?);
+        }
+    }
+    Ok(rows)
+}
