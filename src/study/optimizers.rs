@@ -305,7 +305,7 @@ pub fn field_rows(
     let tuning = with_extremes(&spec_t, &stats.c_hat)?;
     let mut rows = Vec::new();
     for spec in &CLOSED_FORM_OPTIMIZERS[1..] {
-        let Some((method, beta)) = momentum_of(&spec) else {
+        let Some((method, beta)) = momentum_of(spec) else {
             continue;
         };
         let (eta, b) = momentum::parameters(method, beta, &tuning, protocol)?;
