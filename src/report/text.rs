@@ -298,7 +298,7 @@ pub fn optimizer_train(r: &crate::study::optimizers::OptimizerTrainReport) -> St
          measured steps to eps (stays within): {}\n\
          closed form on the data statistics:   {}\n\
          closed form on the population:        {}\n\
-         predictions: {}; steps taken {}\n",
+         predictions: {}; steps taken {}, final max relative symbol error {:.3e}\n",
         r.d,
         r.l,
         r.depth,
@@ -311,7 +311,8 @@ pub fn optimizer_train(r: &crate::study::optimizers::OptimizerTrainReport) -> St
         steps(r.predicted_steps_empirical, "none (depth ≥ 2 or Adam)"),
         steps(r.predicted_steps_population, "no closed form"),
         r.prediction,
-        r.steps_taken
+        r.steps_taken,
+        r.final_relative_error
     )
 }
 

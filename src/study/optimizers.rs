@@ -507,6 +507,8 @@ pub struct OptimizerTrainReport {
     pub prediction: String,
     /// Steps taken.
     pub steps_taken: u64,
+    /// Largest relative symbol error against the data set's optimum at the end of the run.
+    pub final_relative_error: f64,
 }
 
 /// Steps of one chunk of the `train --optimizer` run between exceedance scans.
@@ -587,13 +589,16 @@ pub fn train_with_optimizer(
     } else {
         1000
     };
+    let optimum = stats.optimum();
     let (measured, taken) = run_until_settled(
         rule,
         &mut net,
         &batch,
-        &stats.optimum(),
+        &optimum,
         (protocol.epsilon, cap, window),
     )?;
+    let final_relative_error =
+        crate::experiment::trainer::max_relative_error(&net.symbol(), &optimum);
     let learning_rate = match *spec {
         OptimizerSpec::Adam { lr, .. } => lr,
         _ => eta,
@@ -612,6 +617,7 @@ pub fn train_with_optimizer(
         predicted_steps_population: population,
         prediction,
         steps_taken: taken,
+        final_relative_error,
     })
 }
 
