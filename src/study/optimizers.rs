@@ -574,7 +574,7 @@ pub fn train_with_optimizer(
             0.0,
             None,
             None,
-            "no closed form for Adam (R9.5): measured only".to_string(),
+            "no closed form for Adam (R9.5): measured only (ε must hold for 1000 consecutive steps, R9.6; real-space Adam on fields can have recurring excursions above ε)".to_string(),
         ),
     };
     let v0 = protocol.initial_symbol(&spec_t);
