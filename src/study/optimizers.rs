@@ -551,32 +551,8 @@ pub fn train_with_optimizer(
     let stats = data.statistics(0)?;
     let batch = data.batch(0)?.to_spectral(&RealFft::new(lattice))?;
     let protocol = config.protocol.with_depth(config.depth)?;
-    let (eta, beta, empirical, population, prediction) = match momentum_of(spec) {
-        Some((method, m)) => {
-            let tuning = with_extremes(&spec_t, &stats.c_hat)?;
-            let (eta, beta) = momentum::parameters(method, m, &tuning, &protocol)?;
-            let population = momentum::training_time(&spec_t, method, m, &protocol)?.steps;
-            let empirical = if config.depth == 1 {
-                let mut worst = 0;
-                for &c in stats.c_hat.iter() {
-                    let mode = ModeDynamics::new(method, c, eta, beta, 0.0);
-                    worst = worst.max(momentum::training_steps_above(&mode, protocol.epsilon, 0)?);
-                }
-                Some(worst)
-            } else {
-                None
-            };
-            let words = "momentum closed form: R9.3 on the data's statistics (D = 1), R9.3/R9.8 on the population";
-            (eta, beta, empirical, Some(population), words.to_string())
-        }
-        None => (
-            0.0,
-            0.0,
-            None,
-            None,
-            "no closed form for Adam (R9.5): measured only (ε must hold for 1000 consecutive steps, R9.6; real-space Adam on fields can have recurring excursions above ε)".to_string(),
-        ),
-    };
+    let (eta, beta, empirical, population, prediction) =
+        predictions(spec, &spec_t, &stats.c_hat, &protocol)?;
     let v0 = protocol.initial_symbol(&spec_t);
     let mut net = ConvNet::balanced(lattice, &vec![LayerKind::Full; config.depth], v0)?;
     let rule = opt::rule_for(spec, eta.max(f64::MIN_POSITIVE), beta)?;
@@ -618,6 +594,46 @@ pub fn train_with_optimizer(
         prediction,
         steps_taken: taken,
         final_relative_error,
+    })
+}
+
+/// (η, β, closed form on the data, closed form on the population, the predictions in words).
+type Predictions = (f64, f64, Option<u64>, Option<u64>, String);
+
+/// η, β and the predictions of `train --optimizer`: the momentum closed forms on the data's Ĉ_k
+/// (D = 1, R9.3) and on the population (R9.3, R9.8), tuned to the data's extremes; Adam has
+/// none (R9.5).
+fn predictions(
+    spec: &OptimizerSpec,
+    spec_t: &Symbol,
+    c_hat: &ArrayD<f64>,
+    protocol: &Protocol,
+) -> Result<Predictions> {
+    Ok(match momentum_of(spec) {
+        Some((method, m)) => {
+            let tuning = with_extremes(spec_t, c_hat)?;
+            let (eta, beta) = momentum::parameters(method, m, &tuning, protocol)?;
+            let population = momentum::training_time(spec_t, method, m, protocol)?.steps;
+            let empirical = if protocol.depth == 1 {
+                let mut worst = 0;
+                for &c in c_hat.iter() {
+                    let mode = ModeDynamics::new(method, c, eta, beta, 0.0);
+                    worst = worst.max(momentum::training_steps_above(&mode, protocol.epsilon, 0)?);
+                }
+                Some(worst)
+            } else {
+                None
+            };
+            let words = "momentum closed form: R9.3 on the data's statistics (D = 1), R9.3/R9.8 on the population";
+            (eta, beta, empirical, Some(population), words.to_string())
+        }
+        None => (
+            0.0,
+            0.0,
+            None,
+            None,
+            "no closed form for Adam (R9.5): measured only (ε must hold for 1000 consecutive steps, R9.6; real-space Adam on fields can have recurring excursions above ε)".to_string(),
+        ),
     })
 }
 
