@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use critical_slowing::claims::{self, ReproduceConfig, Verdict, DEFAULT_CONFIG, QUICK_CONFIG};
 use critical_slowing::diffusion::reverse::Sampler;
+use critical_slowing::model::optimizer::OptimizerSpec;
 use critical_slowing::model::{Layers, Protocol};
 use critical_slowing::progress::{Observer, Silent};
 use critical_slowing::report::{self, progress::Bars, text};
@@ -66,6 +67,9 @@ enum Command {
         /// Accuracy ε ∈ (0, 1): every mode within relative error ε.
         #[arg(long, default_value_t = 1e-2, allow_negative_numbers = true)]
         epsilon: f64,
+        /// Optimizer: gd, momentum:BETA|tuned, nesterov:BETA|tuned (closed forms, R9.3, R9.4).
+        #[arg(long, default_value = "gd")]
+        optimizer: OptimizerSpec,
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -301,6 +305,9 @@ struct TrainArgs {
     /// Accuracy ε ∈ (0, 1).
     #[arg(long, default_value_t = 1e-2, allow_negative_numbers = true)]
     epsilon: f64,
+    /// Optimizer: gd, momentum:BETA|tuned, nesterov:BETA|tuned, adam:LR (derivations/09).
+    #[arg(long, default_value = "gd")]
+    optimizer: OptimizerSpec,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -320,6 +327,11 @@ fn train(a: TrainArgs) -> Result<String, String> {
         seed: a.seed,
         protocol,
     };
+    if a.optimizer != OptimizerSpec::Gd {
+        let r = study::optimizers::train_with_optimizer(&config, &a.optimizer)
+            .map_err(|e| e.to_string())?;
+        return render(a.json, &r, text::optimizer_train);
+    }
     let r = study::train(config, observer().as_ref()).map_err(|e| e.to_string())?;
     render(a.json, &r, text::train)
 }
@@ -394,9 +406,16 @@ fn run(cli: Cli) -> Result<String, String> {
             t,
             c,
             epsilon,
+            optimizer,
             json,
         } => {
             let protocol = Protocol::new(1, c, epsilon).map_err(e)?;
+            if optimizer != OptimizerSpec::Gd {
+                let rows =
+                    study::optimizers::closed_form_rows(d, &l, &depth, (protocol, t), &optimizer)
+                        .map_err(e)?;
+                return render(json, &rows, |v| text::optimizer_training(v));
+            }
             let table = study::training_table(d, &l, &depth, protocol, t).map_err(e)?;
             render(json, &table, text::training)
         }

@@ -65,6 +65,8 @@ pub struct Studies {
     pub sampled: crate::study::sampled::SampledStudies,
     /// The studies on Monte Carlo data (finite n, derivations/07–08).
     pub monte_carlo: crate::study::finite_n::MonteCarloStudies,
+    /// Optimizers beyond GD (derivations/09), from `config.optimizers`.
+    pub optimizers: crate::study::optimizers::OptimizerStudy,
 }
 
 /// κ at one side from the eigenvalues of the dense precision matrix.
@@ -140,6 +142,12 @@ impl Studies {
             cfg.seed + 9000,
             observer,
         )?;
+        let optimizers = crate::study::optimizers::optimizer_study(
+            d,
+            &cfg.optimizers,
+            (protocol, cfg.numeric_t, cfg.seed),
+            observer,
+        )?;
         Ok(Self {
             config: cfg.clone(),
             spectrum,
@@ -165,6 +173,7 @@ impl Studies {
                 cfg.seed + 5000,
             )?,
             monte_carlo,
+            optimizers,
         })
     }
 }

@@ -345,3 +345,49 @@ pub fn monte_carlo(r: &crate::mc::McReport) -> String {
     }
     out
 }
+
+/// `train --optimizer` (momentum or Adam) as text: the measured time beside the momentum
+/// closed forms, or "no closed form" for Adam (R9.3, R9.5, R9.8).
+pub fn optimizer_train(r: &crate::study::optimizers::OptimizerTrainReport) -> String {
+    let steps = |x: Option<u64>, none: &str| x.map_or(none.to_string(), |n| n.to_string());
+    format!(
+        "train: d = {}, L = {}, depth {}, layers full, t = {}, optimizer {} on M = {} fields\n\
+         learning rate {:.5e}, momentum {}\n\
+         measured steps to eps (stays within): {}\n\
+         closed form on the data statistics:   {}\n\
+         closed form on the population:        {}\n\
+         predictions: {}; steps taken {}, final max relative symbol error {:.3e}\n",
+        r.d,
+        r.l,
+        r.depth,
+        number(r.t),
+        r.optimizer,
+        r.samples,
+        r.learning_rate,
+        number(r.momentum),
+        steps(r.measured_steps, "not reached within the step cap"),
+        steps(r.predicted_steps_empirical, "none (depth ≥ 2 or Adam)"),
+        steps(r.predicted_steps_population, "no closed form"),
+        r.prediction,
+        r.steps_taken,
+        r.final_relative_error
+    )
+}
+
+/// Closed-form training times of a momentum optimizer (`training-time --optimizer`, R9.3,
+/// R9.4, R9.8): one line per (depth, L).
+pub fn optimizer_training(rows: &[crate::study::optimizers::OptimizerRow]) -> String {
+    let mut out = String::from("optimizer        D     L        steps T     eta          beta\n");
+    for r in rows {
+        out += &format!(
+            "{:<16} {:<5} {:<8} {:<11} {:<12.5e} {}\n",
+            r.optimizer,
+            r.depth,
+            r.l,
+            r.steps,
+            r.learning_rate,
+            number(r.momentum)
+        );
+    }
+    out
+}

@@ -26,11 +26,19 @@ macro_rules! spec {
 
 pub mod finite_n;
 pub mod large_n;
+pub mod optimizers;
 pub mod sampled;
 
 /// Every claim, in report order.
-pub static REGISTRY: LazyLock<Vec<Claim>> =
-    LazyLock::new(|| [large_n::CLAIMS, finite_n::CLAIMS, sampled::CLAIMS].concat());
+pub static REGISTRY: LazyLock<Vec<Claim>> = LazyLock::new(|| {
+    [
+        large_n::CLAIMS,
+        finite_n::CLAIMS,
+        optimizers::CLAIMS,
+        sampled::CLAIMS,
+    ]
+    .concat()
+});
 
 /// One check for every present value.
 pub(crate) fn judged(
