@@ -13,31 +13,23 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::experiment::dataset::SpectralBatch;
 use crate::experiment::REDUCTION_CHUNK;
-use crate::fourier::{half_spectrum_weights, RealFft};
+use crate::fourier::half_spectrum_weights;
 use crate::lattice::Lattice;
-use crate::model::LayerKind;
+use crate::model::{ConvStack, LayerKind};
 
-/// A depth-D stack of periodic convolutions.
+/// A depth-D stack of periodic convolutions: the shared description [`ConvStack`] (kernels,
+/// supports, symbols) with the forward pass, the loss and its hand-written gradient on data.
 #[derive(Debug, Clone)]
 pub struct ConvNet {
-    lattice: Lattice,
-    kinds: Vec<LayerKind>,
-    kernels: Vec<ArrayD<f64>>,
-    masks: Vec<ArrayD<f64>>,
-    fft: RealFft,
+    stack: ConvStack,
     weights: ArrayD<f64>,
 }
 
 impl ConvNet {
     /// A network with the given layers and all kernels zero.
     pub fn new(lattice: Lattice, kinds: &[LayerKind]) -> Result<Self> {
-        let masks = crate::model::layers::support_masks(lattice, kinds)?;
         Ok(Self {
-            lattice,
-            kinds: kinds.to_vec(),
-            kernels: vec![ArrayD::zeros(lattice.shape()); kinds.len()],
-            masks,
-            fft: RealFft::new(lattice),
+            stack: ConvStack::zeros(lattice, kinds)?,
             weights: half_spectrum_weights(lattice),
         })
     }
@@ -45,95 +37,80 @@ impl ConvNet {
     /// Balanced initialisation: every kernel is v_0^{1/D} δ_{r,0}, so every layer symbol is
     /// v_0^{1/D} and the network symbol is v_0 on every mode.
     pub fn balanced(lattice: Lattice, kinds: &[LayerKind], v0: f64) -> Result<Self> {
-        if !(v0.is_finite() && v0 >= 0.0) {
-            return Err(Error::Parameter {
-                name: "initial symbol v0",
-                value: v0,
-                requirement: "must be finite and ≥ 0",
-            });
-        }
-        let mut net = Self::new(lattice, kinds)?;
-        let a = v0.powf(1.0 / kinds.len() as f64);
-        let origin = vec![0; lattice.dim()];
-        for k in &mut net.kernels {
-            k[IxDyn(&origin)] = a;
-        }
-        Ok(net)
+        Ok(Self {
+            stack: ConvStack::balanced(lattice, kinds, v0)?,
+            weights: half_spectrum_weights(lattice),
+        })
+    }
+
+    /// The shared description of the stack.
+    pub fn stack(&self) -> &ConvStack {
+        &self.stack
     }
 
     /// The lattice.
     pub fn lattice(&self) -> Lattice {
-        self.lattice
+        self.stack.lattice()
     }
 
     /// Depth D.
     pub fn depth(&self) -> usize {
-        self.kinds.len()
+        self.stack.depth()
     }
 
     /// Layer kinds, first layer (applied first) first.
     pub fn kinds(&self) -> &[LayerKind] {
-        &self.kinds
+        self.stack.kinds()
     }
 
     /// Kernels a_l(r), shape `[L; d]`, r in FFT order; zero off a local layer's support.
     pub fn kernels(&self) -> &[ArrayD<f64>] {
-        &self.kernels
+        self.stack.kernels()
     }
 
     /// Total number of trainable parameters.
     pub fn parameter_count(&self) -> usize {
-        self.kinds
-            .iter()
-            .map(|k| k.parameter_count(self.lattice))
-            .sum()
+        self.stack.parameter_count()
     }
 
     /// Symbol a_{l,k} = Σ_r a_l(r) e^{−ik·r} of each layer, half-spectrum layout.
     pub fn layer_symbols(&self) -> Vec<ArrayD<Complex<f64>>> {
-        self.kernels
-            .iter()
-            .map(|k| self.fft.forward(k).expect("kernel has the lattice shape"))
-            .collect()
+        self.stack.layer_symbols()
     }
 
     /// Network symbol v_k = Π_l a_{l,k} (the score's symbol is −v_k), half-spectrum layout.
     pub fn symbol(&self) -> ArrayD<Complex<f64>> {
-        let mut v = ArrayD::from_elem(self.lattice.half_shape(), Complex::new(1.0, 0.0));
-        for a in self.layer_symbols() {
-            v *= &a;
-        }
-        v
+        self.stack.symbol()
     }
 
     /// Score s(x) = −A_D ⋯ A_1 x by FFT convolution.
     pub fn score(&self, x: &ArrayD<f64>) -> Result<ArrayD<f64>> {
-        let mut h = self.fft.forward(x)?;
+        let mut h = self.stack.fft().forward(x)?;
         for a in self.layer_symbols() {
             h *= &a;
         }
-        Ok(-self.fft.inverse_owned(h)?)
+        Ok(-self.stack.fft().inverse_owned(h)?)
     }
 
     /// Score by direct loop convolution, O(V × support) per layer: the independent check of
     /// the FFT path on small lattices.
     pub fn score_direct(&self, x: &ArrayD<f64>) -> Result<ArrayD<f64>> {
-        if x.shape() != self.lattice.shape().as_slice() {
+        if x.shape() != self.lattice().shape().as_slice() {
             return Err(Error::Mismatch(format!(
                 "field shape {:?}, network lattice {:?}",
                 x.shape(),
-                self.lattice
+                self.lattice()
             )));
         }
-        let l = self.lattice.side();
+        let l = self.lattice().side();
         let mut h = x.clone();
-        for (kernel, mask) in self.kernels.iter().zip(&self.masks) {
+        for (kernel, mask) in self.stack.kernels().iter().zip(self.stack.masks()) {
             let support: Vec<(Vec<usize>, f64)> = kernel
                 .indexed_iter()
                 .filter(|(r, _)| mask[r] != 0.0)
                 .map(|(r, &a)| (r.slice().to_vec(), a))
                 .collect();
-            let mut out = ArrayD::zeros(self.lattice.shape());
+            let mut out = ArrayD::zeros(self.lattice().shape());
             for (xi, o) in out.indexed_iter_mut() {
                 let mut acc = 0.0;
                 for (r, a) in &support {
@@ -158,7 +135,7 @@ impl ConvNet {
     /// and δ_{l−1}(y) = Σ_x δ_l(x) a_l(x − y), evaluated with FFTs. Gradients vanish off a
     /// local layer's support.
     pub fn loss_and_gradient(&self, batch: &SpectralBatch) -> Result<(f64, Vec<ArrayD<f64>>)> {
-        if batch.lattice() != self.lattice {
+        if batch.lattice() != self.lattice() {
             return Err(Error::Mismatch("batch and network lattices differ".into()));
         }
         let layers = self.layer_symbols();
@@ -173,7 +150,7 @@ impl ConvNet {
             .collect();
         let mut parts = partials.into_iter();
         let (mut loss, mut grad_hat) = parts.next().unwrap_or_else(|| {
-            let zero = ArrayD::zeros(self.lattice.half_shape());
+            let zero = ArrayD::zeros(self.lattice().half_shape());
             (0.0, vec![zero; layers.len()])
         });
         for (l, g) in parts {
@@ -182,15 +159,15 @@ impl ConvNet {
                 *total += part;
             }
         }
-        let v = self.lattice.volume() as f64;
+        let v = self.lattice().volume() as f64;
         let norm = 1.0 / (batch.len() as f64 * v);
         // Parseval: Σ_x e(x)² = (1/V) Σ_k |ê_k|²
         let loss = loss * norm / v;
         let grads = grad_hat
             .into_par_iter()
-            .zip(self.masks.par_iter())
+            .zip(self.stack.masks().par_iter())
             .map(|(g, mask)| {
-                let mut g = self.fft.inverse_owned(g)?;
+                let mut g = self.stack.fft().inverse_owned(g)?;
                 g *= norm;
                 g *= mask;
                 Ok(g)
@@ -209,7 +186,7 @@ impl ConvNet {
         inv_sigma: f64,
     ) -> (f64, Vec<ArrayD<Complex<f64>>>) {
         let depth = layers.len();
-        let zero = ArrayD::<Complex<f64>>::zeros(self.lattice.half_shape());
+        let zero = ArrayD::<Complex<f64>>::zeros(self.lattice().half_shape());
         let mut grad_hat = vec![zero.clone(); depth];
         // hidden[l] = h_{l+1} = a_{l+1} h_l, with h_0 = x̂ borrowed from the batch
         let mut hidden = vec![zero.clone(); depth];
@@ -261,31 +238,26 @@ impl ConvNet {
                 .map(|(&si, &zi)| (si + zi / sigma).powi(2))
                 .sum::<f64>();
         }
-        Ok(total / (xt.len() as f64 * self.lattice.volume() as f64))
+        Ok(total / (xt.len() as f64 * self.lattice().volume() as f64))
     }
 
     /// Gradient step a_l ← a_l − η g_l on every layer (masked to the layer's support).
     pub fn descend(&mut self, grads: &[ArrayD<f64>], eta: f64) {
-        for ((k, g), mask) in self.kernels.iter_mut().zip(grads).zip(&self.masks) {
-            Zip::from(k)
-                .and(g)
-                .and(mask)
-                .for_each(|a, &gi, &m| *a -= eta * gi * m);
-        }
+        self.stack.descend(grads, eta);
     }
 
     /// Replaces every kernel, a_l ← k_l · mask_l (entries off a local layer's support are set
     /// to zero): the hook through which an [`crate::experiment::optimizer::UpdateRule`] acting
     /// on the parameters writes them back. Errors on a wrong number of layers or shape.
     pub fn set_kernels(&mut self, kernels: &[ArrayD<f64>]) -> Result<()> {
-        if kernels.len() != self.kernels.len() {
+        if kernels.len() != self.stack.depth() {
             return Err(Error::Mismatch(format!(
                 "{} kernels given for a depth-{} network",
                 kernels.len(),
-                self.kernels.len()
+                self.stack.depth()
             )));
         }
-        for (k, new) in self.kernels.iter().zip(kernels) {
+        for (k, new) in self.stack.kernels().iter().zip(kernels) {
             if k.shape() != new.shape() {
                 return Err(Error::Mismatch(format!(
                     "kernel shape {:?}, network needs {:?}",
@@ -294,7 +266,8 @@ impl ConvNet {
                 )));
             }
         }
-        for ((k, new), mask) in self.kernels.iter_mut().zip(kernels).zip(&self.masks) {
+        let masks = self.stack.masks().to_vec();
+        for ((k, new), mask) in self.stack.kernels_mut().iter_mut().zip(kernels).zip(&masks) {
             Zip::from(k)
                 .and(new)
                 .and(mask)
@@ -306,9 +279,9 @@ impl ConvNet {
     /// Mutable access to one kernel entry (for finite-difference checks); `None` off the
     /// layer's support or out of range.
     pub fn kernel_entry_mut(&mut self, layer: usize, r: &[usize]) -> Option<&mut f64> {
-        let inside = *self.masks.get(layer)?.get(IxDyn(r))? != 0.0;
+        let inside = *self.stack.masks().get(layer)?.get(IxDyn(r))? != 0.0;
         if inside {
-            self.kernels[layer].get_mut(IxDyn(r))
+            self.stack.kernels_mut()[layer].get_mut(IxDyn(r))
         } else {
             None
         }
