@@ -58,6 +58,19 @@ impl LayerKind {
     }
 }
 
+impl LayerKind {
+    /// The offsets r (FFT order, components mod L) that are parameters of this layer, in
+    /// row-major order: S_R = {r : |r|_∞ ≤ R} for a local layer, every site for a full one.
+    pub fn support_offsets(&self, lattice: Lattice) -> Result<Vec<Vec<usize>>> {
+        Ok(self
+            .support_mask(lattice)?
+            .indexed_iter()
+            .filter(|(_, &m)| m != 0.0)
+            .map(|(r, _)| r.slice().to_vec())
+            .collect())
+    }
+}
+
 /// The support masks of a stack of layers (one per layer, see [`LayerKind::support_mask`]);
 /// an error for an empty stack.
 pub fn support_masks(lattice: Lattice, kinds: &[LayerKind]) -> Result<Vec<ArrayD<f64>>> {

@@ -105,19 +105,14 @@ pub fn empirical_local_row(
     use crate::experiment::estimate::real_space_covariance;
     use crate::model::LayerKind;
     use crate::sampling::{seeded_rng, FieldSampler};
-    use ndarray::{Array1, Array2, Dimension};
+    use ndarray::{Array1, Array2};
     use ndarray_linalg::{EigValsh, Solve, UPLO};
     let lattice = Lattice::new(d, l)?;
     let field = GaussianField::large_n_critical(lattice)?;
     let spectrum_t = spectrum_at(field.spectrum(), t)?;
     let sampler = FieldSampler::new(&spectrum_t)?;
     let fields = sampler.sample_many(samples, &mut seeded_rng(seed));
-    let mask = LayerKind::Local { radius }.support_mask(lattice)?;
-    let offsets: Vec<Vec<usize>> = mask
-        .indexed_iter()
-        .filter(|(_, &m)| m != 0.0)
-        .map(|(r, _)| r.slice().to_vec())
-        .collect();
+    let offsets = LayerKind::Local { radius }.support_offsets(lattice)?;
     let mut differences: Vec<Vec<usize>> = offsets
         .iter()
         .flat_map(|a| offsets.iter().map(|b| lattice.difference(a, b)))

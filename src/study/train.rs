@@ -3,7 +3,7 @@
 //! closed form on the population (R3.3, R4.3), R5.2 for one local layer, and gradient descent on
 //! the population loss for mixed and two-local stacks (R5.6).
 
-use ndarray::{Array1, Array2, ArrayD, Dimension, IxDyn};
+use ndarray::{Array1, Array2, ArrayD, IxDyn};
 use ndarray_linalg::Solve;
 use num_complex::Complex;
 use serde::Serialize;
@@ -189,12 +189,7 @@ fn empirical_local_problem(
     radius: usize,
 ) -> Result<LocalProblem> {
     let fft = RealFft::new(lattice);
-    let mask = LayerKind::Local { radius }.support_mask(lattice)?;
-    let offsets: Vec<Vec<usize>> = mask
-        .indexed_iter()
-        .filter(|(_, &m)| m != 0.0)
-        .map(|(r, _)| r.slice().to_vec())
-        .collect();
+    let offsets = LayerKind::Local { radius }.support_offsets(lattice)?;
     let cov = fft.inverse(&stats.c_hat.mapv(|c| Complex::new(c, 0.0)))?;
     let tau = fft.inverse(&stats.target())?;
     let p = offsets.len();

@@ -7,7 +7,7 @@
 //! population gradient (R5.6): the semi-analytic prediction the sampled-field trainers are
 //! compared with.
 
-use ndarray::{Array1, Array2, ArrayD, Dimension, IxDyn, Zip};
+use ndarray::{Array1, Array2, ArrayD, IxDyn, Zip};
 use ndarray_linalg::{EigValsh, Solve, UPLO};
 use num_complex::Complex;
 
@@ -32,12 +32,7 @@ impl LocalOneLayer {
     /// Builds H = 2[c_t(r − s)] on S_R × S_R and solves Hθ* = b (R5.2).
     pub fn new(spectrum_t: &Symbol, radius: usize) -> Result<Self> {
         let lattice = spectrum_t.lattice();
-        let mask = LayerKind::Local { radius }.support_mask(lattice)?;
-        let offsets: Vec<Vec<usize>> = mask
-            .indexed_iter()
-            .filter(|(_, &m)| m != 0.0)
-            .map(|(r, _)| r.slice().to_vec())
-            .collect();
+        let offsets = LayerKind::Local { radius }.support_offsets(lattice)?;
         let cov = RealFft::new(lattice).kernel(spectrum_t)?;
         let p = offsets.len();
         let hessian = Array2::from_shape_fn((p, p), |(i, j)| {
