@@ -96,14 +96,7 @@ impl Studies {
         let d = cfg.d;
         observer.stage("spectrum (gap equation, dense)", 1);
         let spectrum = spectrum_rows(d, &cfg.spectrum_sides, None)?;
-        let dense_kappa = cfg
-            .numeric_sides
-            .iter()
-            .map(|&l| {
-                let kappa = dense::dense_condition_number(d, l)?;
-                Ok(DenseKappa { l, kappa })
-            })
-            .collect::<Result<_>>()?;
+        let dense_kappa = dense_kappa_rows(d, &cfg.numeric_sides)?;
         observer.finish();
         observer.stage("training times (closed forms)", 1);
         let training = training_table(d, &cfg.training_sides, &cfg.depths, protocol, 0.0)?;
@@ -131,9 +124,9 @@ impl Studies {
         )?;
         let empirical_local = empirical_local_rows(cfg, observer)?;
         let lmax = *cfg.local_sides.last().expect("validated: ≥ 2 sides");
+        let radius_one = [LayerKind::Local { radius: 1 }];
         let local_network_parameters =
-            ConvNet::new(Lattice::new(d, lmax)?, &[LayerKind::Local { radius: 1 }])?
-                .parameter_count();
+            ConvNet::new(Lattice::new(d, lmax)?, &radius_one)?.parameter_count();
         let generation = Generation::run(cfg, protocol, observer)?;
         let monte_carlo = crate::study::finite_n::monte_carlo_studies(
             &cfg.monte_carlo,
@@ -176,6 +169,17 @@ impl Studies {
             optimizers,
         })
     }
+}
+
+/// κ from the dense precision matrix at each side.
+fn dense_kappa_rows(d: usize, sides: &[usize]) -> Result<Vec<DenseKappa>> {
+    sides
+        .iter()
+        .map(|&l| {
+            let kappa = dense::dense_condition_number(d, l)?;
+            Ok(DenseKappa { l, kappa })
+        })
+        .collect()
 }
 
 /// Fields per empirical local measurement.

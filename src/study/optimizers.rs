@@ -407,7 +407,7 @@ pub fn optimizer_study(
 
 /// Online SGD (D = 1, B = 16 fresh fields per step, the crate's `Sgd` trainer) on a massive
 /// free field (d = 2, L = 8, β = 0.1, μ = 1, t = 1/2, η = 0.2/C_max(t)), started at v* and
-/// burnt in for 200 steps (E[A²]^200 < 1e-80), then run `steps` steps: the mode-averaged
+/// burnt in for 200 steps (E\[A²\]^200 < 1e-80), then run `steps` steps: the mode-averaged
 /// |e_k|²/S_∞,k (R9.10) per step, tested against 1 by batch means (K = 100 batches of
 /// ≥ 100 steps ≫ the correlation time 1/(1 − ρ²) ≤ 3 steps, ρ = 1 − 2ηC ≤ 0.67), as in
 /// `tests/optimizers.rs::online_sgd_stationary_variance_matches_the_derivation`.
@@ -476,7 +476,7 @@ pub fn stationary_variance_check(steps: usize, seed: u64) -> Result<SgdVarianceC
 /// One `train --optimizer` run: full layers of depth D trained from the protocol's start on M
 /// sampled fields at time t with a momentum or Adam rule (real-space kernels), beside the
 /// momentum closed forms (R9.3, R9.4, R9.8). `--optimizer gd` does not come here: it runs
-/// [`crate::study::train`] unchanged.
+/// [`crate::study::train()`] unchanged.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OptimizerTrainReport {
     /// The optimizer spelling.
@@ -515,7 +515,7 @@ pub struct OptimizerTrainReport {
 const TRAIN_CHUNK: u64 = 500;
 
 /// Runs `train --optimizer SPEC` (see [`OptimizerTrainReport`]): d, L, depth, t, M, step cap,
-/// seed and protocol from `config`; errors on GD (use [`crate::study::train`]) and on
+/// seed and protocol from `config`; errors on GD (use [`crate::study::train()`]) and on
 /// non-full layers.
 pub fn train_with_optimizer(
     config: &crate::study::TrainConfig,

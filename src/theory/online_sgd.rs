@@ -5,7 +5,7 @@
 //! T̂ = B⁻¹Σ_b X̄_b Z_b/σ (unitary modes), and its error e = v − 1/C obeys
 //! e_{n+1} = A_n e_n + b_n, A_n = 1 − 2ηĈ_n, b_n = −2η[(Ĉ_n − C)/C − (T̂_n − 1)], with
 //! (A_n, b_n) independent of e_n. For Gaussian x_t and z (R9.9):
-//! E[A²] = (1 − 2ηC)² + 4η²κC²/B (κ = 2 on self-conjugate modes, 1 elsewhere),
+//! E\[A²\] = (1 − 2ηC)² + 4η²κC²/B (κ = 2 on self-conjugate modes, 1 elsewhere),
 //! E|b|² = 4η²(C/σ² − 1)/B on every mode, and E[A b̄] = 0.
 
 use ndarray::{ArrayD, Dimension};
@@ -16,7 +16,7 @@ use crate::fourier::half_spectrum_weights;
 use crate::lattice::Lattice;
 use crate::symbol::Symbol;
 
-/// E[A²] = (1 − 2ηC)² + 4η²κC²/B, the mean squared contraction of one SGD step on a mode of
+/// E\[A²\] = (1 − 2ηC)² + 4η²κC²/B, the mean squared contraction of one SGD step on a mode of
 /// variance C (κ = 2 for a self-conjugate mode, 1 otherwise) (R9.9).
 pub fn contraction_second_moment(c: f64, eta: f64, batch: usize, self_conjugate: bool) -> f64 {
     let kappa = if self_conjugate { 2.0 } else { 1.0 };
@@ -29,7 +29,7 @@ pub fn noise_second_moment(c: f64, sigma2: f64, eta: f64, batch: usize) -> f64 {
     4.0 * eta * eta * (c / sigma2 - 1.0) / batch as f64
 }
 
-/// Stationary E|e|² = E|b|²/(1 − E[A²]) of one mode (R9.10); an error when E[A²] ≥ 1 (the
+/// Stationary E|e|² = E|b|²/(1 − E\[A²\]) of one mode (R9.10); an error when E\[A²\] ≥ 1 (the
 /// second moment diverges).
 pub fn stationary_variance(
     c: f64,
@@ -47,7 +47,7 @@ pub fn stationary_variance(
     Ok(noise_second_moment(c, sigma2, eta, batch) / (1.0 - q))
 }
 
-/// E|e_n|² = S_∞ + (|e_0|² − S_∞) E[A²]ⁿ, the exact second moment after n steps (R9.10).
+/// E|e_n|² = S_∞ + (|e_0|² − S_∞) E\[A²\]ⁿ, the exact second moment after n steps (R9.10).
 pub fn second_moment(
     c: f64,
     sigma2: f64,
@@ -143,13 +143,13 @@ impl OnlineSgd {
         Ok(total / count)
     }
 
-    /// Noise floor of the excess loss, lim_n E[ℒ_n] − ℒ* (R9.11).
+    /// Noise floor of the excess loss, lim_n E\[ℒ_n\] − ℒ* (R9.11).
     pub fn excess_loss_floor(&self) -> Result<f64> {
         self.expected_excess_loss(0.0, None)
     }
 
     /// Training time by the excess-loss criterion (R9.11): the first n with
-    /// E[ℒ_n] − ℒ* ≤ δ from v0 = 0 (every mode's E|e_n|² decreases monotonically to its floor,
+    /// E\[ℒ_n\] − ℒ* ≤ δ from v0 = 0 (every mode's E|e_n|² decreases monotonically to its floor,
     /// so the first crossing is the last). Errors if δ ≤ the floor.
     pub fn training_steps(&self, delta: f64) -> Result<u64> {
         let floor = self.excess_loss_floor()?;
