@@ -11,6 +11,7 @@ use critical_slowing::fourier::RealFft;
 use critical_slowing::model::optimizer::{Momentum, OptimizerSpec};
 use critical_slowing::model::LayerKind;
 use critical_slowing::model::Protocol;
+use critical_slowing::study::optimizers::last_exceedance;
 use critical_slowing::theory::adam::{self, AdamConstants};
 use critical_slowing::theory::empirical;
 use critical_slowing::theory::momentum::{self, Method, ModeDynamics};
@@ -409,22 +410,6 @@ fn momentum_trainers_follow_the_empirical_closed_form() {
             }
         }
     }
-}
-
-/// Last step (+1) at which some mode of a logged run is farther than ε from v̂*.
-fn last_exceedance(
-    symbols: &[ArrayD<Complex<f64>>],
-    optimum: &ArrayD<Complex<f64>>,
-    eps: f64,
-) -> u64 {
-    symbols
-        .iter()
-        .rposition(|v| {
-            v.iter()
-                .zip(optimum)
-                .any(|(v, o)| (v - o).norm() > eps * o.norm())
-        })
-        .map_or(0, |k| k as u64 + 1)
 }
 
 /// R9.3, R9.4 on fields: at β_c, d = 3, t = 1/2, L = 4, 6, 8 (M = 256), the training time

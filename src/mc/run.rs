@@ -142,13 +142,14 @@ fn thermalise(chain: &mut Chain, sweeps: u64, progress: &dyn Progress) {
     chain.fix_clusters_per_sweep();
 }
 
-fn run_chain(
+/// Chain `c` of the configuration (its own seed stream), thermalised.
+fn thermalised_chain(
     cfg: &McConfig,
-    geometry: Arc<Geometry>,
+    geometry: &Arc<Geometry>,
     k: f64,
     c: usize,
     progress: &dyn Progress,
-) -> Result<ChainOutput> {
+) -> Result<Chain> {
     let mut chain = Chain::new(
         geometry.clone(),
         cfg.n,
@@ -158,6 +159,17 @@ fn run_chain(
         c as u64,
     )?;
     thermalise(&mut chain, cfg.thermalization, progress);
+    Ok(chain)
+}
+
+fn run_chain(
+    cfg: &McConfig,
+    geometry: Arc<Geometry>,
+    k: f64,
+    c: usize,
+    progress: &dyn Progress,
+) -> Result<ChainOutput> {
+    let mut chain = thermalised_chain(cfg, &geometry, k, c, progress)?;
     let m_len = cfg.measurements as usize;
     let mut s = ChainSeries::default();
     for v in [
@@ -378,15 +390,7 @@ pub fn dataset(cfg: &McConfig, count: usize, progress: &dyn Progress) -> Result<
     let mut chains: Vec<(Chain, Vec<f64>)> = (0..cfg.chains)
         .into_par_iter()
         .map(|c| -> Result<(Chain, Vec<f64>)> {
-            let mut chain = Chain::new(
-                geometry.clone(),
-                cfg.n,
-                cfg.algorithm,
-                k,
-                cfg.seed,
-                c as u64,
-            )?;
-            thermalise(&mut chain, cfg.thermalization, progress);
+            let mut chain = thermalised_chain(cfg, &geometry, k, c, progress)?;
             let mut mvec = vec![0.0; cfg.n];
             let mut m2 = Vec::with_capacity(cfg.measurements as usize);
             for _ in 0..cfg.measurements {

@@ -149,6 +149,22 @@ pub fn train(r: &TrainReport) -> String {
     )
 }
 
+/// The powered sample tests of a `generate` run, one line.
+fn sample_tests(t: &crate::study::generate::SampleTests) -> String {
+    let verdict = |ok: bool| if ok { "pass" } else { "FAIL" };
+    format!(
+        "samples vs the closed form (level {} each): pooled chi^2 p = {:.3e} ({}; power {:.3} against 2 % on every mode), \
+         zero mode p = {:.3e} ({}; power {:.3} against 10 % on k = 0)\n",
+        number(t.pooled.level),
+        t.pooled.p_value,
+        verdict(t.pooled.pass),
+        t.pooled_power_2_percent,
+        t.zero_mode.p_value,
+        verdict(t.zero_mode.pass),
+        t.zero_mode_power_10_percent
+    )
+}
+
 /// The report of a `generate` run.
 pub fn generate(r: &GenerateReport) -> String {
     let c = &r.config;
@@ -212,20 +228,7 @@ pub fn generate(r: &GenerateReport) -> String {
         r.magnetisation.data,
         100.0 * r.modes_in_interval
     );
-    let t = &r.tests;
-    let verdict = |ok: bool| if ok { "pass" } else { "FAIL" };
-    let _ = writeln!(
-        s,
-        "samples vs the closed form (level {} each): pooled chi^2 p = {:.3e} ({}; power {:.3} against 2 % on every mode), \
-         zero mode p = {:.3e} ({}; power {:.3} against 10 % on k = 0)",
-        number(t.pooled.level),
-        t.pooled.p_value,
-        verdict(t.pooled.pass),
-        t.pooled_power_2_percent,
-        t.zero_mode.p_value,
-        verdict(t.zero_mode.pass),
-        t.zero_mode_power_10_percent
-    );
+    s += &sample_tests(&r.tests);
     if let Some(w) = &r.warning {
         let _ = writeln!(s, "warning: {w}");
     }

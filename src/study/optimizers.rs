@@ -271,8 +271,9 @@ pub fn fits(rows: &[OptimizerRow], epsilon: f64) -> Result<Vec<OptimizerFit>> {
     Ok(out)
 }
 
-/// Last step (+1) at which some mode of a logged run is farther than ε|v̂*| from v̂*.
-fn last_exceedance(
+/// Last step (+1) at which some mode of a logged run is farther than ε|v̂*| from v̂*: the
+/// training time of an oscillating (momentum) run, which must stay within ε afterwards.
+pub fn last_exceedance(
     symbols: &[ArrayD<Complex<f64>>],
     optimum: &ArrayD<Complex<f64>>,
     eps: f64,
