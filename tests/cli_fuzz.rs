@@ -96,7 +96,7 @@ const SIDES: &[&str] = &[
 ];
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 16, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn spectrum_survives(d in pick(&["3", "3", "3", "4", "0", "1", "2", "5", "-1"]), l in pick(SIDES),

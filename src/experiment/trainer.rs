@@ -147,7 +147,7 @@ impl FullBatchGd {
             let (loss, grads) = net.loss_and_gradient(batch)?;
             if !loss.is_finite() {
                 return Err(Error::Unstable(format!(
-                    "full-batch GD diverged at step {step} (eta = {})",
+                    "full-batch GD diverged at step {step} (eta = {}): lower --c, raise --t or add --samples",
                     self.eta
                 )));
             }

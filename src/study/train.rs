@@ -130,6 +130,10 @@ pub fn memory_estimate(config: &TrainConfig) -> f64 {
 
 /// Checks everything a `train` run can check before it draws a field: the minibatch, the
 /// accuracy, the lattice, and the memory estimate against [`crate::error::memory_limit`].
+/// Smallest diffusion time a `train` run accepts: below it σ_t ≈ √(2t) makes the target z/σ_t
+/// so large that the gradient overflows the step.
+pub const MIN_T: f64 = 1e-6;
+
 fn validate(config: &TrainConfig) -> Result<()> {
     if config.batch == Some(0) {
         return Err(Error::Parameter {
@@ -146,6 +150,13 @@ fn validate(config: &TrainConfig) -> Result<()> {
         });
     }
     resolvable_epsilon(config.protocol.epsilon)?;
+    if !(config.t.is_finite() && config.t >= MIN_T) {
+        return Err(Error::Parameter {
+            name: "t",
+            value: config.t,
+            requirement: "needs t > 0, at least 1e-6 (the denoising loss divides by σ_t = √(1 − e^{−2t}))",
+        });
+    }
     Lattice::new(config.d, config.l)?;
     let what = match config.batch {
         Some(b) => format!(
@@ -459,7 +470,12 @@ pub fn train(config: TrainConfig, observer: &dyn Observer) -> Result<TrainReport
     };
     let mut predicted_steps_population = match &s.local_one {
         Some(local) => {
-            Some(local.training_steps(s.eta, s.protocol.epsilon, config.steps.max(1))?)
+            // R5.2 on the population; `None` ("not reached within N steps") past the cap
+            match local.training_steps(s.eta, s.protocol.epsilon, config.steps.max(1)) {
+                Ok(n) => Some(n),
+                Err(Error::NoConvergence { .. }) => None,
+                Err(e) => return Err(e),
+            }
         }
         None if s.all_full() => Some(training_time(&s.spec_t, &s.protocol)?.steps),
         None => None,
