@@ -200,3 +200,29 @@ fn leading_error_coefficients_match_the_derivation() {
         }
     }
 }
+
+/// The exponential SDE step where its rate vanishes, a = 1 + 2w = 0 (w = −1/2): the reverse SDE
+/// is then pure diffusion over h, so the step must be exactly (m, q) = (1, 2h) — derived from
+/// dy = √2 dB̄ alone, not from the code's small-|a|h branch. Just off a = 0 the two branches
+/// (Taylor and exp_m1) must agree with the exact (e^{2ah} − 1)/a to rounding. This reaches the
+/// branch that finite grids never visit (cargo-mutants' survivors in docs/mutants.md).
+#[test]
+fn exponential_step_at_zero_rate_is_pure_diffusion() {
+    use critical_slowing::diffusion::reverse::step_coefficients;
+    use num_complex::Complex;
+    for h in [1e-3, 0.1, 0.7] {
+        let (m, q) = step_coefficients(Sampler::SdeExponential, Complex::new(-0.5, 0.0), h);
+        assert_eq!(m, Complex::new(1.0, 0.0), "h = {h}");
+        assert!((q - 2.0 * h).abs() <= 1e-15 * h, "h = {h}: q = {q}");
+        for a in [1e-10, -1e-10, 2e-8 / h, -2e-8 / h] {
+            let w = Complex::new((a - 1.0) / 2.0, 0.0);
+            let (_, q) = step_coefficients(Sampler::SdeExponential, w, h);
+            // exact (e^{2ah} − 1)/a = 2h(1 + ah + (2/3)(ah)² + …); |ah| ≤ 2e-8 here
+            let exact = 2.0 * h * (1.0 + a * h + 2.0 / 3.0 * (a * h).powi(2));
+            assert!(
+                (q - exact).abs() <= 1e-14 * exact,
+                "h = {h}, a = {a}: {q} vs {exact}"
+            );
+        }
+    }
+}

@@ -154,7 +154,8 @@ fn validate(config: &TrainConfig) -> Result<()> {
         return Err(Error::Parameter {
             name: "t",
             value: config.t,
-            requirement: "needs t > 0, at least 1e-6 (the denoising loss divides by σ_t = √(1 − e^{−2t}))",
+            requirement:
+                "needs t > 0, at least 1e-6 (the denoising loss divides by σ_t = √(1 − e^{−2t}))",
         });
     }
     Lattice::new(config.d, config.l)?;
