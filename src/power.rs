@@ -389,6 +389,33 @@ pub fn plug_in_w2_null_moments(units: &[ModeUnit], scale: &dyn Fn(usize) -> f64)
     out
 }
 
+/// Normal quantile z with P(Z > z) = level.
+pub fn one_sided_z(level: f64) -> Result<f64> {
+    check_level(level)?;
+    Ok(-Normal::standard().inverse_cdf(level))
+}
+
+/// Exact mean and variance of the plug-in KL in the data-to-generated direction,
+/// Σ_u w_u ½(ρ̂_u − 1 − ln ρ̂_u) with ρ̂_u = C_u/P̂_u and ν_u P̂_u/P_u ~ χ²_{ν_u} independent
+/// (R10.7). Per unit, with ρ = C/P (ν > 4):
+/// mean w/2 (ρν/(ν − 2) − 1 − ln ρ + ψ(ν/2) + ln(2/ν)),
+/// variance w²/4 (2ρ²ν²/((ν − 2)²(ν − 4)) + ψ'(ν/2) − 4ρν/(ν − 2)²).
+pub fn reverse_plug_in_kl_null_moments(units: &[ModeUnit]) -> Moments {
+    let mut out = Moments {
+        mean: 0.0,
+        variance: 0.0,
+    };
+    for u in units {
+        let (rho, nu, w) = (u.target / u.p_true, u.dof, u.weight);
+        out.mean += w / 2.0
+            * (rho * nu / (nu - 2.0) - 1.0 - rho.ln() + digamma(nu / 2.0) + (2.0 / nu).ln());
+        out.variance += w * w / 4.0
+            * (2.0 * rho * rho * nu * nu / ((nu - 2.0).powi(2) * (nu - 4.0)) + trigamma(nu / 2.0)
+                - 4.0 * rho * nu / (nu - 2.0).powi(2));
+    }
+    out
+}
+
 /// Normal quantile z with P(|Z| > z) = level.
 pub fn two_sided_z(level: f64) -> Result<f64> {
     check_level(level)?;

@@ -59,6 +59,12 @@ pub struct Studies {
     pub horizon: Vec<HorizonRow>,
     /// Smallest relative slack of the Girsanov bound.
     pub girsanov_slack: f64,
+    /// The Girsanov bound against the KL of fields drawn with each random score.
+    pub girsanov_sampled: Vec<crate::study::sampled_continuous::GirsanovRow>,
+    /// The exact score's sampled spectrum on two grids, extrapolated to h → 0.
+    pub continuous_sampled: crate::study::sampled_continuous::ExtrapolationRow,
+    /// The zero mode's horizon measured on noised data fields, d = 3, L = 4, 8, 16.
+    pub horizon_sampled: Vec<crate::study::sampled_continuous::SampledHorizonRow>,
     /// FFT score kernel against the dense inverse.
     pub dense_score_deviation: f64,
     /// Sampled generation with powered tests, and the magnetisation study.
@@ -157,7 +163,15 @@ impl Studies {
             generation_one_layer: generation.one_layer,
             generation_two_layer: generation.two_layer,
             horizon: horizon_rows(d, &cfg.spectrum_sides, 1e-2)?,
+            horizon_sampled: crate::study::sampled_continuous::sampled_horizon_rows(
+                3,
+                &[4, 8, 16],
+                crate::study::sampled_continuous::HORIZON_SAMPLES,
+                cfg.seed + 17,
+            )?,
             girsanov_slack: generation.girsanov,
+            girsanov_sampled: generation.girsanov_sampled,
+            continuous_sampled: generation.extrapolation,
             dense_score_deviation: dense::dense_score_deviation(d, 6, 0.3)?,
             sampled: crate::study::sampled::sampled_studies(
                 d,
@@ -218,11 +232,13 @@ struct Generation {
     one_layer: Vec<GenerationRow>,
     two_layer: Vec<GenerationRow>,
     girsanov: f64,
+    girsanov_sampled: Vec<crate::study::sampled_continuous::GirsanovRow>,
+    extrapolation: crate::study::sampled_continuous::ExtrapolationRow,
 }
 
 impl Generation {
     fn run(cfg: &ReproduceConfig, protocol: Protocol, observer: &dyn Observer) -> Result<Self> {
-        observer.stage("generation", 4);
+        observer.stage("generation", 5);
         let sampled = generate(GenerateConfig {
             d: cfg.d,
             l: cfg.sampling_l,
@@ -257,6 +273,16 @@ impl Generation {
         let two_layer = generation_rows(&setup, &cfg.generation_sides, 2, log_budget)?;
         let girsanov = girsanov_slack(8)?;
         observer.advance(1);
+        use crate::study::sampled_continuous::{self as continuous, GIRSANOV_SAMPLES};
+        let girsanov_sampled = continuous::girsanov_rows(8, GIRSANOV_SAMPLES, 400, cfg.seed + 11)?;
+        let extrapolation = continuous::extrapolation_row(
+            cfg.d,
+            8,
+            40,
+            continuous::EXTRAPOLATION_SAMPLES,
+            cfg.seed + 13,
+        )?;
+        observer.advance(1);
         observer.finish();
         Ok(Self {
             sampled,
@@ -264,6 +290,8 @@ impl Generation {
             one_layer,
             two_layer,
             girsanov,
+            girsanov_sampled,
+            extrapolation,
         })
     }
 }

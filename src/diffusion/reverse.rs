@@ -70,3 +70,30 @@ pub fn step_coefficients(sampler: Sampler, w: Complex<f64>, h: f64) -> (Complex<
         Sampler::OdeExponential => (((w + 1.0) * h).exp(), 0.0),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Sampler;
+
+    /// The command line's spellings parse to the three samplers, print back unchanged (also in
+    /// JSON), and nothing else parses.
+    #[test]
+    fn spellings_round_trip() {
+        let all = [
+            ("sde-exp", Sampler::SdeExponential),
+            ("sde-em", Sampler::SdeEulerMaruyama),
+            ("ode-exp", Sampler::OdeExponential),
+        ];
+        for (name, sampler) in all {
+            assert_eq!(name.parse::<Sampler>().unwrap(), sampler);
+            assert_eq!(sampler.to_string(), name);
+            assert_eq!(
+                serde_json::to_string(&sampler).unwrap(),
+                format!("\"{name}\"")
+            );
+        }
+        for bad in ["", "sde", "SDE-EXP", "ode-em"] {
+            assert!(bad.parse::<Sampler>().is_err(), "{bad}");
+        }
+    }
+}

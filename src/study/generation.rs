@@ -193,23 +193,22 @@ pub fn continuous_time_exactness(c0s: &[f64], horizon: f64) -> f64 {
 
 /// Smallest relative slack (bound − KL)/bound of the Girsanov bound (R6.5) over `scores`
 /// deterministic time-dependent linear scores w_k(t) = −(1 + a_s sin(1 + k) e^{−t})/C_k(t),
-/// a_s = 0.1(s − 3.5), on the massive d = 2, L = 4 model at β = 0.4, horizon 2, 2000 steps.
+/// a_s = 0.1(s − 3.5) ([`crate::study::sampled_continuous::girsanov_score`]), on the massive
+/// d = 2, L = 4 model at β = 0.4, horizon 2, 2000 steps.
 pub fn girsanov_slack(scores: u32) -> Result<f64> {
-    let small = GaussianField::large_n(Lattice::new(2, 4)?, 0.4)?;
-    let sp = small.spectrum().clone();
+    use crate::study::sampled_continuous::{girsanov_amplitude, girsanov_data, girsanov_score};
+    let small = girsanov_data()?;
+    let sp = small.spectrum();
     let mut slack = f64::INFINITY;
     for s in 0..scores {
-        let a = 0.1 * (s as f64 - 3.5);
-        let w = |i: usize, t: f64| {
-            let c = spectrum_at(&sp, t).expect("t ≥ 0").values()[i];
-            -(1.0 + a * (1.0 + i as f64).sin() * (-t).exp()) / c
-        };
+        let a = girsanov_amplitude(s);
+        let w = |i: usize, t: f64| girsanov_score(sp, a, i, t).unwrap_or(f64::NAN);
         let values: Vec<f64> = (0..sp.values().len())
             .map(|i| continuous_generated_variance(false, |t| w(i, t), 2.0, 1.0, 2000))
             .collect();
         let p = sp.with_values(values)?;
-        let kl = kl_divergence(&sp, &p)?;
-        let bound = girsanov_bound(&sp, w, 2.0, 2000)?;
+        let kl = kl_divergence(sp, &p)?;
+        let bound = girsanov_bound(sp, w, 2.0, 2000)?;
         slack = slack.min((bound - kl) / bound);
     }
     Ok(slack)
