@@ -94,6 +94,8 @@ fn assert_report_files(out: &Path) {
         "generation_two_layer.json",
         "horizon.csv",
         "sampled_generation.json",
+        "sampled_generation_scaling.csv",
+        "sampled_generation_scaling.json",
         "optimizer_training_time.csv",
         "optimizer_fits.json",
         "optimizers.json",

@@ -160,7 +160,11 @@ impl Studies {
             girsanov_slack: generation.girsanov,
             dense_score_deviation: dense::dense_score_deviation(d, 6, 0.3)?,
             sampled: crate::study::sampled::sampled_studies(
-                d,
+                &GenerationSetup {
+                    d,
+                    protocol,
+                    ..GenerationSetup::default()
+                },
                 &cfg.generation_sides,
                 &cfg.sampled,
                 cfg.seed + 5000,

@@ -10,6 +10,7 @@ pub mod generation;
 pub mod local;
 pub mod optimizers;
 pub mod sampled;
+pub mod sampled_generation;
 pub mod spectrum;
 pub mod train;
 pub mod training;
