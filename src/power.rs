@@ -262,7 +262,8 @@ fn null_bias_term(weight: f64, dof: f64) -> f64 {
 /// Bias of the plug-in KL Σ_u w_u ½(r_u − 1 − ln r_u) over the true Σ_u w_u ½(ρ_u − 1 − ln ρ_u)
 /// when ν_u P̂_u/P_u ~ χ²_{ν_u} (R10.3): Σ_u w_u/2 (−ψ(ν_u/2) − ln(2/ν_u)). It depends on the
 /// weights and degrees of freedom only, not on P_u or C_u, so subtracting it from a measured
-/// plug-in KL needs no closed form (≈ V/(2M) for M fields on V sites).
+/// plug-in KL needs no closed form (≈ U/(2M) for M fields, U the number of independent units,
+/// ≈ V/2 on V sites).
 pub fn plug_in_kl_null_bias(units: &[ModeUnit]) -> f64 {
     units.iter().map(|u| null_bias_term(u.weight, u.dof)).sum()
 }

@@ -443,8 +443,9 @@ pub fn sampled_generation_scaling(
         if let Some(x) = stat {
             let _ = writeln!(
                 out,
-                "{claim} {what}: measured {:.4}, closed form {:.4}, range over the windows [{:.4}, {:.4}]",
-                x.measured, x.predicted, x.window_lo, x.window_hi
+                "{claim} {what}: measured {:.4}, closed form {:.4}, range over the windows [{:.4}, {:.4}], \
+                 accepted (every row in its window) [{:.4}, {:.4}]",
+                x.measured, x.predicted, x.window_lo, x.window_hi, x.accept_lo, x.accept_hi
             );
         }
     }
@@ -452,9 +453,10 @@ pub fn sampled_generation_scaling(
     let _ = writeln!(
         out,
         "KL(gen || data) per site against C_k(t_0), bias-corrected; level {} per row (family {}); \
-         power(a): against 2 % on every mode's variance, power(b): 10 % on k = 0 alone",
+         power(a): against 2 % on every mode's variance, power(b): 10 % on k = 0 alone; {:.1} s",
         number(level),
-        number(s.family_level)
+        number(s.family_level),
+        s.seconds
     );
     out
 }

@@ -107,6 +107,8 @@ pub struct SampledGenerationScaling {
     pub power_target: f64,
     /// The rows, budgets in [`SCALING_BUDGETS`] order, sides increasing within a budget.
     pub rows: Vec<SampledScalingRow>,
+    /// Wall time of the study in seconds.
+    pub seconds: f64,
 }
 
 /// A statistic of a claim's rows (a ratio or a spread of KL per site): measured on the
@@ -358,6 +360,7 @@ pub fn sampled_generation_scaling(
         .flat_map(|b| sides.iter().map(move |&l| (b, l)))
         .collect();
     let level = LEVEL / jobs.len().max(1) as f64;
+    let start = std::time::Instant::now();
     let rows = jobs
         .par_iter()
         .map(|&(b, l)| {
@@ -370,5 +373,6 @@ pub fn sampled_generation_scaling(
         family_level: LEVEL,
         power_target: POWER_TARGET,
         rows,
+        seconds: start.elapsed().as_secs_f64(),
     })
 }
