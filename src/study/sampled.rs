@@ -50,7 +50,7 @@ impl SampledStudyConfig {
             Err(crate::error::Error::Invalid {
                 name: "sampled.generation_sides",
                 value: format!("{g:?}"),
-                requirement: "needs ≥ 2 increasing sides, each in 4…16 (claims C17–C19 compare the first and the last; larger sides take minutes)".into(),
+                requirement: "needs ≥ 2 increasing sides, each in 4…16 (claims C17–C19 compare the first and the last; the fields of larger lattices would not fit the run's time)".into(),
             })
         }
     }

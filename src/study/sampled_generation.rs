@@ -116,8 +116,11 @@ pub struct SampledGenerationScaling {
 /// lies in its window (so it lies there with probability ≥ 1 − Σ row levels), and the
 /// acceptance range of the measured value: that range intersected, for each row i, with the
 /// values the statistic takes as row i moves over its window while the other rows keep their
-/// measured KLs. The measured value is accepted exactly when it lies in the window range and
-/// each row it depends on lies in its own window (R10.3).
+/// measured KLs. It contains the measured value when every row lies in its window; a row
+/// outside its window leaves the measured value out whenever the statistic is strictly
+/// monotone in that row there — always for the ratio of the first and last rows (rows between
+/// them do not enter), for the spread when the row is the largest or the smallest and the
+/// windows are disjoint, as at L = 4, 8 (R10.3).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct RowStatistic {
     /// From the bias-corrected sampled KLs.
