@@ -248,10 +248,24 @@ pub fn plug_in_kl_null_moments(units: &[ModeUnit]) -> Moments {
     };
     for u in units {
         let (rho, nu, w) = (u.p_true / u.target, u.dof, u.weight);
-        out.mean += w / 2.0 * (rho - 1.0 - rho.ln() - digamma(nu / 2.0) - (2.0 / nu).ln());
+        out.mean += w / 2.0 * (rho - 1.0 - rho.ln()) + null_bias_term(w, nu);
         out.variance += w * w / 4.0 * (2.0 * rho * rho / nu + trigamma(nu / 2.0) - 4.0 * rho / nu);
     }
     out
+}
+
+/// One unit's bias w/2 (−ψ(ν/2) − ln(2/ν)) = w/2 (ln(ν/2) − ψ(ν/2)) ≈ w/(2ν) (R10.3).
+fn null_bias_term(weight: f64, dof: f64) -> f64 {
+    weight / 2.0 * (-digamma(dof / 2.0) - (2.0 / dof).ln())
+}
+
+/// Bias of the plug-in KL Σ_u w_u ½(r_u − 1 − ln r_u) over the true Σ_u w_u ½(ρ_u − 1 − ln ρ_u)
+/// when ν_u P̂_u/P_u ~ χ²_{ν_u} (R10.3): Σ_u w_u/2 (−ψ(ν_u/2) − ln(2/ν_u)). It depends on the
+/// weights and degrees of freedom only, not on P_u or C_u, so subtracting it from a measured
+/// plug-in KL needs no closed form (≈ U/(2M) for M fields, U the number of independent units,
+/// ≈ V/2 on V sites).
+pub fn plug_in_kl_null_bias(units: &[ModeUnit]) -> f64 {
+    units.iter().map(|u| null_bias_term(u.weight, u.dof)).sum()
 }
 
 fn kl_terms(units: &[ModeUnit], scale: &dyn Fn(usize) -> f64) -> Vec<KlTerm> {
@@ -329,7 +343,17 @@ pub fn plug_in_kl_window(units: &[ModeUnit], level: f64) -> Result<(f64, f64)> {
 /// The plug-in KL test: accept when the statistic lies in [`plug_in_kl_window`] (R10.3).
 /// `p_value` is the Chernoff bound 2 exp(inf_s[K(s) − s x]) (an upper bound of the exact one).
 pub fn plug_in_kl_test(units: &[ModeUnit], level: f64) -> Result<TestOutcome> {
-    let (lo, hi) = plug_in_kl_window(units, level)?;
+    plug_in_kl_test_in(units, plug_in_kl_window(units, level)?, level)
+}
+
+/// The plug-in KL test with its window `(lo, hi)` already computed by [`plug_in_kl_window`] at
+/// `level` for the same units (the window depends on ν_u, P_u and C_u, not on P̂_u) (R10.3).
+pub fn plug_in_kl_test_in(
+    units: &[ModeUnit],
+    (lo, hi): (f64, f64),
+    level: f64,
+) -> Result<TestOutcome> {
+    check_level(level)?;
     let kl: f64 = units
         .iter()
         .map(|u| u.weight * crate::divergence::kl_term(u.p_hat, u.target))
@@ -352,7 +376,20 @@ pub fn power_plug_in_kl(
     level: f64,
     scale: &dyn Fn(usize) -> f64,
 ) -> Result<f64> {
-    let (lo, hi) = plug_in_kl_window(units, level)?;
+    Ok(power_plug_in_kl_in(
+        units,
+        plug_in_kl_window(units, level)?,
+        scale,
+    ))
+}
+
+/// [`power_plug_in_kl`] with the null window `(lo, hi)` already computed by
+/// [`plug_in_kl_window`] for the same units (R10.3).
+pub fn power_plug_in_kl_in(
+    units: &[ModeUnit],
+    (lo, hi): (f64, f64),
+    scale: &dyn Fn(usize) -> f64,
+) -> f64 {
     let alt = kl_terms(units, scale);
     let mean: f64 = alt.iter().map(|t| t.cgf_prime(0.0)).sum();
     let inside = if mean > hi {
@@ -362,7 +399,7 @@ pub fn power_plug_in_kl(
     } else {
         1.0
     };
-    Ok(1.0 - inside)
+    1.0 - inside
 }
 
 /// Exact mean and variance of the plug-in W2² Σ_u w_u (√P̂_u − √C_u)² (R10.4) when unit u's

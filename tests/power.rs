@@ -2,8 +2,8 @@
 //! draws of χ² variables, closed-form special values, and normal approximations.
 
 use critical_slowing::power::{
-    min_samples_for_power, plug_in_kl_null_moments, plug_in_kl_window, plug_in_w2_null_moments,
-    pooled_chi2_test, power_chi2, power_plug_in_kl, trigamma, ModeUnit,
+    min_samples_for_power, plug_in_kl_null_bias, plug_in_kl_null_moments, plug_in_kl_window,
+    plug_in_w2_null_moments, pooled_chi2_test, power_chi2, power_plug_in_kl, trigamma, ModeUnit,
 };
 use critical_slowing::sampling::seeded_rng;
 use rand_distr::{ChiSquared as ChiDraw, Distribution};
@@ -314,4 +314,34 @@ fn independent_modes_count_every_mode_once() {
             "{pooled} vs {direct}"
         );
     }
+}
+
+/// R10.3: the null bias of the plug-in KL is the ρ-independent part of its exact mean: the
+/// mean minus the true KL Σ w/2 (ρ − 1 − ln ρ), the same for any P and C, and ≈ Σ w/(2ν)
+/// = U/(2M), U the number of independent units, at large M (the next term is w/(6ν²):
+/// ≤ 3.4e-4 relative at M = 1000).
+#[test]
+fn plug_in_kl_bias_depends_on_the_degrees_of_freedom_only() {
+    let us = units(1000.0);
+    let true_kl: f64 = us
+        .iter()
+        .map(|u| {
+            let rho = u.p_true / u.target;
+            u.weight / 2.0 * (rho - 1.0 - rho.ln())
+        })
+        .sum();
+    let bias = plug_in_kl_null_bias(&us);
+    let mean = plug_in_kl_null_moments(&us).mean;
+    assert!((mean - true_kl - bias).abs() <= 1e-12 * mean.abs().max(1.0));
+    let moved: Vec<ModeUnit> = us
+        .iter()
+        .map(|u| ModeUnit {
+            p_true: 3.0 * u.p_true,
+            target: 0.5 * u.target,
+            ..*u
+        })
+        .collect();
+    assert_eq!(plug_in_kl_null_bias(&moved), bias);
+    let units = us.len() as f64;
+    assert!((bias / (units / 2000.0) - 1.0).abs() <= 1e-3, "bias {bias}");
 }

@@ -94,6 +94,8 @@ fn assert_report_files(out: &Path) {
         "generation_two_layer.json",
         "horizon.csv",
         "sampled_generation.json",
+        "sampled_generation_scaling.csv",
+        "sampled_generation_scaling.json",
         "optimizer_training_time.csv",
         "optimizer_fits.json",
         "optimizers.json",
@@ -344,4 +346,17 @@ fn reproduce_refuses_a_foreign_directory() {
     }
     let o = cli(&["reproduce", "--quick", "--config", "x.toml"]);
     assert!(!o.status.success(), "--quick with --config accepted");
+}
+
+/// The `[sampled] generation_sides` of C17–C19 need two increasing sides in 4…16; anything else
+/// is refused before any work, naming the field.
+#[test]
+fn sampled_generation_sides_are_validated() {
+    for sides in ["[8]", "[8, 4]", "[2, 4]", "[4, 32]"] {
+        let text = format!("{QUICK_CONFIG}\n[sampled]\ngeneration_sides = {sides}\n");
+        let err = ReproduceConfig::from_toml(&text).unwrap_err().to_string();
+        assert!(err.contains("sampled.generation_sides"), "{sides}: {err}");
+    }
+    let ok = format!("{QUICK_CONFIG}\n[sampled]\ngeneration_sides = [4, 6, 8]\n");
+    assert!(ReproduceConfig::from_toml(&ok).is_ok());
 }

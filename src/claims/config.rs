@@ -78,6 +78,7 @@ impl ReproduceConfig {
         self.validate_sides()?;
         self.validate_sizes()?;
         self.validate_numbers()?;
+        self.sampled.validate()?;
         self.monte_carlo.validate()
     }
 

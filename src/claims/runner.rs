@@ -174,7 +174,11 @@ impl Studies {
             continuous_sampled: generation.extrapolation,
             dense_score_deviation: dense::dense_score_deviation(d, 6, 0.3)?,
             sampled: crate::study::sampled::sampled_studies(
-                d,
+                &GenerationSetup {
+                    d,
+                    protocol,
+                    ..GenerationSetup::default()
+                },
                 &cfg.generation_sides,
                 &cfg.sampled,
                 cfg.seed + 5000,

@@ -246,28 +246,7 @@ impl SpectrumEstimate {
         p_true: &ArrayD<f64>,
         target: &ArrayD<f64>,
     ) -> Vec<crate::power::ModeUnit> {
-        let l = self.lattice.side();
-        let last = self.lattice.dim() - 1;
-        let m = self.samples as f64;
-        let mut out = Vec::new();
-        for (idx, &p_hat) in self.p_hat.indexed_iter() {
-            let n = idx.slice();
-            let neg: Vec<usize> = n.iter().map(|&k| (l - k) % l).collect();
-            let self_conj = neg.as_slice() == n;
-            let neg_stored = neg[last] < self.p_hat.shape()[last];
-            if !self_conj && neg_stored && neg.as_slice() < n {
-                continue; // the duplicate of an entry already kept
-            }
-            let weight = if self_conj { 1.0 } else { 2.0 };
-            out.push(crate::power::ModeUnit {
-                weight,
-                dof: weight * m,
-                p_hat,
-                p_true: p_true[&idx],
-                target: target[&idx],
-            });
-        }
-        out
+        mode_units(self.lattice, self.samples, &self.p_hat, p_true, target)
     }
 
     /// The zero mode as a unit (weight 1, ν = M) (R10.2).
@@ -285,4 +264,40 @@ impl SpectrumEstimate {
     pub fn samples(&self) -> usize {
         self.samples
     }
+}
+
+/// The independent modes of M fields on `lattice` (R10.1) for half-layout sample variances
+/// `p_hat`, predicted variances `p_true` and targets `target`: what
+/// [`SpectrumEstimate::independent_modes`] returns, also before any field is drawn (the
+/// degrees of freedom and weights depend on M and the lattice only; pass `p_hat = p_true`
+/// to size a test). Unit 0 is the zero mode k = 0.
+pub fn mode_units(
+    lattice: Lattice,
+    samples: usize,
+    p_hat: &ArrayD<f64>,
+    p_true: &ArrayD<f64>,
+    target: &ArrayD<f64>,
+) -> Vec<crate::power::ModeUnit> {
+    let l = lattice.side();
+    let last = lattice.dim() - 1;
+    let m = samples as f64;
+    let mut out = Vec::new();
+    for (idx, &p) in p_hat.indexed_iter() {
+        let n = idx.slice();
+        let neg: Vec<usize> = n.iter().map(|&k| (l - k) % l).collect();
+        let self_conj = neg.as_slice() == n;
+        let neg_stored = neg[last] < p_hat.shape()[last];
+        if !self_conj && neg_stored && neg.as_slice() < n {
+            continue; // the duplicate of an entry already kept
+        }
+        let weight = if self_conj { 1.0 } else { 2.0 };
+        out.push(crate::power::ModeUnit {
+            weight,
+            dof: weight * m,
+            p_hat: p,
+            p_true: p_true[&idx],
+            target: target[&idx],
+        });
+    }
+    out
 }

@@ -172,6 +172,9 @@ fn tables(rep: &Reproduction, dir: &Path) -> Result<()> {
     write_table(dir, "girsanov_sampled", &s.girsanov_sampled)?;
     write_json(dir, "continuous_sampled", &s.continuous_sampled)?;
     write_json(dir, "sampled_generation", &s.sampled_generation)?;
+    let scaling = &s.sampled.generation_scaling;
+    write_csv(dir, "sampled_generation_scaling", &scaling.rows)?;
+    write_json(dir, "sampled_generation_scaling", scaling)?;
     write_table(dir, "optimizer_training_time", &s.optimizers.rows)?;
     write_table(dir, "optimizer_fits", &s.optimizers.fits)?;
     write_table(dir, "optimizer_fields", &s.optimizers.fields)?;
@@ -363,6 +366,11 @@ pub fn markdown(rep: &Reproduction, figs: &[(&str, &str)]) -> String {
     md += &monte_carlo_markdown(s);
     md += "\n### Sampled generation\n\n```\n";
     md += &text::generate(&s.sampled_generation);
+    md += "```\n\n### Sampled generation for C17–C19 (population-trained symbols, sde-exp, 40-step geometric grid)\n\n\
+           Plug-in KL(gen ‖ data) per site of M sampled fields minus its null bias, against the closed form and its \
+           Chernoff window (R10.3); M per row the fewest on ⌈1000·2^(k/2)⌉ with power ≥ 0.99 against 2 % on every mode \
+           (`sampled_generation_scaling.csv`, `.json`).\n\n```\n";
+    md += &text::sampled_generation_scaling(&s.sampled.generation_scaling);
     md += &format!(
         "```\n\n## Configuration\n\n```toml\n{}```\n\n## Auditing a claim\n\nEach claim names the derivation results it rests on (`derivations/*.md`, IDs `Rx.y`). \
          `grep -rn ID src tests` finds the code that implements a result (doc comment) and the tests that verify it.\n",

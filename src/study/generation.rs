@@ -12,6 +12,7 @@ use crate::divergence::{kl_divergence, wasserstein2_squared};
 use crate::error::Result;
 use crate::lattice::Lattice;
 use crate::model::Protocol;
+use crate::symbol::Symbol;
 use crate::theory::generation::{
     continuous_generated_variance, generated_spectrum, girsanov_bound, horizon_for_kl,
     trained_score_symbols,
@@ -113,6 +114,56 @@ impl Default for GenerationSetup {
     }
 }
 
+/// One generation row before any divergence: the grid, the target C_k(t_0), the closed-form
+/// trained score symbols per grid time and the generated spectrum they give (R6.6, R6.8).
+#[derive(Debug, Clone)]
+pub struct GenerationPlan {
+    /// Side L.
+    pub l: usize,
+    /// The geometric time grid of the set-up.
+    pub grid: TimeGrid,
+    /// The noised data spectrum C_k(t_0) at the first grid time (the target).
+    pub target: Symbol,
+    /// Score symbols −v_N per grid time of networks trained N steps (population closed form).
+    pub scores: Vec<Symbol>,
+    /// The closed-form generated spectrum P_k at t_0.
+    pub generated: Symbol,
+    /// N.
+    pub budget: usize,
+    /// κ(t_1).
+    pub kappa: f64,
+}
+
+/// The closed-form generation of depth-D networks trained with `budget` steps per grid time at
+/// β_c, side `l` (R6.6, R6.8): what [`generation_rows`] tabulates and the sampled studies draw
+/// fields from.
+pub fn generation_plan(
+    setup: &GenerationSetup,
+    l: usize,
+    depth: usize,
+    budget: Budget,
+) -> Result<GenerationPlan> {
+    let grid = TimeGrid::geometric(setup.t_min, setup.horizon, setup.grid_steps)?;
+    let protocol = setup.protocol.with_depth(depth)?;
+    let field = GaussianField::large_n_critical(Lattice::new(setup.d, l)?)?;
+    let target = spectrum_at(field.spectrum(), setup.t_min)?;
+    let at_t1 = spectrum_at(field.spectrum(), grid.times()[1])?;
+    let kappa = at_t1.condition_number();
+    let eta2 = setup.protocol.with_depth(2)?.learning_rate(&at_t1);
+    let n = budget.steps(l, kappa, eta2);
+    let scores = trained_score_symbols(field.spectrum(), &grid, &protocol, n)?;
+    let generated = generated_spectrum(setup.sampler, &grid, &scores)?;
+    Ok(GenerationPlan {
+        l,
+        grid,
+        target,
+        scores,
+        generated,
+        budget: n,
+        kappa,
+    })
+}
+
 /// Closed-form generated errors of depth-D networks trained with `budget` steps per grid time at
 /// β_c (R6.6, R6.8).
 pub fn generation_rows(
@@ -121,29 +172,21 @@ pub fn generation_rows(
     depth: usize,
     budget: Budget,
 ) -> Result<Vec<GenerationRow>> {
-    let grid = TimeGrid::geometric(setup.t_min, setup.horizon, setup.grid_steps)?;
-    let protocol = setup.protocol.with_depth(depth)?;
     let mut rows = Vec::new();
     for &l in sides {
-        let field = GaussianField::large_n_critical(Lattice::new(setup.d, l)?)?;
-        let target = spectrum_at(field.spectrum(), setup.t_min)?;
-        let at_t1 = spectrum_at(field.spectrum(), grid.times()[1])?;
-        let kappa = at_t1.condition_number();
-        let eta2 = setup.protocol.with_depth(2)?.learning_rate(&at_t1);
-        let n = budget.steps(l, kappa, eta2);
-        let scores = trained_score_symbols(field.spectrum(), &grid, &protocol, n)?;
-        let p = generated_spectrum(setup.sampler, &grid, &scores)?;
+        let plan = generation_plan(setup, l, depth, budget)?;
+        let (p, target) = (&plan.generated, &plan.target);
         let v = (l as f64).powi(setup.d as i32);
         rows.push(GenerationRow {
             l,
             depth,
             budget_rule: budget.name(),
-            budget: n,
-            kappa,
-            budget_over_kappa: n as f64 / kappa,
-            kl_data_gen_per_site: kl_divergence(&target, &p)? / v,
-            kl_gen_data_per_site: kl_divergence(&p, &target)? / v,
-            w2_squared_per_site: wasserstein2_squared(&p, &target)? / v,
+            budget: plan.budget,
+            kappa: plan.kappa,
+            budget_over_kappa: plan.budget as f64 / plan.kappa,
+            kl_data_gen_per_site: kl_divergence(target, p)? / v,
+            kl_gen_data_per_site: kl_divergence(p, target)? / v,
+            w2_squared_per_site: wasserstein2_squared(p, target)? / v,
         });
     }
     Ok(rows)

@@ -11,6 +11,7 @@ pub mod local;
 pub mod optimizers;
 pub mod sampled;
 pub mod sampled_continuous;
+pub mod sampled_generation;
 pub mod spectrum;
 pub mod train;
 pub mod training;

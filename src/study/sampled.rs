@@ -12,6 +12,8 @@ use crate::lattice::Lattice;
 use crate::power::min_samples_for_power;
 use crate::sampling::seeded_rng;
 use crate::study::generate::{sample_tests, SampleTests};
+use crate::study::generation::GenerationSetup;
+use crate::study::sampled_generation::{sampled_generation_scaling, SampledGenerationScaling};
 use crate::theory::generation::{
     exact_score_symbols, generated_spectrum, zero_mode_steps_needed, GridKind,
 };
@@ -24,11 +26,33 @@ use serde::{Deserialize, Serialize};
 pub struct SampledStudyConfig {
     /// Sides of the sampled generation checks.
     pub sides: Vec<usize>,
+    /// Sides of the sampled rows of the generation scaling claims C17–C19 (≥ 2 increasing
+    /// sides, each in 4…16; not the closed-form `generation_sides` of the top level).
+    pub generation_sides: Vec<usize>,
 }
 
 impl Default for SampledStudyConfig {
     fn default() -> Self {
-        Self { sides: vec![4, 8] }
+        Self {
+            sides: vec![4, 8],
+            generation_sides: vec![4, 8],
+        }
+    }
+}
+
+impl SampledStudyConfig {
+    /// Checks the sides before any work.
+    pub fn validate(&self) -> Result<()> {
+        let g = &self.generation_sides;
+        if g.len() >= 2 && g.windows(2).all(|w| w[1] > w[0]) && g[0] >= 4 && g[g.len() - 1] <= 16 {
+            Ok(())
+        } else {
+            Err(crate::error::Error::Invalid {
+                name: "sampled.generation_sides",
+                value: format!("{g:?}"),
+                requirement: "needs ≥ 2 increasing sides, each in 4…16 (claims C17–C19 compare the first and the last; the fields of larger lattices would not fit the run's time)".into(),
+            })
+        }
     }
 }
 
@@ -175,18 +199,23 @@ pub struct SampledStudies {
     pub samplers: Vec<SamplerCheck>,
     /// The magnetisation study.
     pub magnetisation: MagnetisationStudy,
+    /// Sampled rows of the generation scaling claims C17–C19.
+    pub generation_scaling: SampledGenerationScaling,
 }
 
-/// Runs the sampled studies of a configuration (`d`, generation sides, `[sampled]` sides).
+/// Runs the sampled studies of a configuration (the generation set-up of the closed-form rows,
+/// its generation sides, the `[sampled]` table). Seeds: samplers `seed`, magnetisation
+/// `seed + 100`, C17–C19 rows `seed + 1000`.
 pub fn sampled_studies(
-    d: usize,
+    setup: &GenerationSetup,
     generation_sides: &[usize],
     cfg: &SampledStudyConfig,
     seed: u64,
 ) -> Result<SampledStudies> {
-    let l = cfg.sides.first().copied().unwrap_or(4);
+    let (d, l) = (setup.d, cfg.sides.first().copied().unwrap_or(4));
     Ok(SampledStudies {
         samplers: sampler_checks(d, l, 40, seed)?,
         magnetisation: magnetisation_study(d, generation_sides, l, seed + 100)?,
+        generation_scaling: sampled_generation_scaling(setup, &cfg.generation_sides, seed + 1000)?,
     })
 }
