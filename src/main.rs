@@ -438,7 +438,8 @@ fn run(cli: Cli) -> Result<String, String> {
 
 /// SIGINT and SIGTERM: a handler writes the signal number to a pipe (the only thing it does,
 /// async-signal-safe); a thread reading the pipe removes the report's temporary directory
-/// ([`report::writer::abandon_temporaries`]) and exits with 128 + the signal number (130, 143).
+/// ([`report::writer::abandon_temporaries`]) and exits with 128 + the signal number (130, 143)
+/// through `_exit(2)`, skipping library destructors that can deadlock mid-computation.
 mod signals {
     use std::sync::atomic::{AtomicI32, Ordering};
 
@@ -468,7 +469,12 @@ mod signals {
             let n = unsafe { libc::read(read_fd, (&mut byte as *mut u8).cast(), 1) };
             if n == 1 {
                 critical_slowing::report::writer::abandon_temporaries();
-                std::process::exit(128 + i32::from(byte));
+                // _exit, not exit: exit(3) runs library destructors, and OpenBLAS's joins its
+                // worker threads, which deadlocks when the signal lands inside a threaded BLAS
+                // call (a dsyev in the dense κ stage hung this way). Nothing buffered is lost
+                // that a run interrupted before its report would keep.
+                // SAFETY: _exit(2) only ends the process.
+                unsafe { libc::_exit(128 + i32::from(byte)) }
             }
         });
         let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
