@@ -78,3 +78,28 @@ pub fn w2_dense(p: &ndarray::Array2<f64>, c: &ndarray::Array2<f64>) -> Result<f6
     let w2 = p.diag().sum() + c.diag().sum() - 2.0 * root(&inner)?.diag().sum();
     Ok(w2.max(0.0).sqrt())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lattice::Lattice;
+
+    /// A spectrum with one non-positive (or non-finite) mode on either side is refused by every
+    /// divergence, with no NaN returned (R6.4 needs P, C > 0).
+    #[test]
+    fn non_positive_spectra_are_refused_on_either_side() {
+        let classes = Lattice::new(2, 4).unwrap().mode_classes();
+        let good = Symbol::from_laplacian(&classes, |l| 1.0 / (0.3 * l + 0.1));
+        for bad_value in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            let mut v = good.values().to_vec();
+            v[1] = bad_value;
+            let bad = good.with_values(v).unwrap();
+            for (p, c) in [(&bad, &good), (&good, &bad)] {
+                assert!(kl_divergence(p, c).is_err(), "KL with {bad_value}");
+                assert!(wasserstein2_squared(p, c).is_err(), "W2 with {bad_value}");
+                assert!(wasserstein2(p, c).is_err());
+            }
+        }
+        assert!(kl_divergence(&good, &good).unwrap() == 0.0);
+    }
+}

@@ -373,3 +373,45 @@ fn empirical_radius_one_optimum_at_time_zero_is_the_precision_kernel() {
         "K is the target at t = 0 only"
     );
 }
+
+/// C11 on fields (R5.2, R5.3): radius-1 trainers on 64 sampled fields (d = 3, t = 1e-4, c = ½,
+/// ε = 1e-2) stop at their data set's own optimum within 100 000 steps at L = 8, 16, 32, and
+/// the measured steps grow per doubling by at most the bound ln 4/(−ln(1 − c/cond H)) + 1 of
+/// R5.3 (cond H of the population radius-1 Hessian at the larger side): a full layer's steps
+/// would grow ×4 per doubling (hundreds of steps), far above the bound (~20).
+#[test]
+fn local_trainers_on_fields_grow_at_most_logarithmically() {
+    use critical_slowing::model::{Layers, Protocol};
+    use critical_slowing::study::{train, TrainConfig};
+    let protocol = Protocol::new(1, 0.5, 1e-2).unwrap();
+    let steps: Vec<(usize, f64)> = [8usize, 16, 32]
+        .iter()
+        .map(|&l| {
+            let config = TrainConfig {
+                d: 3,
+                l,
+                depth: 1,
+                layers: Layers::Local(1),
+                t: 1e-4,
+                samples: 64,
+                steps: 100_000,
+                batch: None,
+                seed: 500 + l as u64,
+                protocol,
+            };
+            let r = train(config, &critical_slowing::progress::Silent).unwrap();
+            (
+                l,
+                r.measured_steps.expect("stops at its own optimum") as f64,
+            )
+        })
+        .collect();
+    for w in steps.windows(2) {
+        let cond = LocalOneLayer::new(&critical_spectrum(3, w[1].0, 0.0), 1)
+            .unwrap()
+            .hessian_condition_number()
+            .unwrap();
+        let bound = 4f64.ln() / -(1.0 - 0.5 / cond).ln() + 1.0;
+        assert!(w[1].1 - w[0].1 <= bound, "{steps:?}: bound {bound}");
+    }
+}

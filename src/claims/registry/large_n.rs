@@ -70,7 +70,7 @@ pub const CLAIMS: &[Claim] = &[
     },
     Claim {
         spec: spec!("C11", "local one-layer training time to its own optimum grows at most logarithmically", ["R5.2", "R5.3"], ["tests/local.rs"],
-            "largest (increment of the steps per doubling of L)/(its bound ln 4/(−ln(1 − c/cond H)) + 1)", "none: local trainers on fields stop at the data's own radius-R optimum (tests/bad_input.rs), but their step counts over L = 8…64 are not in this run (about a minute per side); tests/local.rs checks the bound on the closed form",
+            "largest (increment of the steps per doubling of L)/(its bound ln 4/(−ln(1 − c/cond H)) + 1)", "the same ratio for the steps measured by radius-1 trainers on 64 sampled fields per local side (t = 1e-4, full-batch GD to ε against the data set's own radius-1 optimum), divided by the same bound",
             "the relative criterion on the smallest optimal symbol tightens by ≤ 4 per doubling: ≤ 1"),
         evaluate: c11,
     },
@@ -328,15 +328,23 @@ fn c10(s: &Studies) -> Result<Evaluation> {
 }
 
 fn c11(s: &Studies) -> Result<Evaluation> {
-    let worst = radius_one(s, 0.0)
+    let rows = radius_one(s, 0.0);
+    let bound = |cond: f64| 4f64.ln() / -(1.0 - s.config.lr_fraction / cond).ln() + 1.0;
+    let worst = rows
         .windows(2)
-        .map(|w| {
-            let bound =
-                4f64.ln() / -(1.0 - s.config.lr_fraction / w[1].hessian_condition).ln() + 1.0;
-            (w[1].steps as f64 - w[0].steps as f64) / bound
+        .map(|w| (w[1].steps as f64 - w[0].steps as f64) / bound(w[1].hessian_condition))
+        .fold(f64::NEG_INFINITY, f64::max);
+    // measured increments, against the same bound at the larger side of each doubling
+    let measured = s
+        .local_training
+        .windows(2)
+        .zip(rows.windows(2))
+        .map(|(m, w)| {
+            (m[1].measured_steps as f64 - m[0].measured_steps as f64)
+                / bound(w[1].hessian_condition)
         })
         .fold(f64::NEG_INFINITY, f64::max);
-    judged(Some(worst), None, Check::AtMost { limit: 1.0 })
+    judged(Some(worst), Some(measured), Check::AtMost { limit: 1.0 })
 }
 
 fn c12(s: &Studies) -> Result<Evaluation> {
