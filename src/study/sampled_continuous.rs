@@ -82,6 +82,30 @@ pub struct GirsanovRow {
 /// Horizon of the Girsanov check.
 const GIRSANOV_HORIZON: f64 = 2.0;
 
+/// The s-th score's symbols at every time of `grid` (R6.5).
+fn girsanov_symbols(sp: &Symbol, amplitude: f64, grid: &TimeGrid) -> Result<Vec<Symbol>> {
+    grid.times()
+        .iter()
+        .map(|&t| {
+            let values = (0..sp.values().len())
+                .map(|i| girsanov_score(sp, amplitude, i, t))
+                .collect::<Result<Vec<_>>>()?;
+            sp.with_values(values)
+        })
+        .collect()
+}
+
+/// The continuous-time generated spectrum of the s-th score from the prior N(0, 1) at the
+/// horizon: the variance ODE of R6.2 on 2000 steps.
+fn girsanov_continuous_spectrum(sp: &Symbol, amplitude: f64) -> Result<Symbol> {
+    let w = |i: usize, t: f64| girsanov_score(sp, amplitude, i, t).unwrap_or(f64::NAN);
+    sp.with_values(
+        (0..sp.values().len())
+            .map(|i| continuous_generated_variance(false, |t| w(i, t), GIRSANOV_HORIZON, 1.0, 2000))
+            .collect(),
+    )
+}
+
 /// Draws `samples` fields with each of `scores` random linear scores (sde-exp, `steps` uniform
 /// steps on [0, 2], prior N(0, I), seed `seed + s`) and compares their plug-in KL with the
 /// Girsanov bound and the continuous-time KL (R6.5, R10.7).
@@ -94,40 +118,20 @@ pub fn girsanov_rows(
     let data = girsanov_data()?;
     let sp = data.spectrum();
     let grid = TimeGrid::uniform(0.0, GIRSANOV_HORIZON, steps)?;
+    let target = sp.to_half();
     (0..scores)
         .map(|s| {
             let a = girsanov_amplitude(s);
-            let w = |i: usize, t: f64| girsanov_score(sp, a, i, t).unwrap_or(f64::NAN);
-            let symbols = grid
-                .times()
-                .iter()
-                .map(|&t| sp.with_values((0..sp.values().len()).map(|i| w(i, t)).collect()))
-                .collect::<Result<Vec<_>>>()?;
-            let fields = generate(
-                Sampler::SdeExponential,
-                &grid,
-                &SymbolScores(symbols),
-                samples,
-                &mut seeded_rng(seed + s as u64),
-            )?;
+            let symbols = SymbolScores(girsanov_symbols(sp, a, &grid)?);
+            let mut rng = seeded_rng(seed + s as u64);
+            let fields = generate(Sampler::SdeExponential, &grid, &symbols, samples, &mut rng)?;
             let est = SpectrumEstimate::from_fields(data.lattice(), &fields)?;
-            let target = sp.to_half();
-            let continuous = sp.with_values(
-                (0..sp.values().len())
-                    .map(|i| {
-                        continuous_generated_variance(
-                            false,
-                            |t| w(i, t),
-                            GIRSANOV_HORIZON,
-                            1.0,
-                            2000,
-                        )
-                    })
-                    .collect(),
-            )?;
-            let units = est.independent_modes(&continuous.to_half(), &target);
+            let continuous = girsanov_continuous_spectrum(sp, a)?;
+            let null = reverse_plug_in_kl_null_moments(
+                &est.independent_modes(&continuous.to_half(), &target),
+            );
             let observed = est.independent_modes(est.variances(), &target);
-            let null = reverse_plug_in_kl_null_moments(&units);
+            let w = |i: usize, t: f64| girsanov_score(sp, a, i, t).unwrap_or(f64::NAN);
             Ok(GirsanovRow {
                 amplitude: a,
                 bound: girsanov_bound(sp, w, GIRSANOV_HORIZON, 2000)?,
@@ -213,7 +217,11 @@ pub fn extrapolation_row(
         )?;
         let est = SpectrumEstimate::from_fields(lattice, &fields)?;
         let ratio = est.plug_in(&target.to_half(), |p, c| p / c);
-        let p0 = est.variances().first().copied().unwrap_or(f64::NAN);
+        let p0 = est
+            .variances()
+            .first()
+            .copied()
+            .ok_or_else(|| crate::error::Error::Mismatch("an estimate without modes".into()))?;
         let zero = p0 / target.at(&vec![0; d]);
         Ok((ratio / lattice.volume() as f64 - 1.0, zero - 1.0))
     };
