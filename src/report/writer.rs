@@ -165,6 +165,7 @@ fn tables(rep: &Reproduction, dir: &Path) -> Result<()> {
     write_json(dir, "training_time", &s.training)?;
     write_table(dir, "numeric_training", &s.numeric_training)?;
     write_table(dir, "local", &s.local)?;
+    write_table(dir, "local_training", &s.local_training)?;
     write_table(dir, "generation_one_layer", &s.generation_one_layer)?;
     write_table(dir, "generation_two_layer", &s.generation_two_layer)?;
     write_table(dir, "horizon", &s.horizon)?;
@@ -352,6 +353,13 @@ pub fn markdown(rep: &Reproduction, figs: &[(&str, &str)]) -> String {
         );
     }
     md += &local_markdown(&s.local);
+    md += "\n### Radius-1 trainers on sampled fields (C11)\n\n| L | t | fields | measured steps to ε |\n|---|---|---|---|\n";
+    for r in &s.local_training {
+        md += &format!(
+            "| {} | {} | {} | {} |\n",
+            r.l, r.t, r.samples, r.measured_steps
+        );
+    }
     md += &generation_markdown("one layer", &s.generation_one_layer);
     md += &generation_markdown("two layers", &s.generation_two_layer);
     md += &optimizer_markdown(&s.optimizers);
