@@ -149,3 +149,25 @@ fn training_time_table_snapshot() {
         2 + t.rows.len() + t.fits.len()
     );
 }
+
+/// R4.5's step estimate guards the cap: a depth-3 run whose estimate D/((D − 2)c)·κ^{1−2/D}
+/// exceeds MAX_STEPS = 10⁸ is refused before any iteration, and the refusal names the
+/// estimate. κ = 10²² gives 6·κ^{1/3} = 1.29·10⁸: just over the cap, so an estimate off by a
+/// factor ≥ 1.3 (a wrong exponent or prefactor) would let the run start and fail later, at the
+/// cap, with another error.
+#[test]
+fn over_cap_deep_runs_are_refused_by_the_estimate() {
+    use critical_slowing::Error;
+    let classes = Lattice::new(1, 2).unwrap().mode_classes();
+    let spectrum =
+        critical_slowing::Symbol::from_laplacian(&classes, |l| if l == 0.0 { 1.0 } else { 1e-22 });
+    assert!((spectrum.condition_number() / 1e22 - 1.0).abs() < 1e-12);
+    let protocol = Protocol::new(3, 0.5, 0.01).unwrap();
+    match training_time::training_time(&spectrum, &protocol) {
+        Err(Error::NoConvergence { what, detail }) => {
+            assert_eq!(what, "depth-D training", "{detail}");
+            assert!(detail.contains("1.29"), "{detail}");
+        }
+        other => panic!("expected the early refusal, got {other:?}"),
+    }
+}
