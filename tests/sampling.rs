@@ -121,3 +121,30 @@ fn sampling_is_reproducible() {
     let c = sampler.sample_many(3, &mut seeded_rng(43));
     assert_ne!(a, c);
 }
+
+/// The propagated divergence bounds (R6.4, convexity of each mode's term in P): with every
+/// interval above its target the lower bound is Σ_k f(lo_k, C_k); with every interval
+/// containing its target it is 0; the upper bound is the larger end's term either way. Here
+/// d = 1, L = 4 (weights sum to V = 4), C = 1, intervals [2, 3] and [0.5, 2], f the KL term.
+#[test]
+fn propagated_bounds_use_the_interval_ends() {
+    use critical_slowing::divergence::kl_term;
+    use critical_slowing::experiment::estimate::{Interval, SpectrumEstimate};
+    use ndarray::ArrayD;
+    let lattice = Lattice::new(1, 4).unwrap();
+    let fields = vec![ArrayD::from_shape_vec(vec![4], vec![1.0, -0.5, 0.25, 2.0]).unwrap()];
+    let est = SpectrumEstimate::from_fields(lattice, &fields).unwrap();
+    let shape = est.variances().raw_dim();
+    let target = ArrayD::from_elem(shape.clone(), 1.0);
+    let above = ArrayD::from_elem(shape.clone(), Interval { lo: 2.0, hi: 3.0 });
+    let b = est.propagate(&above, &target, kl_term);
+    assert!((b.lo - 4.0 * kl_term(2.0, 1.0)).abs() < 1e-12, "{b:?}");
+    assert!((b.hi - 4.0 * kl_term(3.0, 1.0)).abs() < 1e-12, "{b:?}");
+    let around = ArrayD::from_elem(shape, Interval { lo: 0.5, hi: 2.0 });
+    let b = est.propagate(&around, &target, kl_term);
+    assert_eq!(b.lo, 0.0);
+    let hi = kl_term(0.5, 1.0).max(kl_term(2.0, 1.0));
+    assert!((b.hi - 4.0 * hi).abs() < 1e-12, "{b:?}");
+    assert!(Interval { lo: 0.5, hi: 2.0 }.contains(1.0));
+    assert!(!Interval { lo: 2.0, hi: 3.0 }.contains(1.0));
+}
