@@ -171,3 +171,31 @@ fn over_cap_deep_runs_are_refused_by_the_estimate() {
         other => panic!("expected the early refusal, got {other:?}"),
     }
 }
+
+/// The whole-spectrum training time dispatches D = 1 and D = 2 to their closed forms (R3.3,
+/// R3.4, R4.2, R4.3); the general depth-D iteration and flow time give the same numbers
+/// there (to 1e-9 for flow times; step counts exactly). This is why deleting either dispatch
+/// arm (cargo-mutants) changes no result: the mutants are equivalent, and this test says so.
+#[test]
+fn general_depth_path_agrees_with_the_closed_forms_at_depths_one_and_two() {
+    use critical_slowing::theory::{depth, one_layer, two_layer};
+    for &(c, eta) in &[(0.05, 0.4), (1.0, 0.3), (3.0, 0.1)] {
+        let (v0, eps) = (0.0, 1e-2);
+        assert_eq!(
+            depth::training_steps(1, c, eta, v0, eps, 10_000_000).unwrap(),
+            one_layer::training_steps(c, eta, eps).unwrap(),
+            "D = 1, C = {c}"
+        );
+        let (a, b) = (
+            depth::flow_time(1, c, eta, v0, eps).unwrap(),
+            one_layer::flow_time(c, eta, eps),
+        );
+        assert!((a - b).abs() <= 1e-9 * b, "D = 1 flow: {a} vs {b}");
+        let v0 = 0.1 / c;
+        let (a, b) = (
+            depth::flow_time(2, c, eta, v0, eps).unwrap(),
+            two_layer::flow_time(c, eta, v0, eps),
+        );
+        assert!((a - b).abs() <= 1e-9 * b, "D = 2 flow: {a} vs {b}");
+    }
+}
