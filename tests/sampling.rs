@@ -148,3 +148,50 @@ fn propagated_bounds_use_the_interval_ends() {
     assert!(Interval { lo: 0.5, hi: 2.0 }.contains(1.0));
     assert!(!Interval { lo: 2.0, hi: 3.0 }.contains(1.0));
 }
+
+/// The plug-in divergences sum each mode's term over all V modes of the periodogram
+/// P̂_k = |Σ_x y(x) e^{−ik·x}|²/V, here computed by hand for one field on L = 4, d = 1:
+/// y = (1, −½, ¼, 2) gives P̂ = (2.75², |0.75 + 2.5i|², 0.25², |0.75 − 2.5i|²)/4 (R6.4, R6.7).
+/// Degrees of freedom: M on self-conjugate modes (k ≡ −k: 0 and L/2 on every axis), 2M else.
+#[test]
+fn plug_in_divergences_and_degrees_of_freedom_by_hand() {
+    use critical_slowing::divergence::{kl_term, w2_term};
+    use critical_slowing::experiment::estimate::SpectrumEstimate;
+    use ndarray::ArrayD;
+    let lattice = Lattice::new(1, 4).unwrap();
+    let fields = vec![ArrayD::from_shape_vec(vec![4], vec![1.0, -0.5, 0.25, 2.0]).unwrap()];
+    let est = SpectrumEstimate::from_fields(lattice, &fields).unwrap();
+    let p = [
+        2.75f64.powi(2),
+        0.75f64.powi(2) + 2.5f64.powi(2),
+        0.0625,
+        0.0,
+    ];
+    let p = [p[0] / 4.0, p[1] / 4.0, p[2] / 4.0, p[1] / 4.0];
+    let c = [1.0, 0.5, 2.0, 0.5]; // C_k, symmetric under k → −k
+    let c_half = ArrayD::from_shape_vec(vec![3], vec![c[0], c[1], c[2]]).unwrap();
+    let kl: f64 = p.iter().zip(&c).map(|(&a, &b)| kl_term(a, b)).sum();
+    let w2: f64 = p.iter().zip(&c).map(|(&a, &b)| w2_term(a, b)).sum();
+    assert!((est.plug_in_kl(&c_half) - kl).abs() < 1e-12 * kl);
+    assert!((est.plug_in_w2_squared(&c_half) - w2).abs() < 1e-12 * w2);
+    assert!(
+        (est.plug_in(&c_half, |a, b| kl_term(b, a))
+            - p.iter().zip(&c).map(|(&a, &b)| kl_term(b, a)).sum::<f64>())
+        .abs()
+            < 1e-12
+    );
+
+    let two_d = Lattice::new(2, 4).unwrap();
+    let fields: Vec<_> = (0..3)
+        .map(|i| ArrayD::from_shape_fn(vec![4, 4], |ix| (ix[0] * 4 + ix[1] + i) as f64))
+        .collect();
+    let dof = SpectrumEstimate::from_fields(two_d, &fields)
+        .unwrap()
+        .degrees_of_freedom();
+    for (ix, &d) in dof.indexed_iter() {
+        let self_conjugate = ndarray::Dimension::slice(&ix)
+            .iter()
+            .all(|&n| n == 0 || n == 2);
+        assert_eq!(d, if self_conjugate { 3.0 } else { 6.0 }, "{ix:?}");
+    }
+}
