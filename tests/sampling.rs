@@ -195,3 +195,15 @@ fn plug_in_divergences_and_degrees_of_freedom_by_hand() {
         assert_eq!(d, if self_conjugate { 3.0 } else { 6.0 }, "{ix:?}");
     }
 }
+
+/// The χ² ratio interval against tabulated quantiles (Abramowitz & Stegun, Table 26.8):
+/// χ²_10 has 2.5 % and 97.5 % points 3.24697 and 20.4832, so the 95 % interval of P̂/P with
+/// 10 degrees of freedom is [0.324697, 2.04832] (to the table's six digits).
+#[test]
+fn chi_square_ratio_interval_matches_tables() {
+    use critical_slowing::experiment::estimate::chi_square_ratio_interval;
+    let iv = chi_square_ratio_interval(10.0, 0.05).unwrap();
+    assert!((iv.lo - 0.324_697).abs() < 2e-6, "{iv:?}");
+    assert!((iv.hi - 2.048_32).abs() < 2e-5, "{iv:?}");
+    assert!(chi_square_ratio_interval(0.0, 0.05).is_err());
+}
