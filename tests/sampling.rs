@@ -207,3 +207,22 @@ fn chi_square_ratio_interval_matches_tables() {
     assert!((iv.hi - 2.048_32).abs() < 2e-5, "{iv:?}");
     assert!(chi_square_ratio_interval(0.0, 0.05).is_err());
 }
+
+/// The real-space covariance by direct sums, against a hand computation on L = 4, d = 1 with
+/// M = 2 fields y₁ = (1, −½, ¼, 2), y₂ = (0, 1, 0, −1): ĉ(0) = (5.3125 + 2)/8 = 0.9140625,
+/// ĉ(1) = (1.875 + 0)/8 = 0.234375; and the estimate counts its M fields.
+#[test]
+fn real_space_covariance_by_hand() {
+    use critical_slowing::experiment::estimate::{real_space_covariance, SpectrumEstimate};
+    use ndarray::ArrayD;
+    let lattice = Lattice::new(1, 4).unwrap();
+    let fields = vec![
+        ArrayD::from_shape_vec(vec![4], vec![1.0, -0.5, 0.25, 2.0]).unwrap(),
+        ArrayD::from_shape_vec(vec![4], vec![0.0, 1.0, 0.0, -1.0]).unwrap(),
+    ];
+    let c = real_space_covariance(lattice, &fields, &[vec![0], vec![1]]).unwrap();
+    assert!((c[0] - 0.914_062_5).abs() < 1e-15, "{c:?}");
+    assert!((c[1] - 0.234_375).abs() < 1e-15, "{c:?}");
+    let est = SpectrumEstimate::from_fields(lattice, &fields).unwrap();
+    assert_eq!(est.samples(), 2);
+}
