@@ -225,4 +225,10 @@ fn real_space_covariance_by_hand() {
     assert!((c[1] - 0.234_375).abs() < 1e-15, "{c:?}");
     let est = SpectrumEstimate::from_fields(lattice, &fields).unwrap();
     assert_eq!(est.samples(), 2);
+    // an odd side, where x + r must wrap mod L (not mod 2⁶⁴): y = (1, 2, −1),
+    // ĉ(1) = (1·2 + 2·(−1) + (−1)·1)/3 = −1/3
+    let odd = Lattice::new(1, 3).unwrap();
+    let y = vec![ArrayD::from_shape_vec(vec![3], vec![1.0, 2.0, -1.0]).unwrap()];
+    let c = real_space_covariance(odd, &y, &[vec![1]]).unwrap();
+    assert!((c[0] + 1.0 / 3.0).abs() < 1e-15, "{c:?}");
 }
