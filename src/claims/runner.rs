@@ -171,19 +171,7 @@ impl Studies {
         observer.stage("training times (closed forms)", 1);
         let training = training_table(d, &cfg.training_sides, &cfg.depths, protocol, 0.0)?;
         observer.finish();
-        let setup = SampledSetup {
-            d,
-            samples: cfg.numeric_samples,
-            t: cfg.numeric_t,
-            protocol,
-            seed: cfg.seed,
-        };
-        let numeric_training = numeric_training(&setup, &cfg.numeric_sides, &cfg.depths, observer)?;
-        let comparison_setup = SampledSetup {
-            seed: cfg.seed + 1000,
-            ..setup
-        };
-        let trainer_comparison = compare_trainer_with_closed_form(&comparison_setup, 6, 40)?;
+        let (numeric_training, trainer_comparison) = sampled_training(cfg, protocol, observer)?;
         let local = local_rows(
             d,
             &cfg.local_sides,
@@ -229,12 +217,7 @@ impl Studies {
             generation_one_layer: generation.one_layer,
             generation_two_layer: generation.two_layer,
             horizon: horizon_rows(d, &cfg.spectrum_sides, 1e-2)?,
-            horizon_sampled: crate::study::sampled_continuous::sampled_horizon_rows(
-                3,
-                &[4, 8, 16],
-                crate::study::sampled_continuous::HORIZON_SAMPLES,
-                cfg.seed + 17,
-            )?,
+            horizon_sampled: generation.horizon_sampled,
             girsanov_slack: generation.girsanov,
             girsanov_sampled: generation.girsanov_sampled,
             continuous_sampled: generation.extrapolation,
@@ -253,6 +236,31 @@ impl Studies {
             optimizers,
         })
     }
+}
+
+/// The trainers on sampled fields: measured training times over the numeric sides, and the
+/// trainer's symbols against the closed form on the data's statistics (seed + 1000).
+fn sampled_training(
+    cfg: &ReproduceConfig,
+    protocol: Protocol,
+    observer: &dyn Observer,
+) -> Result<(Vec<NumericTrainingRow>, TrainerComparison)> {
+    let setup = SampledSetup {
+        d: cfg.d,
+        samples: cfg.numeric_samples,
+        t: cfg.numeric_t,
+        protocol,
+        seed: cfg.seed,
+    };
+    let rows = numeric_training(&setup, &cfg.numeric_sides, &cfg.depths, observer)?;
+    let comparison_setup = SampledSetup {
+        seed: cfg.seed + 1000,
+        ..setup
+    };
+    Ok((
+        rows,
+        compare_trainer_with_closed_form(&comparison_setup, 6, 40)?,
+    ))
 }
 
 /// κ from the dense precision matrix at each side.
@@ -304,6 +312,7 @@ struct Generation {
     girsanov: f64,
     girsanov_sampled: Vec<crate::study::sampled_continuous::GirsanovRow>,
     extrapolation: crate::study::sampled_continuous::ExtrapolationRow,
+    horizon_sampled: Vec<crate::study::sampled_continuous::SampledHorizonRow>,
 }
 
 impl Generation {
@@ -352,6 +361,12 @@ impl Generation {
             continuous::EXTRAPOLATION_SAMPLES,
             cfg.seed + 13,
         )?;
+        let horizon_sampled = continuous::sampled_horizon_rows(
+            3,
+            &[4, 8, 16],
+            continuous::HORIZON_SAMPLES,
+            cfg.seed + 17,
+        )?;
         observer.advance(1);
         observer.finish();
         Ok(Self {
@@ -362,6 +377,7 @@ impl Generation {
             girsanov,
             girsanov_sampled,
             extrapolation,
+            horizon_sampled,
         })
     }
 }
