@@ -14,8 +14,7 @@ use crate::lattice::Lattice;
 use crate::model::Protocol;
 use crate::symbol::Symbol;
 use crate::theory::generation::{
-    continuous_generated_variance, generated_spectrum, girsanov_bound, horizon_for_kl,
-    trained_score_symbols,
+    continuous_generated_variance, generated_spectrum, horizon_for_kl, trained_score_symbols,
 };
 
 /// How the training budget N (steps per grid time) of a generation row was chosen.
@@ -239,19 +238,13 @@ pub fn continuous_time_exactness(c0s: &[f64], horizon: f64) -> f64 {
 /// a_s = 0.1(s − 3.5) ([`crate::study::sampled_continuous::girsanov_score`]), on the massive
 /// d = 2, L = 4 model at β = 0.4, horizon 2, 2000 steps.
 pub fn girsanov_slack(scores: u32) -> Result<f64> {
-    use crate::study::sampled_continuous::{girsanov_amplitude, girsanov_data, girsanov_score};
-    let small = girsanov_data()?;
-    let sp = small.spectrum();
+    use crate::study::sampled_continuous::{
+        girsanov_amplitude, girsanov_closed_form, girsanov_data,
+    };
+    let data = girsanov_data()?;
     let mut slack = f64::INFINITY;
     for s in 0..scores {
-        let a = girsanov_amplitude(s);
-        let w = |i: usize, t: f64| girsanov_score(sp, a, i, t).unwrap_or(f64::NAN);
-        let values: Vec<f64> = (0..sp.values().len())
-            .map(|i| continuous_generated_variance(false, |t| w(i, t), 2.0, 1.0, 2000))
-            .collect();
-        let p = sp.with_values(values)?;
-        let kl = kl_divergence(sp, &p)?;
-        let bound = girsanov_bound(sp, w, 2.0, 2000)?;
+        let (bound, kl, _) = girsanov_closed_form(data.spectrum(), girsanov_amplitude(s))?;
         slack = slack.min((bound - kl) / bound);
     }
     Ok(slack)
