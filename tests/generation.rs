@@ -2,6 +2,9 @@
 //! generated spectra, exactness and prior mismatch in continuous time, dense divergences, and
 //! what the slowing down of training does to the samples.
 
+mod common;
+use common::euler_maruyama_here;
+
 use critical_slowing::data::GaussianField;
 use critical_slowing::diffusion::forward::spectrum_at;
 use critical_slowing::diffusion::grid::TimeGrid;
@@ -97,18 +100,6 @@ fn check_samples(
             i.hi
         );
     }
-}
-
-/// Euler–Maruyama variance map derived here: Var(y + h(y + 2wy) + √(2h)ξ) = (1 + h + 2hw)²P + 2h.
-fn euler_maruyama_here(grid: &TimeGrid, w: &dyn Fn(usize) -> f64) -> f64 {
-    let t = grid.times();
-    let mut p = 1.0;
-    for j in (0..grid.steps()).rev() {
-        let h = t[j + 1] - t[j];
-        let m = 1.0 + h + 2.0 * h * w(j + 1);
-        p = m * m * p + 2.0 * h;
-    }
-    p
 }
 
 /// Generated variances (half layout) from references that share no code with the samplers:

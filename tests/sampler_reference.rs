@@ -3,6 +3,9 @@
 //! derived here, convergence at the derived order with the exact score, and the first-order
 //! error coefficients derived in derivations/10-test-power.md.
 
+mod common;
+use common::euler_maruyama_here;
+
 use critical_slowing::data::GaussianField;
 use critical_slowing::diffusion::grid::TimeGrid;
 use critical_slowing::diffusion::reverse::Sampler;
@@ -39,19 +42,6 @@ fn setups() -> Vec<(String, TimeGrid, Vec<Symbol>)> {
         out.push((format!("{gname} trained"), grid, trained));
     }
     out
-}
-
-/// Euler–Maruyama, derived here: one step y ↦ y + h(y + 2wy) + √(2h)ξ of the reverse SDE
-/// dy = (y + 2s)dτ + √2 dB̄ has Var = (1 + h + 2hw)² P + 2h.
-fn euler_maruyama_here(grid: &TimeGrid, w: &dyn Fn(usize) -> f64) -> f64 {
-    let t = grid.times();
-    let mut p = 1.0;
-    for j in (0..grid.steps()).rev() {
-        let h = t[j + 1] - t[j];
-        let m = 1.0 + h + 2.0 * h * w(j + 1);
-        p = m * m * p + 2.0 * h;
-    }
-    p
 }
 
 /// R6.1, R10.5: the closed-form generated spectra (exponential SDE and probability-flow ODE)

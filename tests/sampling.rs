@@ -208,6 +208,48 @@ fn chi_square_ratio_interval_matches_tables() {
     assert!(chi_square_ratio_interval(0.0, 0.05).is_err());
 }
 
+/// Per-mode prediction intervals, against χ² CDFs in closed form: L = 4, d = 1 has K = 3
+/// half-spectrum modes, k = 0 and 2 self-conjugate (M = 2 degrees of freedom), k = 1 not
+/// (2M = 4). With level 0.03 each mode gets 0.01 (Bonferroni), split 0.005 per tail; the
+/// interval ends times dof/P must be the χ² quantiles: for 2 dof F(x) = 1 − e^{−x/2}, for
+/// 4 dof F(x) = 1 − e^{−x/2}(1 + x/2). Checked through F to 1e-7 (the statrs quantile is a root-find; a wrong split moves F by ≥ 0.005).
+#[test]
+fn prediction_intervals_are_bonferroni_chi_square_intervals() {
+    use critical_slowing::experiment::estimate::SpectrumEstimate;
+    use ndarray::ArrayD;
+    let lattice = Lattice::new(1, 4).unwrap();
+    let fields = vec![
+        ArrayD::from_shape_vec(vec![4], vec![1.0, -0.5, 0.25, 2.0]).unwrap(),
+        ArrayD::from_shape_vec(vec![4], vec![0.0, 1.0, 0.0, -1.0]).unwrap(),
+    ];
+    let est = SpectrumEstimate::from_fields(lattice, &fields).unwrap();
+    let p_true = ArrayD::from_shape_vec(vec![3], vec![1.0, 2.0, 3.0]).unwrap();
+    let iv = est.prediction_intervals(&p_true, 0.03).unwrap();
+    let cdf2 = |x: f64| 1.0 - (-x / 2.0).exp();
+    let cdf4 = |x: f64| 1.0 - (-x / 2.0).exp() * (1.0 + x / 2.0);
+    for (k, (dof, cdf)) in [
+        (2.0, &cdf2 as &dyn Fn(f64) -> f64),
+        (4.0, &cdf4),
+        (2.0, &cdf2),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let p = p_true[k];
+        let (lo, hi) = (iv[k].lo * dof / p, iv[k].hi * dof / p);
+        assert!(
+            (cdf(lo) - 0.005).abs() < 1e-7,
+            "mode {k}: F(lo) = {}",
+            cdf(lo)
+        );
+        assert!(
+            (cdf(hi) - 0.995).abs() < 1e-7,
+            "mode {k}: F(hi) = {}",
+            cdf(hi)
+        );
+    }
+}
+
 /// The real-space covariance by direct sums, against a hand computation on L = 4, d = 1 with
 /// M = 2 fields y₁ = (1, −½, ¼, 2), y₂ = (0, 1, 0, −1): ĉ(0) = (5.3125 + 2)/8 = 0.9140625,
 /// ĉ(1) = (1.875 + 0)/8 = 0.234375; and the estimate counts its M fields.

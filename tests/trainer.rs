@@ -7,7 +7,9 @@
 use critical_slowing::data::GaussianField;
 use critical_slowing::diffusion::forward::spectrum_at;
 use critical_slowing::experiment::dense::train_dense;
-use critical_slowing::experiment::trainer::{FullBatchGd, Sgd, StoppingRule};
+use critical_slowing::experiment::trainer::{
+    max_relative_error, max_relative_symbol_error, FullBatchGd, Sgd, StoppingRule,
+};
 use critical_slowing::experiment::{ConvNet, DataSet, EmpiricalStatistics, NoisedBatch};
 use critical_slowing::fourier::RealFft;
 use critical_slowing::model::LayerKind;
@@ -423,4 +425,81 @@ fn sgd_mean_follows_the_population_trajectory() {
             );
         }
     }
+}
+
+/// The stopping rules and the relative-error measures against values worked out by hand.
+/// A one-layer `Full` network made by `balanced` has the symbol v_k = v0 = 0.5 on every mode;
+/// the optimum is set to v*_k = v0 (1 + a_k) with a_k = 0.3 on one mode, −0.1 on another and
+/// 0 elsewhere, so max_k |v_k − v*_k| / |v*_k| = max(0.3/1.3, 0.1/0.9) = 0.3/1.3 = 0.230769…
+#[test]
+fn stopping_rules_and_relative_errors_by_hand() {
+    let lattice = Lattice::new(2, 4).unwrap();
+    let net = ConvNet::balanced(lattice, &[LayerKind::Full], 0.5).unwrap();
+    let shape = net.symbol().raw_dim();
+    let mut optimum = ArrayD::from_elem(shape.clone(), Complex::new(0.5, 0.0));
+    optimum[IxDyn(&[1, 2])] = Complex::new(0.5 * 1.3, 0.0);
+    optimum[IxDyn(&[3, 0])] = Complex::new(0.5 * 0.9, 0.0);
+    let want = 0.3 / 1.3;
+    let got = max_relative_symbol_error(&net, &optimum);
+    assert!((got - want).abs() < 1e-15, "{got} vs {want}");
+
+    // A complex pair: |(1 + 0i) − (1.1 + 0i)| / 1.1 = 1/11 and |(2 + i) − 2| / 2 = 1/2.
+    let v = ArrayD::from_shape_vec(
+        IxDyn(&[2]),
+        vec![Complex::new(1.0, 0.0), Complex::new(2.0, 1.0)],
+    );
+    let o = ArrayD::from_shape_vec(
+        IxDyn(&[2]),
+        vec![Complex::new(1.1, 0.0), Complex::new(2.0, 0.0)],
+    );
+    assert!((max_relative_error(&v.unwrap(), &o.unwrap()) - 0.5).abs() < 1e-15);
+
+    // ε on either side of 0.2308: met at 0.25, not at 0.2.
+    let met = |eps: f64| {
+        StoppingRule::relative_symbol_error(eps, optimum.clone())
+            .unwrap()
+            .is_met(&net, 0.0)
+    };
+    assert!(met(0.25) && !met(0.2));
+    assert!(StoppingRule::relative_symbol_error(0.0, optimum.clone()).is_err());
+    assert!(StoppingRule::relative_symbol_error(1.0, optimum).is_err());
+
+    // ℒ − ℒ* ≤ δ with δ = 0.1, ℒ* = 1: met at ℒ = 1.05 and 0.5, not at 1.2.
+    let excess = StoppingRule::ExcessLoss {
+        delta: 0.1,
+        min_loss: 1.0,
+    };
+    assert!(excess.is_met(&net, 1.05) && excess.is_met(&net, 0.5) && !excess.is_met(&net, 1.2));
+    assert!(!StoppingRule::Never.is_met(&net, f64::NEG_INFINITY));
+}
+
+/// Full-batch GD stops at the first step whose loss is within δ of the minimum: the step
+/// read off an unstopped run's loss log (which decreases monotonically for η below 1/λ_max),
+/// and the network it returns is the one the unstopped run had at that step.
+#[test]
+fn full_batch_gd_stops_at_the_first_step_that_meets_the_rule() {
+    let lattice = Lattice::new(2, 6).unwrap();
+    let batch = small_batch(lattice, 32, 0.3, 5)
+        .to_spectral(&RealFft::new(lattice))
+        .unwrap();
+    let mut gd = FullBatchGd::new(0.2, 200).unwrap();
+    gd.log_every = 1;
+    gd.keep_symbols = true;
+    let mut free = ConvNet::balanced(lattice, &[LayerKind::Full], 0.0).unwrap();
+    let full = gd.train(&mut free, &batch, &StoppingRule::Never).unwrap();
+    assert_eq!(full.trained_at, None);
+    assert_eq!(full.steps_taken, 200);
+    let losses: Vec<f64> = full.logged.iter().map(|s| s.loss).collect();
+    let min_loss = losses[200];
+    let delta = 0.05 * (losses[0] - min_loss);
+    let first = losses.iter().position(|&l| l - min_loss <= delta).unwrap();
+    assert!(first > 1 && first < 200, "first = {first}");
+    let rule = StoppingRule::ExcessLoss { delta, min_loss };
+    let mut net = ConvNet::balanced(lattice, &[LayerKind::Full], 0.0).unwrap();
+    let log = gd.train(&mut net, &batch, &rule).unwrap();
+    assert_eq!(log.trained_at, Some(first as u64));
+    assert_eq!(log.steps_taken, first as u64);
+    assert_eq!(log.logged.len(), first + 1);
+    let want = full.logged[first].symbol.as_ref().unwrap();
+    assert!(max_relative_error(&net.symbol(), want) < 1e-12);
 }

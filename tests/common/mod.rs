@@ -1,0 +1,19 @@
+//! Test-side references shared by several integration tests. Nothing here calls `src`'s
+//! sampler coefficients: these are the independent sides the samplers are compared with.
+
+use critical_slowing::diffusion::grid::TimeGrid;
+
+/// Euler–Maruyama, derived here: one step y ↦ y + h(y + 2wy) + √(2h)ξ of the reverse SDE
+/// dy = (y + 2s)dτ + √2 dB̄, with the score s = w·y frozen at the step's upper time t_{j+1},
+/// has Var = (1 + h + 2hw)² P + 2h. Starting from the prior P = 1 at the horizon, this
+/// returns the generated variance of one mode whose score symbol at grid time j is `w(j)`.
+pub fn euler_maruyama_here(grid: &TimeGrid, w: &dyn Fn(usize) -> f64) -> f64 {
+    let t = grid.times();
+    let mut p = 1.0;
+    for j in (0..grid.steps()).rev() {
+        let h = t[j + 1] - t[j];
+        let m = 1.0 + h + 2.0 * h * w(j + 1);
+        p = m * m * p + 2.0 * h;
+    }
+    p
+}
