@@ -216,3 +216,29 @@ fn exponential_step_at_zero_rate_is_pure_diffusion() {
         }
     }
 }
+
+/// The time grids against hand values: uniform(0.1, 1.1, 4) = 0.1, 0.35, 0.6, 0.85, 1.1 and
+/// geometric(0.1, 10, 2) = 0.1, 1, 10 (to rounding, 1e-14); each bad request is refused by the
+/// check that names it, not later by a NaN or a too-short list.
+#[test]
+fn time_grids_by_hand() {
+    let u = TimeGrid::uniform(0.1, 1.1, 4).unwrap();
+    for (got, want) in u.times().iter().zip([0.1, 0.35, 0.6, 0.85, 1.1]) {
+        assert!((got - want).abs() < 1e-14, "{:?}", u.times());
+    }
+    assert_eq!((u.steps(), u.horizon()), (4, u.times()[4]));
+    let g = TimeGrid::geometric(0.1, 10.0, 2).unwrap();
+    for (got, want) in g.times().iter().zip([0.1, 1.0, 10.0]) {
+        assert!((got - want).abs() < 1e-14, "{:?}", g.times());
+    }
+    let message = |r: critical_slowing::Result<TimeGrid>| r.unwrap_err().to_string();
+    for (t_min, steps) in [(0.0, 4), (-1.0, 4), (f64::NAN, 4), (0.1, 0)] {
+        let m = message(TimeGrid::geometric(t_min, 10.0, steps));
+        assert!(m.contains("geometric grid t_min"), "{t_min}, {steps}: {m}");
+    }
+    assert!(message(TimeGrid::uniform(0.0, 1.0, 0)).contains("grid steps"));
+    assert!(message(TimeGrid::new(vec![0.5])).contains("at least two"));
+    assert!(message(TimeGrid::new(vec![-0.1, 1.0])).contains("t_0 ≥ 0"));
+    assert!(message(TimeGrid::new(vec![0.0, f64::INFINITY])).contains("finite"));
+    assert!(message(TimeGrid::new(vec![0.2, 0.1])).contains("increase"));
+}
