@@ -227,3 +227,21 @@ proptest! {
         let _ = Protocol::new(depth_n, c, eps);
     }
 }
+
+/// R2.3's decay rate refuses a mass that is negative, infinite or NaN, and t = 0, each by
+/// the check that names it; at μ = 0, β = 1, t = ln 2 (α² = 1/4, σ² = 3/4, x = 1/6) it equals
+/// acosh(7/6) = ln(7/6 + √(13/36)) = 0.5688…, worked out here by hand.
+#[test]
+fn axis_decay_rate_by_hand_and_its_refusals() {
+    for mu in [-0.5, f64::INFINITY, f64::NAN] {
+        let e = axis_decay_rate(1.0, mu, 0.1).unwrap_err().to_string();
+        assert!(e.contains("mu"), "{mu}: {e}");
+    }
+    assert!(axis_decay_rate(1.0, 0.1, 0.0)
+        .unwrap_err()
+        .to_string()
+        .contains("t = 0"));
+    let want = (7.0 / 6.0 + (13.0f64 / 36.0).sqrt()).ln();
+    let got = axis_decay_rate(1.0, 0.0, std::f64::consts::LN_2).unwrap();
+    assert!((got - want).abs() < 1e-14, "{got} vs {want}");
+}
