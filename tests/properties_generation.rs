@@ -60,3 +60,37 @@ proptest! {
         prop_assert!(pq <= pc + cq + 1e-12 * (pc + cq + pq));
     }
 }
+
+/// R6.5's bound evaluated where its two terms are known by hand. Each mode class's variance
+/// under the forward process is C_k(t) = e^{−2t} C_k + 1 − e^{−2t}, written here. With the
+/// exact score w = −1/C_k(t) the integral vanishes and the bound is the prior KL
+/// ½ Σ_k m_k (C_k(T) − 1 − ln C_k(T)). With w = ε − 1/C_k(t) the integrand is
+/// ε² Σ_k m_k C_k(t), whose integral is ε² Σ_k m_k [T + (C_k − 1)(1 − e^{−2T})/2]. The
+/// midpoint rule with 4000 steps on T = 1.5 errs by ≤ T h² max|C''|/24 ≈ 1e-8 relative;
+/// the tolerance is 1e-6.
+#[test]
+fn girsanov_bound_by_hand() {
+    let lattice = Lattice::new(2, 4).unwrap();
+    let field = GaussianField::massive_free(lattice, 0.7, 0.3).unwrap();
+    let spec = field.spectrum();
+    let c0 = spec.values().to_vec();
+    let mult = spec.classes().multiplicity().to_vec();
+    let horizon: f64 = 1.5;
+    let decay = (-2.0 * horizon).exp();
+    let c_t = |i: usize, t: f64| (-2.0 * t).exp() * c0[i] + 1.0 - (-2.0 * t).exp();
+    let prior: f64 = (0..c0.len())
+        .map(|i| {
+            let ct = c_t(i, horizon);
+            0.5 * mult[i] as f64 * (ct - 1.0 - ct.ln())
+        })
+        .sum();
+    let exact = girsanov_bound(spec, |i, t| -1.0 / c_t(i, t), horizon, 4000).unwrap();
+    assert!((exact - prior).abs() <= 1e-6 * prior, "{exact} vs {prior}");
+    let eps = 0.3;
+    let integral: f64 = (0..c0.len())
+        .map(|i| mult[i] as f64 * (horizon + (c0[i] - 1.0) * (1.0 - decay) / 2.0))
+        .sum();
+    let want = prior + eps * eps * integral;
+    let got = girsanov_bound(spec, |i, t| eps - 1.0 / c_t(i, t), horizon, 4000).unwrap();
+    assert!((got - want).abs() <= 1e-6 * want, "{got} vs {want}");
+}
