@@ -242,3 +242,26 @@ fn time_grids_by_hand() {
     assert!(message(TimeGrid::new(vec![0.0, f64::INFINITY])).contains("finite"));
     assert!(message(TimeGrid::new(vec![0.2, 0.1])).contains("increase"));
 }
+
+/// R10.6 on a grid that starts at t_0 = 0.5 > 0, where the normalisation Φ(t_0) of the
+/// first-order sum differs between the samplers (probability flow: c0/C(t_0); the SDEs:
+/// e^{−2t_0}(c0/C(t_0))², 17 % apart at c0 = 10). On [0, T] both are 1 and cannot be told
+/// apart. The first-order sum N·e₁ (N = 3200) must equal the Richardson limit
+/// 2·(2N)e(2N) − N·e(N) of the references' relative error P_N/C(t_0) − 1 (N = 1600, 3200)
+/// within 1e-3 relative: the remainder is O(1/N) in the first and O(1/N²) in the second.
+#[test]
+fn first_order_sum_holds_on_grids_that_start_above_zero() {
+    let grid = |n: usize| TimeGrid::uniform(0.5, 12.5, n).unwrap();
+    for sampler in SAMPLERS {
+        for c0 in [3.0, 10.0, 40.0] {
+            let c_start = exact_ct(c0)(0.5);
+            let e = |n: usize| n as f64 * (reference_single(sampler, &grid(n), c0) / c_start - 1.0);
+            let limit = 2.0 * e(3200) - e(1600);
+            let first = 3200.0 * first_order_relative_error(sampler, &grid(3200), c0);
+            assert!(
+                (first / limit - 1.0).abs() <= 1e-3,
+                "{sampler:?} c0 = {c0}: first-order sum {first}, references {limit}"
+            );
+        }
+    }
+}
