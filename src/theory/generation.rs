@@ -2,7 +2,6 @@
 //! sampler, continuous-time limits, prior mismatch, the Girsanov bound, and the score symbols
 //! of networks trained a finite number of steps.
 
-use ndarray::{ArrayD, Zip};
 use num_complex::Complex;
 
 use crate::diffusion::forward::{alpha, sigma2, spectrum_at};
@@ -41,24 +40,6 @@ pub fn generated_spectrum(sampler: Sampler, grid: &TimeGrid, scores: &[Symbol]) 
         p = p.zip_map(&scores[j + 1], |pk, w| {
             variance_step(sampler, pk, Complex::new(w, 0.0), h)
         })?;
-    }
-    Ok(p)
-}
-
-/// The same for complex score symbols in half-spectrum layout (e.g. trained networks).
-pub fn generated_variances_half(
-    sampler: Sampler,
-    grid: &TimeGrid,
-    scores: &[ArrayD<Complex<f64>>],
-) -> Result<ArrayD<f64>> {
-    check_symbols(grid, scores.len())?;
-    let t = grid.times();
-    let mut p = scores[0].mapv(|_| 1.0);
-    for j in (0..grid.steps()).rev() {
-        let h = t[j + 1] - t[j];
-        Zip::from(&mut p)
-            .and(&scores[j + 1])
-            .for_each(|pk, &w| *pk = variance_step(sampler, *pk, w, h));
     }
     Ok(p)
 }
