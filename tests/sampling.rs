@@ -208,20 +208,27 @@ fn chi_square_ratio_interval_matches_tables() {
     assert!(chi_square_ratio_interval(0.0, 0.05).is_err());
 }
 
+/// The two d = 1, L = 4 fields of the hand computations below: y₁ = (1, −½, ¼, 2),
+/// y₂ = (0, 1, 0, −1).
+fn hand_fields() -> Vec<ndarray::ArrayD<f64>> {
+    vec![
+        ndarray::ArrayD::from_shape_vec(vec![4], vec![1.0, -0.5, 0.25, 2.0]).unwrap(),
+        ndarray::ArrayD::from_shape_vec(vec![4], vec![0.0, 1.0, 0.0, -1.0]).unwrap(),
+    ]
+}
+
 /// Per-mode prediction intervals, against χ² CDFs in closed form: L = 4, d = 1 has K = 3
 /// half-spectrum modes, k = 0 and 2 self-conjugate (M = 2 degrees of freedom), k = 1 not
 /// (2M = 4). With level 0.03 each mode gets 0.01 (Bonferroni), split 0.005 per tail; the
 /// interval ends times dof/P must be the χ² quantiles: for 2 dof F(x) = 1 − e^{−x/2}, for
-/// 4 dof F(x) = 1 − e^{−x/2}(1 + x/2). Checked through F to 1e-7 (the statrs quantile is a root-find; a wrong split moves F by ≥ 0.005).
+/// 4 dof F(x) = 1 − e^{−x/2}(1 + x/2). Checked through F to 1e-7: the statrs quantile is a
+/// root-find, and a wrong split moves F by ≥ 0.005.
 #[test]
 fn prediction_intervals_are_bonferroni_chi_square_intervals() {
     use critical_slowing::experiment::estimate::SpectrumEstimate;
     use ndarray::ArrayD;
     let lattice = Lattice::new(1, 4).unwrap();
-    let fields = vec![
-        ArrayD::from_shape_vec(vec![4], vec![1.0, -0.5, 0.25, 2.0]).unwrap(),
-        ArrayD::from_shape_vec(vec![4], vec![0.0, 1.0, 0.0, -1.0]).unwrap(),
-    ];
+    let fields = hand_fields();
     let est = SpectrumEstimate::from_fields(lattice, &fields).unwrap();
     let p_true = ArrayD::from_shape_vec(vec![3], vec![1.0, 2.0, 3.0]).unwrap();
     let iv = est.prediction_intervals(&p_true, 0.03).unwrap();
@@ -258,10 +265,7 @@ fn real_space_covariance_by_hand() {
     use critical_slowing::experiment::estimate::{real_space_covariance, SpectrumEstimate};
     use ndarray::ArrayD;
     let lattice = Lattice::new(1, 4).unwrap();
-    let fields = vec![
-        ArrayD::from_shape_vec(vec![4], vec![1.0, -0.5, 0.25, 2.0]).unwrap(),
-        ArrayD::from_shape_vec(vec![4], vec![0.0, 1.0, 0.0, -1.0]).unwrap(),
-    ];
+    let fields = hand_fields();
     let c = real_space_covariance(lattice, &fields, &[vec![0], vec![1]]).unwrap();
     assert!((c[0] - 0.914_062_5).abs() < 1e-15, "{c:?}");
     assert!((c[1] - 0.234_375).abs() < 1e-15, "{c:?}");
