@@ -94,3 +94,16 @@ fn girsanov_bound_by_hand() {
     let got = girsanov_bound(spec, |i, t| eps - 1.0 / c_t(i, t), horizon, 4000).unwrap();
     assert!((got - want).abs() <= 1e-6 * want, "{got} vs {want}");
 }
+
+/// The continuous-time SDE variance where the drift rate vanishes, a = 1 + 2w = 0 (w = −½):
+/// the reverse SDE is pure diffusion dy = √2 dB̄, so P(0) = P(T) + 2T exactly, whatever the
+/// number of steps (rounding only, 1e-12). With w = −1 the probability flow keeps P fixed.
+#[test]
+fn continuous_variance_at_zero_drift_is_pure_diffusion() {
+    for (horizon, prior, steps) in [(1.0, 1.0, 10), (3.5, 0.2, 777)] {
+        let p = continuous_generated_variance(false, |_| -0.5, horizon, prior, steps);
+        assert!((p - (prior + 2.0 * horizon)).abs() < 1e-12, "{p}");
+        let q = continuous_generated_variance(true, |_| -1.0, horizon, prior, steps);
+        assert!((q - prior).abs() < 1e-12, "{q}");
+    }
+}
