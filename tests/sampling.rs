@@ -122,6 +122,15 @@ fn sampling_is_reproducible() {
     assert_ne!(a, c);
 }
 
+/// The two d = 1, L = 4 fields of the hand computations below: y₁ = (1, −½, ¼, 2),
+/// y₂ = (0, 1, 0, −1).
+fn hand_fields() -> Vec<ndarray::ArrayD<f64>> {
+    vec![
+        ndarray::ArrayD::from_shape_vec(vec![4], vec![1.0, -0.5, 0.25, 2.0]).unwrap(),
+        ndarray::ArrayD::from_shape_vec(vec![4], vec![0.0, 1.0, 0.0, -1.0]).unwrap(),
+    ]
+}
+
 /// The propagated divergence bounds (R6.4, convexity of each mode's term in P): with every
 /// interval above its target the lower bound is Σ_k f(lo_k, C_k); with every interval
 /// containing its target it is 0; the upper bound is the larger end's term either way. Here
@@ -132,7 +141,7 @@ fn propagated_bounds_use_the_interval_ends() {
     use critical_slowing::experiment::estimate::{Interval, SpectrumEstimate};
     use ndarray::ArrayD;
     let lattice = Lattice::new(1, 4).unwrap();
-    let fields = vec![ArrayD::from_shape_vec(vec![4], vec![1.0, -0.5, 0.25, 2.0]).unwrap()];
+    let fields = hand_fields()[..1].to_vec();
     let est = SpectrumEstimate::from_fields(lattice, &fields).unwrap();
     let shape = est.variances().raw_dim();
     let target = ArrayD::from_elem(shape.clone(), 1.0);
@@ -159,7 +168,7 @@ fn plug_in_divergences_and_degrees_of_freedom_by_hand() {
     use critical_slowing::experiment::estimate::SpectrumEstimate;
     use ndarray::ArrayD;
     let lattice = Lattice::new(1, 4).unwrap();
-    let fields = vec![ArrayD::from_shape_vec(vec![4], vec![1.0, -0.5, 0.25, 2.0]).unwrap()];
+    let fields = hand_fields()[..1].to_vec();
     let est = SpectrumEstimate::from_fields(lattice, &fields).unwrap();
     let p = [
         2.75f64.powi(2),
@@ -206,15 +215,6 @@ fn chi_square_ratio_interval_matches_tables() {
     assert!((iv.lo - 0.324_697).abs() < 2e-6, "{iv:?}");
     assert!((iv.hi - 2.048_32).abs() < 2e-5, "{iv:?}");
     assert!(chi_square_ratio_interval(0.0, 0.05).is_err());
-}
-
-/// The two d = 1, L = 4 fields of the hand computations below: y₁ = (1, −½, ¼, 2),
-/// y₂ = (0, 1, 0, −1).
-fn hand_fields() -> Vec<ndarray::ArrayD<f64>> {
-    vec![
-        ndarray::ArrayD::from_shape_vec(vec![4], vec![1.0, -0.5, 0.25, 2.0]).unwrap(),
-        ndarray::ArrayD::from_shape_vec(vec![4], vec![0.0, 1.0, 0.0, -1.0]).unwrap(),
-    ]
 }
 
 /// Per-mode prediction intervals, against χ² CDFs in closed form: L = 4, d = 1 has K = 3

@@ -474,8 +474,8 @@ fn stopping_rules_and_relative_errors_by_hand() {
 }
 
 /// Full-batch GD stops at the first step whose loss is within δ of the minimum: the step
-/// read off an unstopped run's loss log (which decreases monotonically for η below 1/λ_max),
-/// and the network it returns is the one the unstopped run had at that step.
+/// read off an unstopped run's loss log (the first entry within δ of its last), and the
+/// network it returns is the one the unstopped run had at that step.
 #[test]
 fn full_batch_gd_stops_at_the_first_step_that_meets_the_rule() {
     let lattice = Lattice::new(2, 6).unwrap();
