@@ -4,9 +4,15 @@
 
 use critical_slowing::data::GaussianField;
 use critical_slowing::diffusion::forward::spectrum_at;
+use critical_slowing::diffusion::grid::TimeGrid;
+use critical_slowing::diffusion::reverse::Sampler;
 use critical_slowing::divergence::{kl_divergence, kl_term, wasserstein2};
-use critical_slowing::theory::generation::{continuous_generated_variance, girsanov_bound};
-use critical_slowing::Lattice;
+use critical_slowing::model::Protocol;
+use critical_slowing::theory::generation::{
+    continuous_generated_variance, exact_score_symbols, generated_spectrum, girsanov_bound,
+    trained_score_symbols,
+};
+use critical_slowing::{Error, Lattice};
 use proptest::prelude::*;
 
 proptest! {
@@ -105,5 +111,68 @@ fn continuous_variance_at_zero_drift_is_pure_diffusion() {
         assert!((p - (prior + 2.0 * horizon)).abs() < 1e-12, "{p}");
         let q = continuous_generated_variance(true, |_| -1.0, horizon, prior, steps);
         assert!((q - prior).abs() < 1e-12, "{q}");
+    }
+}
+
+/// R6.6 by hand, per mode class, with C_k(t) = e^{−2t} C_k + 1 − e^{−2t} written here. At the
+/// grid time t = 0 (no DSM loss) the symbol is the exact score −1/C_k(0). At t > 0:
+/// - one layer from v = 0 with η = c/(2 max_k C_k(t)): v_N = (1/C)(1 − (1 − 2ηC)^N);
+/// - two balanced layers a₁ = a₂ = a from v_0 = a² = 1/max_k C_k(t), η = c/4 (the top Hessian
+///   eigenvalue of C a₁²a₂² − 2a₁a₂ at the optimum is 4): each layer moves by
+///   −η ∂/∂a₁ = −2ηa(Cv − 1), so v ← v(1 − 2η(Cv − 1))².
+///
+/// The returned symbol is −v_N. Only rounding separates the two sides (1e-12 relative).
+#[test]
+fn trained_score_symbols_by_hand() {
+    let field = GaussianField::massive_free(Lattice::new(1, 6).unwrap(), 0.8, 0.4).unwrap();
+    let spec = field.spectrum();
+    let grid = TimeGrid::uniform(0.0, 1.0, 4).unwrap();
+    let c_t = |c: f64, t: f64| (-2.0 * t).exp() * c + 1.0 - (-2.0 * t).exp();
+    let steps = 7;
+    for depth in [1usize, 2] {
+        let protocol = Protocol::new(depth, 0.6, 1e-2).unwrap();
+        let got = trained_score_symbols(spec, &grid, &protocol, steps).unwrap();
+        assert_eq!(got.len(), grid.times().len());
+        for (j, &t) in grid.times().iter().enumerate() {
+            let c_max = spec.values().iter().map(|&c| c_t(c, t)).fold(0.0, f64::max);
+            for (i, &c0) in spec.values().iter().enumerate() {
+                let c = c_t(c0, t);
+                let v = if t == 0.0 {
+                    1.0 / c
+                } else if depth == 1 {
+                    let eta = 0.6 / (2.0 * c_max);
+                    (1.0 - (1.0 - 2.0 * eta * c).powi(steps as i32)) / c
+                } else {
+                    let eta = 0.6 / 4.0;
+                    (0..steps).fold(1.0 / c_max, |v, _| {
+                        v * (1.0 - 2.0 * eta * (c * v - 1.0)).powi(2)
+                    })
+                };
+                let w = got[j].values()[i];
+                assert!(
+                    (w + v).abs() <= 1e-12 * v.abs(),
+                    "D = {depth}, t = {t}, class {i}: {w} vs {}",
+                    -v
+                );
+            }
+        }
+    }
+}
+
+/// R6.1 needs one score symbol per grid time; a list one short or one long is refused with a
+/// mismatch error, not indexed past its end or silently truncated.
+#[test]
+fn generated_spectrum_refuses_a_wrong_number_of_symbols() {
+    let field = GaussianField::massive_free(Lattice::new(1, 4).unwrap(), 0.8, 0.4).unwrap();
+    let grid = TimeGrid::uniform(0.0, 1.0, 5).unwrap();
+    let scores = exact_score_symbols(field.spectrum(), &grid).unwrap();
+    assert!(generated_spectrum(Sampler::SdeExponential, &grid, &scores).is_ok());
+    for n in [scores.len() - 1, scores.len() + 1] {
+        let list: Vec<_> = scores.iter().cycle().take(n).cloned().collect();
+        let got = generated_spectrum(Sampler::SdeExponential, &grid, &list);
+        assert!(
+            matches!(got, Err(Error::Mismatch(_))),
+            "{n} symbols: {got:?}"
+        );
     }
 }
