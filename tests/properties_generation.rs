@@ -176,3 +176,39 @@ fn generated_spectrum_refuses_a_wrong_number_of_symbols() {
         );
     }
 }
+
+/// With a constant score symbol w the variance ODE dP/dτ = 2aP + 2 (SDE, a = 1 + 2w) has the
+/// exact solution P(0) = e^{2aT} P(T) + (e^{2aT} − 1)/a, and the ODE's dP/dτ = 2aP
+/// (a = 1 + w) has P(0) = e^{2aT} P(T); exponential steps reproduce both for any number of
+/// steps, however long each step is (rounding only, 1e-12 relative). The cases include small
+/// drift rates on long steps (a = 10⁻⁷, h = 10⁵: |a|h = 10⁻², where the source (e^{2ah} − 1)/a
+/// is 1 % above its a → 0 limit 2h; SDE only, the ODE's e^{T} would overflow) and a negative
+/// rate.
+#[test]
+fn continuous_variance_is_exact_for_a_constant_score() {
+    for (w, horizon, prior, steps) in [
+        (-0.3, 2.0, 1.0, 1usize),
+        (-0.3, 2.0, 1.0, 37),
+        (-2.0, 1.5, 4.0, 5),
+        ((1e-7 - 1.0) / 2.0, 1e5, 1.0, 1),
+    ] {
+        let a: f64 = 1.0 + 2.0 * w;
+        let growth = (2.0 * a * horizon).exp();
+        let want = growth * prior + (2.0 * a * horizon).exp_m1() / a;
+        let got = continuous_generated_variance(false, |_| w, horizon, prior, steps);
+        assert!(
+            (got - want).abs() <= 1e-12 * want,
+            "SDE w = {w}, T = {horizon}: {got} vs {want}"
+        );
+        if horizon > 100.0 {
+            continue;
+        }
+        let b: f64 = 1.0 + w;
+        let want = (2.0 * b * horizon).exp() * prior;
+        let got = continuous_generated_variance(true, |_| w, horizon, prior, steps);
+        assert!(
+            (got - want).abs() <= 1e-12 * want,
+            "ODE w = {w}, T = {horizon}: {got} vs {want}"
+        );
+    }
+}
