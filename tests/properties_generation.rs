@@ -10,7 +10,7 @@ use critical_slowing::divergence::{kl_divergence, kl_term, wasserstein2};
 use critical_slowing::model::Protocol;
 use critical_slowing::theory::generation::{
     continuous_generated_variance, exact_score_symbols, generated_spectrum, girsanov_bound,
-    trained_score_symbols,
+    horizon_for_kl, prior_kl, trained_score_symbols,
 };
 use critical_slowing::{Error, Lattice};
 use proptest::prelude::*;
@@ -211,4 +211,54 @@ fn continuous_variance_is_exact_for_a_constant_score() {
             "ODE w = {w}, T = {horizon}: {got} vs {want}"
         );
     }
+}
+
+/// R6.3, R6.8: the horizon T at which the prior KL
+/// K(T) = ½ Σ_k m_k (C_k(T) − 1 − ln C_k(T)) falls to δ, found here by Newton's method
+/// (dC_k/dT = −2e^{−2T}(C_k − 1), so K'(T) = −Σ_k m_k (1 − 1/C_k(T)) e^{−2T}(C_k − 1)), from
+/// T = 0 where K > δ: K is convex and decreasing, so the iterates rise monotonically to the
+/// root. The code bisects and stops when its bracket is ≤ 10⁻¹³·T wide, so the two agree
+/// within 10⁻¹³ relative plus the rounding of K near the root: K ≈ Σ m_k (C_k(T) − 1)²/4
+/// carries an absolute rounding error ≈ 10⁻¹⁶ Σ m_k |C_k(T) − 1| and K'/K ≈ −4, so T moves by
+/// ≈ 10⁻¹⁶/(T·min_k|C_k(T) − 1|), ≤ 10⁻¹³ relative for these δ (horizons 0.017 to 3.7; at
+/// δ = 10⁻⁹, T = 5.5, it would reach 5·10⁻¹³). Tolerance 10⁻¹². A δ at or above K(0) needs no
+/// horizon; δ = 0 is refused.
+#[test]
+fn horizon_for_kl_by_hand() {
+    let field = GaussianField::massive_free(Lattice::new(2, 4).unwrap(), 0.7, 0.3).unwrap();
+    let spec = field.spectrum();
+    let c0 = spec.values().to_vec();
+    let mult = spec.classes().multiplicity().to_vec();
+    let kl = |t: f64| -> (f64, f64) {
+        let e2 = (-2.0 * t).exp();
+        (0..c0.len()).fold((0.0, 0.0), |(k, dk), i| {
+            let c = e2 * (c0[i] - 1.0) + 1.0;
+            let m = mult[i] as f64;
+            (
+                k + 0.5 * m * (c - 1.0 - c.ln()),
+                dk - m * (1.0 - 1.0 / c) * e2 * (c0[i] - 1.0),
+            )
+        })
+    };
+    let k0 = kl(0.0).0;
+    assert!((prior_kl(spec, 0.0).unwrap() - k0).abs() <= 1e-13 * k0);
+    for delta in [0.9 * k0, 0.3 * k0, 1e-3, 1e-6] {
+        let mut t = 0.0;
+        for _ in 0..200 {
+            let (k, dk) = kl(t);
+            let step = (k - delta) / dk;
+            t -= step;
+            if step.abs() <= 1e-16 * t {
+                break;
+            }
+        }
+        let got = horizon_for_kl(spec, delta).unwrap();
+        assert!(
+            (got - t).abs() <= 1e-12 * t,
+            "δ = {delta}: bisection {got} vs Newton {t}"
+        );
+    }
+    assert_eq!(horizon_for_kl(spec, k0).unwrap(), 0.0);
+    assert_eq!(horizon_for_kl(spec, 2.0 * k0).unwrap(), 0.0);
+    assert!(horizon_for_kl(spec, 0.0).is_err());
 }
