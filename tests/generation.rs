@@ -225,7 +225,7 @@ fn continuous(ode: bool, w: impl Fn(f64) -> f64 + Copy, horizon: f64, prior: f64
 #[test]
 fn continuous_time_exactness_and_prior_mismatch() {
     for c0 in [0.05, 0.3, 1.0, 4.0, 60.0] {
-        let ct = move |t: f64| (-2.0 * t).exp() * c0 + 1.0 - (-2.0 * t).exp();
+        let ct = move |t: f64| common::forward_variance_here(c0, t);
         let w = move |t: f64| -1.0 / ct(t);
         for horizon in [0.5, 2.0, 5.0] {
             for ode in [false, true] {

@@ -15,6 +15,9 @@ use critical_slowing::theory::generation::{
 use critical_slowing::{Error, Lattice};
 use proptest::prelude::*;
 
+mod common;
+use common::forward_variance_here;
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -83,7 +86,7 @@ fn girsanov_bound_by_hand() {
     let mult = spec.classes().multiplicity().to_vec();
     let horizon: f64 = 1.5;
     let decay = (-2.0 * horizon).exp();
-    let c_t = |i: usize, t: f64| (-2.0 * t).exp() * c0[i] + 1.0 - (-2.0 * t).exp();
+    let c_t = |i: usize, t: f64| forward_variance_here(c0[i], t);
     let prior: f64 = (0..c0.len())
         .map(|i| {
             let ct = c_t(i, horizon);
@@ -127,16 +130,19 @@ fn trained_score_symbols_by_hand() {
     let field = GaussianField::massive_free(Lattice::new(1, 6).unwrap(), 0.8, 0.4).unwrap();
     let spec = field.spectrum();
     let grid = TimeGrid::uniform(0.0, 1.0, 4).unwrap();
-    let c_t = |c: f64, t: f64| (-2.0 * t).exp() * c + 1.0 - (-2.0 * t).exp();
     let steps = 7;
     for depth in [1usize, 2] {
         let protocol = Protocol::new(depth, 0.6, 1e-2).unwrap();
         let got = trained_score_symbols(spec, &grid, &protocol, steps).unwrap();
         assert_eq!(got.len(), grid.times().len());
         for (j, &t) in grid.times().iter().enumerate() {
-            let c_max = spec.values().iter().map(|&c| c_t(c, t)).fold(0.0, f64::max);
+            let c_max = spec
+                .values()
+                .iter()
+                .map(|&c| forward_variance_here(c, t))
+                .fold(0.0, f64::max);
             for (i, &c0) in spec.values().iter().enumerate() {
-                let c = c_t(c0, t);
+                let c = forward_variance_here(c0, t);
                 let v = if t == 0.0 {
                     1.0 / c
                 } else if depth == 1 {
@@ -232,7 +238,7 @@ fn horizon_for_kl_by_hand() {
     let kl = |t: f64| -> (f64, f64) {
         let e2 = (-2.0 * t).exp();
         (0..c0.len()).fold((0.0, 0.0), |(k, dk), i| {
-            let c = e2 * (c0[i] - 1.0) + 1.0;
+            let c = forward_variance_here(c0[i], t);
             let m = mult[i] as f64;
             (
                 k + 0.5 * m * (c - 1.0 - c.ln()),

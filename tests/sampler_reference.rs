@@ -83,7 +83,7 @@ fn closed_form_spectra_equal_independent_references() {
 }
 
 fn exact_ct(c0: f64) -> impl Fn(f64) -> f64 {
-    move |t: f64| (-2.0 * t).exp() * (c0 - 1.0) + 1.0
+    move |t: f64| common::forward_variance_here(c0, t)
 }
 
 /// Generated variance of a single mode with data variance c0 on `grid`, exact score, prior 1,

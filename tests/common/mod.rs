@@ -1,7 +1,15 @@
 //! Test-side references shared by several integration tests. Nothing here calls `src`'s
 //! sampler coefficients: these are the independent sides the samplers are compared with.
+// Each test binary includes this module and uses only part of it.
+#![allow(dead_code)]
 
 use critical_slowing::diffusion::grid::TimeGrid;
+
+/// Variance at forward time t of a mode with data variance `c0` under dx = −x dt + √2 dB,
+/// written here: C(t) = e^{−2t}(c0 − 1) + 1.
+pub fn forward_variance_here(c0: f64, t: f64) -> f64 {
+    (-2.0 * t).exp() * (c0 - 1.0) + 1.0
+}
 
 /// Euler–Maruyama, derived here: one step y ↦ y + h(y + 2wy) + √(2h)ξ of the reverse SDE
 /// dy = (y + 2s)dτ + √2 dB̄, with the score s = w·y frozen at the step's upper time t_{j+1},
