@@ -117,7 +117,7 @@ fn continuous_variance_at_zero_drift_is_pure_diffusion() {
     }
 }
 
-/// R6.6 by hand, per mode class, with C_k(t) = e^{−2t} C_k + 1 − e^{−2t} written here. At the
+/// R6.6 by hand, per mode class, with C_k(t) = e^{−2t}(C_k − 1) + 1 from tests/common. At the
 /// grid time t = 0 (no DSM loss) the symbol is the exact score −1/C_k(0). At t > 0:
 /// - one layer from v = 0 with η = c/(2 max_k C_k(t)): v_N = (1/C)(1 − (1 − 2ηC)^N);
 /// - two balanced layers a₁ = a₂ = a from v_0 = a² = 1/max_k C_k(t), η = c/4 (the top Hessian
@@ -131,8 +131,9 @@ fn trained_score_symbols_by_hand() {
     let spec = field.spectrum();
     let grid = TimeGrid::uniform(0.0, 1.0, 4).unwrap();
     let steps = 7;
+    let lr_fraction = 0.6;
     for depth in [1usize, 2] {
-        let protocol = Protocol::new(depth, 0.6, 1e-2).unwrap();
+        let protocol = Protocol::new(depth, lr_fraction, 1e-2).unwrap();
         let got = trained_score_symbols(spec, &grid, &protocol, steps).unwrap();
         assert_eq!(got.len(), grid.times().len());
         for (j, &t) in grid.times().iter().enumerate() {
@@ -146,10 +147,10 @@ fn trained_score_symbols_by_hand() {
                 let v = if t == 0.0 {
                     1.0 / c
                 } else if depth == 1 {
-                    let eta = 0.6 / (2.0 * c_max);
+                    let eta = lr_fraction / (2.0 * c_max);
                     (1.0 - (1.0 - 2.0 * eta * c).powi(steps as i32)) / c
                 } else {
-                    let eta = 0.6 / 4.0;
+                    let eta = lr_fraction / 4.0;
                     (0..steps).fold(1.0 / c_max, |v, _| {
                         v * (1.0 - 2.0 * eta * (c * v - 1.0)).powi(2)
                     })
