@@ -78,6 +78,13 @@ pub enum Error {
     /// A dynamics that diverges for the given parameters (e.g. learning rate too large).
     #[error("unstable dynamics: {0}")]
     Unstable(String),
+    /// A claim or the report read a study that was not built: the claim's registry entry
+    /// must name every study its evaluator reads.
+    #[error("study {study} was not built (the registry entry of a claim that reads it must name it in its studies)")]
+    NotBuilt {
+        /// The study's name (`spectrum`, `monte_carlo`, …).
+        study: &'static str,
+    },
 }
 
 /// A number as messages print it: plain when short, scientific otherwise (never hundreds of

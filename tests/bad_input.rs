@@ -286,7 +286,7 @@ fn empirical_local_optimum_is_stationary_for_the_trainer() {
     use critical_slowing::experiment::{ConvNet, DataSet};
     use critical_slowing::fourier::RealFft;
     use critical_slowing::model::LayerKind;
-    use critical_slowing::study::train::empirical_local_optimum;
+    use critical_slowing::study::empirical_local::empirical_local_optimum;
     use ndarray::Dimension;
     let lattice = Lattice::new(3, 6).unwrap();
     let field = GaussianField::large_n_critical(lattice).unwrap();

@@ -16,8 +16,9 @@ use critical_slowing::sampling::seeded_rng;
 use critical_slowing::study::sampled_continuous::{
     extrapolation_row, extrapolation_score, girsanov_amplitude, girsanov_data, girsanov_margin,
     girsanov_margin_limit, girsanov_rows, girsanov_score, EXTRAPOLATION_REMAINDER,
-    EXTRAPOLATION_SAMPLES, GIRSANOV_SAMPLES, LEVEL,
+    EXTRAPOLATION_SAMPLES, GIRSANOV_SAMPLES,
 };
+use critical_slowing::study::LEVEL;
 use critical_slowing::theory::generation::{exact_score_symbols, generated_spectrum};
 use critical_slowing::Lattice;
 use rand_distr::{ChiSquared, Distribution};

@@ -3,16 +3,17 @@
 //! Ising Monte Carlo data at K_c against the exact exponent 7/4 and the closed forms on the
 //! data's own statistics.
 
+use critical_slowing::data::ComponentData;
 use critical_slowing::data::GaussianField;
 use critical_slowing::diffusion::grid::TimeGrid;
+use critical_slowing::experiment::estimate::measured_spectrum;
+use critical_slowing::experiment::observables::MeanAndError;
 use critical_slowing::experiment::trainer::{FullBatchGd, StoppingRule};
 use critical_slowing::experiment::{ConvNet, DataSet};
 use critical_slowing::fourier::RealFft;
 use critical_slowing::model::{LayerKind, Protocol};
 use critical_slowing::sampling::{seeded_rng, FieldSampler};
-use critical_slowing::study::finite_n::{
-    binder, gaussian_limit, measured_spectrum, observables, ComponentData,
-};
+use critical_slowing::study::finite_n::gaussian_limit;
 use critical_slowing::study::training::empirical_prediction;
 use critical_slowing::Lattice;
 use ndarray::{ArrayD, IxDyn};
@@ -94,48 +95,6 @@ fn training_on_given_fields_follows_the_closed_form_on_their_statistics() {
     }
 }
 
-/// R8.3: the Binder cumulant at its two exactly known limits: all-aligned
-/// configurations (|m| = 1, U = 1 − n/(n + 2)) and Gaussian fields (U = 0 within 5 jackknife
-/// standard errors, a 5.7e-7 two-sided false-alarm probability); the energy of aligned
-/// configurations is −d per site.
-#[test]
-fn binder_and_energy_at_their_exact_limits() {
-    let lattice = Lattice::new(2, 4).unwrap();
-    for n in [1usize, 2, 3] {
-        let aligned: Vec<Vec<ArrayD<f64>>> = (0..8)
-            .map(|i| {
-                let sign = if i % 2 == 0 { 1.0 } else { -1.0 };
-                (0..n)
-                    .map(|a| {
-                        ArrayD::from_elem(
-                            lattice.shape(),
-                            if a == 0 {
-                                sign * (n as f64).sqrt()
-                            } else {
-                                0.0
-                            },
-                        )
-                    })
-                    .collect()
-            })
-            .collect();
-        let data = ComponentData::new(lattice, n, aligned).unwrap();
-        let obs = observables(&data);
-        let u = binder(&obs, n);
-        assert!(
-            (u.mean - (1.0 - n as f64 / (n as f64 + 2.0))).abs() < 1e-12,
-            "n = {n}: {u:?}"
-        );
-        assert!(obs.energy.iter().all(|&e| (e + 2.0).abs() < 1e-12));
-        let g = observables(&gaussian_configs(lattice, n, 4000, 11 + n as u64));
-        let ug = binder(&g, n);
-        assert!(
-            ug.mean.abs() <= 5.0 * ug.error,
-            "n = {n}: Gaussian Binder {ug:?}"
-        );
-    }
-}
-
 /// R8.3 end to end on Gaussian "data": the scores trained on it generate fields whose ⟨|m|²⟩
 /// and energy agree with held-out data within 5 combined standard errors, and whose Binder
 /// cumulant is 0 within 5 errors, like the data's.
@@ -146,8 +105,7 @@ fn linear_scores_trained_on_gaussian_data_regenerate_it() {
     let (train, heldout) = data.split(600).unwrap();
     let grid = TimeGrid::geometric(1e-3, 8.0, 400).unwrap();
     let g = gaussian_limit(&train, &heldout, &grid, 600, 5).unwrap();
-    let close = |a: critical_slowing::study::finite_n::Estimate,
-                 b: critical_slowing::study::finite_n::Estimate| {
+    let close = |a: MeanAndError, b: MeanAndError| {
         (a.mean - b.mean).abs() <= 5.0 * (a.error.powi(2) + b.error.powi(2)).sqrt()
     };
     assert!(close(g.m2_data, g.m2_generated), "{g:?}");
@@ -278,7 +236,6 @@ fn one_layer_exponent_on_ising_data_is_seven_quarters_not_two() {
 #[test]
 fn linear_generation_on_ising_data_keeps_two_point_loses_binder() {
     use critical_slowing::diffusion::reverse::Sampler;
-    use critical_slowing::study::finite_n::Estimate;
     use critical_slowing::theory::generation::{zero_mode_steps_needed, GridKind};
     let data = ising_data(16, 1200, 77);
     let (train, heldout) = data.split(600).unwrap();
@@ -297,7 +254,7 @@ fn linear_generation_on_ising_data_keeps_two_point_loses_binder() {
     .max(400);
     let grid = TimeGrid::geometric(1e-3, 8.0, steps).unwrap();
     let g = gaussian_limit(&train, &heldout, &grid, 600, 5).unwrap();
-    let z = |a: Estimate, b: Estimate| (a.mean - b.mean).abs() / a.error.hypot(b.error);
+    let z = |a: MeanAndError, b: MeanAndError| (a.mean - b.mean).abs() / a.error.hypot(b.error);
     eprintln!(
         "{steps} steps: U {:?} vs {:?}",
         g.binder_data, g.binder_generated

@@ -354,7 +354,7 @@ fn train_report_mixed_and_two_local_predictions() {
 /// P(t > quantile) ≥ Φ(0.02/ŝe(0) − quantile), asserted ≥ 0.99.
 #[test]
 fn empirical_radius_one_optimum_at_time_zero_is_the_precision_kernel() {
-    use critical_slowing::study::local::{empirical_local_row, stencil_t_limit};
+    use critical_slowing::study::local_fields::{empirical_local_row, stencil_t_limit};
     use statrs::distribution::{ContinuousCDF, Normal};
     let row = empirical_local_row(3, 32, (0.0, 1), 64, 1313).unwrap();
     let limit = stencil_t_limit(64, 1, 3, 1).unwrap();

@@ -1,11 +1,14 @@
 //! Claims: each claim of the paper (and of this crate's extensions) is one registry entry — its
 //! statement, the derivation results it rests on, what its analytic and numeric values are, and
 //! beside them the evaluator that reads the shared study results and applies the check whose
-//! justification the entry states. [`runner`] builds the studies once and maps the registry.
+//! justification the entry states, and the studies it reads. [`studies`] names the studies and
+//! holds their results; [`runner`] builds the studies the chosen claims need, each once, and
+//! maps the registry.
 
 pub mod config;
 pub mod registry;
 pub mod runner;
+pub mod studies;
 
 use std::fmt;
 
@@ -13,7 +16,8 @@ use serde::Serialize;
 
 pub use config::{ReproduceConfig, DEFAULT_CONFIG, QUICK_CONFIG};
 pub use registry::{Claim, REGISTRY};
-pub use runner::{evaluate, run, Reproduction, Studies};
+pub use runner::{evaluate, evaluate_claims, run, Reproduction};
+pub use studies::{Built, Studies, StudyId};
 
 /// How a claim's values are judged.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

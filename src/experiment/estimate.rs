@@ -301,3 +301,25 @@ pub fn mode_units(
     }
     out
 }
+
+/// The measured spectrum Ĉ_k = (1/(MV)) Σ_m |φ̂^m_k|² of scalar fields, as a full-layout
+/// symbol (every mode its own class, each conjugate mode given its partner's value): the data's
+/// two-point function, all a linear network sees (R8.1).
+pub fn measured_spectrum(lattice: Lattice, fields: &[ArrayD<f64>]) -> Result<crate::Symbol> {
+    use ndarray::IxDyn;
+    let half = SpectrumEstimate::from_fields(lattice, fields)?
+        .variances()
+        .clone();
+    let l = lattice.side();
+    let last = lattice.dim() - 1;
+    let full = ArrayD::from_shape_fn(IxDyn(&lattice.shape()), |idx| {
+        let n = idx.slice();
+        if n[last] <= l / 2 {
+            half[IxDyn(n)]
+        } else {
+            let conj: Vec<usize> = n.iter().map(|&m| (l - m) % l).collect();
+            half[IxDyn(&conj)]
+        }
+    });
+    crate::Symbol::from_modes(lattice, &full)
+}

@@ -14,6 +14,7 @@ pub mod dataset;
 pub mod dense;
 pub mod estimate;
 pub mod network;
+pub mod observables;
 pub mod optimizer;
 pub mod reference;
 pub mod sampler;

@@ -4,6 +4,7 @@
 //! closed-form markers at t = 0.
 
 use crate::claims::Studies;
+use crate::error::Result;
 use crate::report::figure::{Figure, Series, Style};
 
 fn series(name: impl Into<String>, points: Vec<(f64, f64)>, style: Style, color: usize) -> Series {
@@ -17,15 +18,19 @@ fn series(name: impl Into<String>, points: Vec<(f64, f64)>, style: Style, color:
 }
 
 /// κ(L) at β_c with an L² reference line.
-pub fn kappa(s: &Studies) -> Figure {
-    let k = s.spectrum.iter().map(|r| (r.l as f64, r.kappa)).collect();
-    let c = s.spectrum.last().map_or(1.0, |r| r.kappa_over_l2);
+pub fn kappa(s: &Studies) -> Result<Figure> {
+    let k = s
+        .spectrum()?
+        .iter()
+        .map(|r| (r.l as f64, r.kappa))
+        .collect();
+    let c = s.spectrum()?.last().map_or(1.0, |r| r.kappa_over_l2);
     let reference = s
-        .spectrum
+        .spectrum()?
         .iter()
         .map(|r| (r.l as f64, c * (r.l as f64).powi(2)))
         .collect();
-    Figure {
+    Ok(Figure {
         title: format!("Condition number κ at β_c, d = {}, t = 0", s.config.d),
         x_label: "L".into(),
         y_label: "κ = C_max/C_min".into(),
@@ -35,22 +40,22 @@ pub fn kappa(s: &Studies) -> Figure {
             series("κ = C_max/C_min", k, Style::Points, 0),
             series("const · L²", reference, Style::Thin, 0),
         ],
-    }
+    })
 }
 
 /// Per-mode timescales against λ_k for one and two layers.
-pub fn timescales(s: &Studies) -> Figure {
+pub fn timescales(s: &Studies) -> Result<Figure> {
     let one = s
-        .timescales
+        .timescales()?
         .iter()
         .map(|r| (r.lambda, r.one_layer))
         .collect();
     let two = s
-        .timescales
+        .timescales()?
         .iter()
         .map(|r| (r.lambda, r.two_layer))
         .collect();
-    Figure {
+    Ok(Figure {
         title: format!(
             "Per-mode gradient-flow timescales τ_k, d = {}, L = 32, t = 0, c = {}",
             s.config.d, s.config.lr_fraction
@@ -63,16 +68,16 @@ pub fn timescales(s: &Studies) -> Figure {
             series("one layer: τ_k = 1/(2ηC_k)", one, Style::Points, 0),
             series("two layers: τ_k = 1/(4η)", two, Style::Points, 1),
         ],
-    }
+    })
 }
 
 /// Training time against L for every depth, with fitted lines in the markers' colour, and the
 /// trainers on fields (open markers, their own t).
-pub fn training_time(s: &Studies) -> Figure {
+pub fn training_time(s: &Studies) -> Result<Figure> {
     let mut out = Vec::new();
-    for (i, f) in s.training.fits.iter().enumerate() {
+    for (i, f) in s.training()?.fits.iter().enumerate() {
         let rows: Vec<(f64, f64)> = s
-            .training
+            .training()?
             .rows
             .iter()
             .filter(|r| r.depth == f.depth)
@@ -114,13 +119,13 @@ pub fn training_time(s: &Studies) -> Figure {
     }
     for depth in [1usize, 2] {
         let rows = s
-            .numeric_training
+            .numeric_training()?
             .iter()
             .filter(|r| r.depth == depth)
             .map(|r| (r.l as f64, r.measured as f64))
             .collect();
         let color = s
-            .training
+            .training()?
             .fits
             .iter()
             .position(|f| f.depth == depth)
@@ -132,7 +137,7 @@ pub fn training_time(s: &Studies) -> Figure {
             color,
         ));
     }
-    Figure {
+    Ok(Figure {
         title: format!(
             "Training time to ε = {} at β_c, d = {}, c = {}",
             s.config.epsilon, s.config.d, s.config.lr_fraction
@@ -142,14 +147,18 @@ pub fn training_time(s: &Studies) -> Figure {
         log_x: true,
         log_y: true,
         series: out,
-    }
+    })
 }
 
 /// One-layer generated KL per site against N (`collapsed = false`) or N/κ (`true`).
-pub fn generation(s: &Studies, collapsed: bool) -> Figure {
+pub fn generation(s: &Studies, collapsed: bool) -> Result<Figure> {
     let mut out = Vec::new();
     for (i, &l) in s.config.generation_sides.iter().enumerate() {
-        let mut rows: Vec<_> = s.generation_one_layer.iter().filter(|r| r.l == l).collect();
+        let mut rows: Vec<_> = s
+            .generation_one_layer()?
+            .iter()
+            .filter(|r| r.l == l)
+            .collect();
         rows.sort_by_key(|r| r.budget);
         let x = |r: &crate::study::GenerationRow| {
             if collapsed {
@@ -164,7 +173,7 @@ pub fn generation(s: &Studies, collapsed: bool) -> Figure {
             .collect();
         out.push(series(format!("L = {l}"), points, Style::Line, i));
     }
-    Figure {
+    Ok(Figure {
         title: format!(
             "One layer: KL(data ‖ gen) per site, d = {}, ε = {}, c = {}, trained at each grid time t",
             s.config.d, s.config.epsilon, s.config.lr_fraction
@@ -179,13 +188,13 @@ pub fn generation(s: &Studies, collapsed: bool) -> Figure {
         log_x: true,
         log_y: true,
         series: out,
-    }
+    })
 }
 
 /// Symbol trajectories of the trainer against the closed form on the data's statistics.
-pub fn symbols(s: &Studies) -> Figure {
+pub fn symbols(s: &Studies) -> Result<Figure> {
     let mut out = Vec::new();
-    for (i, tr) in s.trainer_comparison.trajectories.iter().enumerate() {
+    for (i, tr) in s.trainer_comparison()?.trajectories.iter().enumerate() {
         let mode = if tr.mode == "slowest" {
             "slowest k".to_string()
         } else {
@@ -210,26 +219,26 @@ pub fn symbols(s: &Studies) -> Figure {
             i,
         ));
     }
-    Figure {
+    Ok(Figure {
         title: format!(
             "Network symbol v_k(n): trainer vs closed form on the data, d = {}, L = {}, t = {}, c = {}",
-            s.config.d, s.trainer_comparison.l, s.trainer_comparison.t, s.config.lr_fraction
+            s.config.d, s.trainer_comparison()?.l, s.trainer_comparison()?.t, s.config.lr_fraction
         ),
         x_label: "step n".into(),
         y_label: "Re v_k".into(),
         log_x: false,
         log_y: false,
         series: out,
-    }
+    })
 }
 
 /// Two-point function of the generated samples against the data.
-pub fn two_point(s: &Studies) -> Figure {
-    let g = &s.sampled_generation.two_point;
+pub fn two_point(s: &Studies) -> Result<Figure> {
+    let g = &s.sampled_generation()?.two_point;
     let pts = |f: fn(&crate::study::generate::TwoPointRow) -> f64| {
         g.iter().map(|x| (x.r as f64, f(x))).collect()
     };
-    Figure {
+    Ok(Figure {
         title: format!(
             "Two-point function G(r) along an axis, d = {}, L = {}, t = 0, M = {}",
             s.config.d, s.config.sampling_l, s.config.sampling_samples
@@ -259,7 +268,7 @@ pub fn two_point(s: &Studies) -> Figure {
             ),
             series("data (t = 0)", pts(|x| x.data), Style::Thin, 2),
         ],
-    }
+    })
 }
 
 /// Points of a power law through the points' log-mean with exponent `p`.
@@ -278,24 +287,24 @@ fn power_line(points: &[(f64, f64)], p: f64) -> Vec<(f64, f64)> {
 
 /// One-layer training time T₁ against L on log axes: the closed form on the measured spectra
 /// of 2D Ising data at K_c (slope ≈ 7/4, R8.2) beside n = ∞ at β_c (slope 2, R3.3).
-pub fn finite_n_training(s: &Studies) -> Figure {
-    let m = &s.monte_carlo;
+pub fn finite_n_training(s: &Studies) -> Result<Figure> {
+    let m = &s.monte_carlo()?;
     let ising: Vec<(f64, f64)> = m.ising.iter().map(|r| (r.l as f64, r.t1 as f64)).collect();
     let large: Vec<(f64, f64)> = s
-        .training
+        .training()?
         .rows
         .iter()
         .filter(|r| r.depth == 1)
         .map(|r| (r.l as f64, r.steps as f64))
         .collect();
     let p_large = s
-        .training
+        .training()?
         .fits
         .iter()
         .find(|f| f.depth == 1)
         .map_or(2.0, |f| f.exponent);
     let f = m.one_layer_exponent;
-    Figure {
+    Ok(Figure {
         title: format!(
             "One-layer training time to ε = {}: 2D Ising data at K_c vs n = ∞",
             s.config.epsilon
@@ -330,15 +339,15 @@ pub fn finite_n_training(s: &Studies) -> Figure {
                 1,
             ),
         ],
-    }
+    })
 }
 
 /// Magnetisation histogram of held-out 2D Ising configurations at K_c (double-peaked) against
 /// the fields generated with the optimal linear score (a single Gaussian, R8.3).
-pub fn ising_histogram(s: &Studies) -> Figure {
-    let g = &s.monte_carlo.gaussian_limit;
+pub fn ising_histogram(s: &Studies) -> Result<Figure> {
+    let g = &s.monte_carlo()?.gaussian_limit;
     let pick = |i: usize| g.histogram.iter().map(|h| (h[0], h[i])).collect();
-    Figure {
+    Ok(Figure {
         title: format!(
             "Magnetisation of 2D Ising data at K_c, L = {}, and of linear generation",
             g.l
@@ -364,13 +373,13 @@ pub fn ising_histogram(s: &Studies) -> Figure {
                 1,
             ),
         ],
-    }
+    })
 }
 
 /// Training time against L for every optimizer and depth (derivations/09), log–log, with the
 /// fitted slope of ln T against ln L in each legend entry; D = 1 filled markers, D = 2 open.
-pub fn optimizers(s: &Studies) -> Figure {
-    let study = &s.optimizers;
+pub fn optimizers(s: &Studies) -> Result<Figure> {
+    let study = &s.optimizers()?;
     let series_list = study
         .fits
         .iter()
@@ -391,7 +400,7 @@ pub fn optimizers(s: &Studies) -> Figure {
             series(name, rows, style, i / 2)
         })
         .collect();
-    Figure {
+    Ok(Figure {
         title: format!(
             "Training time to ε = {} by optimizer at β_c, d = {}, t = 0",
             s.config.epsilon, s.config.d
@@ -401,21 +410,21 @@ pub fn optimizers(s: &Studies) -> Figure {
         log_x: true,
         log_y: true,
         series: series_list,
-    }
+    })
 }
 
 /// Every figure of the report: (file name, caption, figure).
-pub fn all(s: &Studies) -> Vec<(&'static str, &'static str, Figure)> {
-    vec![
-        ("kappa.svg", "Spectral condition number κ against L at β_c (log–log), with an L² line.", kappa(s)),
-        ("timescales.svg", "Per-mode timescales τ_k against λ_k for one and two layers.", timescales(s)),
-        ("training_time.svg", "Training time against L for every depth (log–log) with fitted power laws in the same colour; trainers on sampled fields at their own diffusion time t as open markers.", training_time(s)),
-        ("generation_kl.svg", "One-layer generated KL per site against the step budget N, per L.", generation(s, false)),
-        ("generation_kl_collapsed.svg", "The same against N/κ: the curves collapse.", generation(s, true)),
-        ("symbols.svg", "Symbol trajectories of the trainer on sampled fields (open markers) against the closed form on the data's statistics (lines), for k = 0 and the slowest mode (smallest Ĉ_k).", symbols(s)),
-        ("finite_n_training.svg", "One-layer training time against L (log–log): closed form on the measured spectra of 2D Ising Monte Carlo data at K_c (slope 7/4) beside n = ∞ at β_c (slope 2).", finite_n_training(s)),
-        ("ising_histogram.svg", "Magnetisation histogram of 2D Ising data at K_c (double-peaked) against the fields generated by the optimal linear score (one Gaussian with the data's ⟨m²⟩).", ising_histogram(s)),
-        ("optimizers.svg", "Training time against L for GD, heavy ball and Nesterov (β = 0.9 and tuned) and per-mode Adam, one layer (filled) and two layers (open), log–log; the legend gives each fitted slope.", optimizers(s)),
-        ("two_point.svg", "Two-point function of generated samples (one layer, 100 steps per grid time) against the data. The bar on each sampled G(r) is where it must lie if the closed form is right: the per-mode χ² intervals (joint level 10⁻⁶) propagated through G(r).", two_point(s)),
-    ]
+pub fn all(s: &Studies) -> Result<Vec<(&'static str, &'static str, Figure)>> {
+    Ok(vec![
+        ("kappa.svg", "Spectral condition number κ against L at β_c (log–log), with an L² line.", kappa(s)?),
+        ("timescales.svg", "Per-mode timescales τ_k against λ_k for one and two layers.", timescales(s)?),
+        ("training_time.svg", "Training time against L for every depth (log–log) with fitted power laws in the same colour; trainers on sampled fields at their own diffusion time t as open markers.", training_time(s)?),
+        ("generation_kl.svg", "One-layer generated KL per site against the step budget N, per L.", generation(s, false)?),
+        ("generation_kl_collapsed.svg", "The same against N/κ: the curves collapse.", generation(s, true)?),
+        ("symbols.svg", "Symbol trajectories of the trainer on sampled fields (open markers) against the closed form on the data's statistics (lines), for k = 0 and the slowest mode (smallest Ĉ_k).", symbols(s)?),
+        ("finite_n_training.svg", "One-layer training time against L (log–log): closed form on the measured spectra of 2D Ising Monte Carlo data at K_c (slope 7/4) beside n = ∞ at β_c (slope 2).", finite_n_training(s)?),
+        ("ising_histogram.svg", "Magnetisation histogram of 2D Ising data at K_c (double-peaked) against the fields generated by the optimal linear score (one Gaussian with the data's ⟨m²⟩).", ising_histogram(s)?),
+        ("optimizers.svg", "Training time against L for GD, heavy ball and Nesterov (β = 0.9 and tuned) and per-mode Adam, one layer (filled) and two layers (open), log–log; the legend gives each fitted slope.", optimizers(s)?),
+        ("two_point.svg", "Two-point function of generated samples (one layer, 100 steps per grid time) against the data. The bar on each sampled G(r) is where it must lie if the closed form is right: the per-mode χ² intervals (joint level 10⁻⁶) propagated through G(r).", two_point(s)?),
+    ])
 }

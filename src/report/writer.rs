@@ -160,27 +160,27 @@ fn tables(rep: &Reproduction, dir: &Path) -> Result<()> {
         .collect();
     write_csv(dir, "claims", &claims)?;
     write_json(dir, "claims", &rep.claims)?;
-    write_table(dir, "spectrum", &s.spectrum)?;
-    write_csv(dir, "training_time", &s.training.rows)?;
-    write_json(dir, "training_time", &s.training)?;
-    write_table(dir, "numeric_training", &s.numeric_training)?;
-    write_table(dir, "local", &s.local)?;
-    write_table(dir, "local_training", &s.local_training)?;
-    write_table(dir, "generation_one_layer", &s.generation_one_layer)?;
-    write_table(dir, "generation_two_layer", &s.generation_two_layer)?;
-    write_table(dir, "horizon", &s.horizon)?;
-    write_table(dir, "horizon_sampled", &s.horizon_sampled)?;
-    write_table(dir, "girsanov_sampled", &s.girsanov_sampled)?;
-    write_json(dir, "continuous_sampled", &s.continuous_sampled)?;
-    write_json(dir, "sampled_generation", &s.sampled_generation)?;
-    let scaling = &s.sampled.generation_scaling;
+    write_table(dir, "spectrum", s.spectrum()?)?;
+    write_csv(dir, "training_time", &s.training()?.rows)?;
+    write_json(dir, "training_time", s.training()?)?;
+    write_table(dir, "numeric_training", s.numeric_training()?)?;
+    write_table(dir, "local", s.local()?)?;
+    write_table(dir, "local_training", s.local_training()?)?;
+    write_table(dir, "generation_one_layer", s.generation_one_layer()?)?;
+    write_table(dir, "generation_two_layer", s.generation_two_layer()?)?;
+    write_table(dir, "horizon", s.horizon()?)?;
+    write_table(dir, "horizon_sampled", s.horizon_sampled()?)?;
+    write_table(dir, "girsanov_sampled", s.girsanov_sampled()?)?;
+    write_json(dir, "continuous_sampled", s.continuous_sampled()?)?;
+    write_json(dir, "sampled_generation", s.sampled_generation()?)?;
+    let scaling = s.sampled_generation_scaling()?;
     write_csv(dir, "sampled_generation_scaling", &scaling.rows)?;
     write_json(dir, "sampled_generation_scaling", scaling)?;
-    write_table(dir, "optimizer_training_time", &s.optimizers.rows)?;
-    write_table(dir, "optimizer_fits", &s.optimizers.fits)?;
-    write_table(dir, "optimizer_fields", &s.optimizers.fields)?;
-    write_json(dir, "optimizers", &s.optimizers)?;
-    monte_carlo_tables(&s.monte_carlo, dir)
+    write_table(dir, "optimizer_training_time", &s.optimizers()?.rows)?;
+    write_table(dir, "optimizer_fits", &s.optimizers()?.fits)?;
+    write_table(dir, "optimizer_fields", &s.optimizers()?.fields)?;
+    write_json(dir, "optimizers", s.optimizers()?)?;
+    monte_carlo_tables(s.monte_carlo()?, dir)
 }
 
 /// The Monte Carlo records (derivations/07–08): per-side 2D Ising rows, τ_int rows, trainers on
@@ -196,7 +196,7 @@ fn monte_carlo_tables(m: &crate::study::finite_n::MonteCarloStudies, dir: &Path)
 fn figures(rep: &Reproduction, dir: &Path) -> Result<Vec<(&'static str, &'static str)>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
     let mut made = Vec::new();
-    for (file, caption, figure) in plots::all(&rep.studies) {
+    for (file, caption, figure) in plots::all(&rep.studies)? {
         figure
             .write_svg_and_png(&dir.join(file))
             .map_err(|e| match e {
@@ -260,10 +260,10 @@ fn generation_markdown(what: &str, rows: &[crate::study::GenerationRow]) -> Stri
 }
 
 /// Exponents side by side and the 2D Ising records (derivations/07–08) in Markdown.
-fn monte_carlo_markdown(s: &crate::claims::Studies) -> String {
-    let m = &s.monte_carlo;
+fn monte_carlo_markdown(s: &crate::claims::Studies) -> Result<String> {
+    let m = s.monte_carlo()?;
     let inf = s
-        .training
+        .training()?
         .fits
         .iter()
         .find(|f| f.depth == 1)
@@ -308,11 +308,11 @@ fn monte_carlo_markdown(s: &crate::claims::Studies) -> String {
         g.binder_generated.error, g.m2_data.mean, g.m2_data.error, g.m2_generated.mean, g.m2_generated.error,
         g.energy_data.mean, g.energy_data.error, g.energy_generated.mean, g.energy_generated.error, m.seconds
     );
-    md
+    Ok(md)
 }
 
 /// `report.md`.
-pub fn markdown(rep: &Reproduction, figs: &[(&str, &str)]) -> String {
+pub fn markdown(rep: &Reproduction, figs: &[(&str, &str)]) -> Result<String> {
     let s = &rep.studies;
     let mut md = format!(
         "# Reproduction report: critical slowing down in diffusion models\n\n\
@@ -342,77 +342,77 @@ pub fn markdown(rep: &Reproduction, figs: &[(&str, &str)]) -> String {
         md += &format!("![{caption}](figures/{png})\n\n*{caption}* ([SVG](figures/{f}))\n\n");
     }
     md += "## Tables\n\nEach table is also in this directory as CSV and JSON.\n\n### Spectrum\n\n```\n";
-    md += &text::spectrum(&s.spectrum);
+    md += &text::spectrum(s.spectrum()?);
     md += "```\n\n### Training times (closed forms)\n\n```\n";
-    md += &text::training(&s.training);
+    md += &text::training(s.training()?);
     md += "```\n\n### Training times on sampled fields\n\n| L | depth | t | measured | closed form (data statistics) | closed form (population) |\n|---|---|---|---|---|---|\n";
-    for r in &s.numeric_training {
+    for r in s.numeric_training()? {
         md += &format!(
             "| {} | {} | {} | {} | {} | {} |\n",
             r.l, r.depth, r.t, r.measured, r.closed_form_data, r.closed_form_population
         );
     }
-    md += &local_markdown(&s.local);
+    md += &local_markdown(s.local()?);
     md += "\n### Radius-1 trainers on sampled fields (C11)\n\n| L | t | fields | measured steps to ε |\n|---|---|---|---|\n";
-    for r in &s.local_training {
+    for r in s.local_training()? {
         md += &format!(
             "| {} | {} | {} | {} |\n",
             r.l, r.t, r.samples, r.measured_steps
         );
     }
-    md += &generation_markdown("one layer", &s.generation_one_layer);
-    md += &generation_markdown("two layers", &s.generation_two_layer);
-    md += &optimizer_markdown(&s.optimizers);
+    md += &generation_markdown("one layer", s.generation_one_layer()?);
+    md += &generation_markdown("two layers", s.generation_two_layer()?);
+    md += &optimizer_markdown(s.optimizers()?);
     md += "\n### Horizon for KL(p_T ‖ N(0, I)) = 1e-2\n\n| L | T | T − ln L |\n|---|---|---|\n";
-    for h in &s.horizon {
+    for h in s.horizon()? {
         md += &format!(
             "| {} | {:.4} | {:.4} |\n",
             h.l, h.horizon, h.horizon_minus_ln_l
         );
     }
-    md += &continuous_sampled_markdown(s);
-    md += &monte_carlo_markdown(s);
+    md += &continuous_sampled_markdown(s)?;
+    md += &monte_carlo_markdown(s)?;
     md += "\n### Sampled generation\n\n```\n";
-    md += &text::generate(&s.sampled_generation);
+    md += &text::generate(s.sampled_generation()?);
     md += "```\n\n### Sampled generation for C17–C19 (population-trained symbols, sde-exp, 40-step geometric grid)\n\n\
            Plug-in KL(gen ‖ data) per site of M sampled fields minus its null bias, against the closed form and its \
            Chernoff window (R10.3); M per row the fewest on ⌈1000·2^(k/2)⌉ with power ≥ 0.99 against 2 % on every mode \
            (`sampled_generation_scaling.csv`, `.json`).\n\n```\n";
-    md += &text::sampled_generation_scaling(&s.sampled.generation_scaling);
+    md += &text::sampled_generation_scaling(s.sampled_generation_scaling()?);
     md += &format!(
         "```\n\n## Configuration\n\n```toml\n{}```\n\n## Auditing a claim\n\nEach claim names the derivation results it rests on (`derivations/*.md`, IDs `Rx.y`). \
          `grep -rn ID src tests` finds the code that implements a result (doc comment) and the tests that verify it.\n",
         toml::to_string(&s.config).unwrap_or_default()
     );
-    md
+    Ok(md)
 }
 
 /// The continuous-time claims measured on samples (C16, C20, C21; derivations/10 R10.7).
-fn continuous_sampled_markdown(s: &crate::claims::Studies) -> String {
+fn continuous_sampled_markdown(s: &crate::claims::Studies) -> Result<String> {
     let mut md = String::from(
         "\n### Horizon measured on noised fields (zero-mode excess)\n\n| L | T (closed form) | t noised | excess P̂₀ − 1 | T̂ | σ(T̂) |\n|---|---|---|---|---|---|\n",
     );
-    for h in &s.horizon_sampled {
+    for h in s.horizon_sampled()? {
         md += &format!(
             "| {} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} |\n",
             h.l, h.horizon, h.t_measured, h.excess, h.horizon_estimate, h.standard_deviation
         );
     }
     md += "\n### Girsanov bound against sampled fields\n\n| a | bound | KL (continuous) | KL̂ (fields) | σ̂ |\n|---|---|---|---|---|\n";
-    for g in &s.girsanov_sampled {
+    for g in s.girsanov_sampled()? {
         md += &format!(
             "| {:.2} | {:.4} | {:.4} | {:.4} | {:.4} |\n",
             g.amplitude, g.bound, g.kl_continuous, g.kl_sampled, g.standard_deviation
         );
     }
-    let e = &s.continuous_sampled;
+    let e = s.continuous_sampled()?;
     md += &format!(
         "\n### Exact score on refined grids (d = {}, L = {}, {} fields per grid)\n\n| | {} steps | {} steps | extrapolated | σ (extrapolated) |\n|---|---|---|---|---|\n| mean of P̂/C − 1 | {:.5} | {:.5} | {:.5} | {:.5} |\n| zero mode P̂₀/C₀ − 1 | {:.4} | {:.4} | {:.4} | {:.4} |\n",
         e.d, e.l, e.samples, e.steps, 2 * e.steps, e.coarse_error, e.fine_error, e.extrapolated_error,
         e.standard_deviation, e.zero_mode_coarse_error, e.zero_mode_fine_error,
         e.zero_mode_extrapolated_error, e.zero_mode_standard_deviation
     );
-    md
+    Ok(md)
 }
 
 /// The predicted law of T(L) per optimizer and depth (derivations/09), in words.
@@ -483,7 +483,7 @@ fn fill_and_swap(rep: &Reproduction, dir: &Path, out: &Path, parent: &Path) -> R
     tables(rep, dir)?;
     let figs = figures(rep, &dir.join("figures"))?;
     let md = dir.join("report.md");
-    std::fs::write(&md, markdown(rep, &figs)).map_err(|e| Error::io("write", &md, e))?;
+    std::fs::write(&md, markdown(rep, &figs)?).map_err(|e| Error::io("write", &md, e))?;
     // swap into place, with the registry locked so that a signal waits for the swap; the
     // temporary directory is removed on every error path by its guard
     let _swapping = temporaries();

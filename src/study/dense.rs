@@ -3,6 +3,7 @@
 
 use ndarray::{Array2, IxDyn};
 use ndarray_linalg::{EigValsh, Inverse, UPLO};
+use serde::Serialize;
 
 use crate::data::model::ModelKind;
 use crate::data::{critical_coupling, GaussianField};
@@ -62,4 +63,24 @@ pub fn dense_score_deviation(d: usize, l: usize, t: f64) -> Result<f64> {
         }
     }
     Ok(worst)
+}
+
+/// κ at one side from the eigenvalues of the dense precision matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DenseKappa {
+    /// Side L.
+    pub l: usize,
+    /// λ_max/λ_min of K = β_c(−Δ) + μ.
+    pub kappa: f64,
+}
+
+/// [`dense_condition_number`] at each side (R1.5).
+pub fn dense_kappa_rows(d: usize, sides: &[usize]) -> Result<Vec<DenseKappa>> {
+    sides
+        .iter()
+        .map(|&l| {
+            let kappa = dense_condition_number(d, l)?;
+            Ok(DenseKappa { l, kappa })
+        })
+        .collect()
 }

@@ -17,11 +17,9 @@ use crate::fourier::{half_spectrum_weights, RealFft};
 use crate::lattice::Lattice;
 use crate::model::Protocol;
 use crate::sampling::seeded_rng;
+use crate::study::LEVEL;
 use crate::symbol::Symbol;
 use crate::theory::generation::{exact_score_symbols, generated_spectrum, trained_score_symbols};
-
-/// Joint level of the χ² bounds of a `generate` run.
-pub const LEVEL: f64 = 1e-6;
 
 /// Fewest fields a `generate` run accepts: the comparison rests on per-mode sample variances,
 /// and with fewer than 8 fields (< 8 degrees of freedom on a real mode) their χ² intervals at

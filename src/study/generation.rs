@@ -249,3 +249,27 @@ pub fn girsanov_slack(scores: u32) -> Result<f64> {
     }
     Ok(slack)
 }
+
+/// One-layer generation rows of C17, C18 at every side (R6.6, R6.8): the fixed budgets
+/// N = 50, 200, 1000, then the κ-proportional budgets N = fκ, f = 0.02, 0.1, 0.3, 1.
+pub fn one_layer_budget_rows(
+    setup: &GenerationSetup,
+    sides: &[usize],
+) -> Result<Vec<GenerationRow>> {
+    let fixed = [50usize, 200, 1000].map(|steps| Budget::Fixed { steps });
+    let proportional = [0.02, 0.1, 0.3, 1.0].map(|fraction| Budget::KappaProportional { fraction });
+    let mut rows = Vec::new();
+    for budget in fixed.into_iter().chain(proportional) {
+        rows.extend(generation_rows(setup, sides, 1, budget)?);
+    }
+    Ok(rows)
+}
+
+/// Two-layer generation rows of C19 at every side with the logarithmic budget
+/// N = ⌈2 + ln L/ln(1 + 2η)⌉ (R6.6, R4.4).
+pub fn two_layer_budget_rows(
+    setup: &GenerationSetup,
+    sides: &[usize],
+) -> Result<Vec<GenerationRow>> {
+    generation_rows(setup, sides, 2, Budget::Logarithmic { offset: 2.0 })
+}

@@ -12,8 +12,7 @@ use crate::lattice::Lattice;
 use crate::power::min_samples_for_power;
 use crate::sampling::seeded_rng;
 use crate::study::generate::{sample_tests, SampleTests};
-use crate::study::generation::GenerationSetup;
-use crate::study::sampled_generation::{sampled_generation_scaling, SampledGenerationScaling};
+use crate::study::LEVEL;
 use crate::theory::generation::{
     exact_score_symbols, generated_spectrum, zero_mode_steps_needed, GridKind,
 };
@@ -55,9 +54,6 @@ impl SampledStudyConfig {
         }
     }
 }
-
-/// Level of each sampled study's family of tests (Bonferroni-split inside).
-pub const LEVEL: f64 = 1e-6;
 
 /// One sampler's fields against its closed-form generated spectrum, exact score.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -189,33 +185,5 @@ pub fn magnetisation_study(
         samples,
         measured_relative_error: p0 / c0 - 1.0,
         standard_error: (2.0 / samples as f64).sqrt(),
-    })
-}
-
-/// The sampled studies of `reproduce`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SampledStudies {
-    /// Every sampler against its closed form, with powered tests.
-    pub samplers: Vec<SamplerCheck>,
-    /// The magnetisation study.
-    pub magnetisation: MagnetisationStudy,
-    /// Sampled rows of the generation scaling claims C17–C19.
-    pub generation_scaling: SampledGenerationScaling,
-}
-
-/// Runs the sampled studies of a configuration (the generation set-up of the closed-form rows,
-/// its generation sides, the `[sampled]` table). Seeds: samplers `seed`, magnetisation
-/// `seed + 100`, C17–C19 rows `seed + 1000`.
-pub fn sampled_studies(
-    setup: &GenerationSetup,
-    generation_sides: &[usize],
-    cfg: &SampledStudyConfig,
-    seed: u64,
-) -> Result<SampledStudies> {
-    let (d, l) = (setup.d, cfg.sides.first().copied().unwrap_or(4));
-    Ok(SampledStudies {
-        samplers: sampler_checks(d, l, 40, seed)?,
-        magnetisation: magnetisation_study(d, generation_sides, l, seed + 100)?,
-        generation_scaling: sampled_generation_scaling(setup, &cfg.generation_sides, seed + 1000)?,
     })
 }

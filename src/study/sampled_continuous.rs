@@ -15,14 +15,11 @@ use crate::experiment::sampler::{generate, SymbolScores};
 use crate::lattice::Lattice;
 use crate::power::{one_sided_z, reverse_plug_in_kl_null_moments, two_sided_z};
 use crate::sampling::seeded_rng;
+use crate::study::LEVEL;
 use crate::symbol::Symbol;
 use crate::theory::generation::{
     continuous_generated_variance, exact_score_symbols, girsanov_bound,
 };
-
-/// Level of each sampled continuous-time check (one-sided for the bound, two-sided for the
-/// extrapolation), Bonferroni-split over its rows.
-pub const LEVEL: f64 = 1e-6;
 
 /// Fields per random score in the Girsanov check: the plug-in's standard deviation is then
 /// 2.4–5.4 % of the bound for |a| ≥ 0.15 (15 % at |a| = 0.05, where bound and KL are ~10⁻²).

@@ -23,7 +23,7 @@ use crate::power::{
 };
 use crate::sampling::seeded_rng;
 use crate::study::generation::{generation_plan, Budget, GenerationPlan, GenerationSetup};
-use crate::study::sampled::LEVEL;
+use crate::study::LEVEL;
 
 /// The budgets of the scaling claims: (claim, depth, budget). C17: one layer, N = 200 at every
 /// L; C18: one layer, N = round(0.1 κ(t_1)); C19: two layers, N = ⌈2 + ln L/ln(1 + 2η)⌉ — the

@@ -1,155 +1,120 @@
-//! The paper's claims at n = ∞ (C1–C22): spectrum, training times, trainers on fields, local
-//! scores, generation.
+//! The paper's claims at n = ∞ on the spectrum, training times, trainers on fields and local
+//! scores (C1–C14); generation (C15–C22) is in [`super::generation`].
 
 use super::{exponent, judged, judged_apart, sides, Claim};
-use crate::claims::{Check, Evaluation, Studies};
+use crate::claims::{Check, Evaluation, Studies, StudyId as S};
 use crate::error::Result;
-use crate::fit;
 use crate::study::training::predicted_exponent;
 
-/// The claims of the paper at n = ∞ (C1–C22), in report order.
+/// The claims of the paper at n = ∞ on spectrum, training and locality (C1–C14), in report order.
 pub const CLAIMS: &[Claim] = &[
     Claim {
         spec: spec!("C1", "κ grows like L² at β_c", ["R1.1", "R1.5"], ["tests/gap_equation.rs", "tests/dense_crosscheck.rs"],
             "exponent of κ(L), Fourier spectrum over spectrum_sides", "exponent of κ(L) from the eigenvalues of the dense precision matrix, numeric_sides",
             "κ/L² drifts by < 2 % over the ranges (finite-size 1/L corrections), moving the exponent by < 0.05"),
+        studies: &[S::Spectrum, S::DenseKappa],
         evaluate: c1,
     },
     Claim {
         spec: spec!("C2", "μ_L L² tends to a constant at β_c", ["R1.2", "R1.3", "R1.5"], ["tests/gap_equation.rs"],
             "relative change of μL² over the last doubling of spectrum_sides", "none: a property of the gap equation's root, which has no sampled counterpart",
             "the 1/L correction halves per doubling; it is 1.1e-3 at L = 64 → 128: ≤ 1 %"),
+        studies: &[S::Spectrum],
         evaluate: c2,
     },
     Claim {
         spec: spec!("C3", "β_c(3) is half of Watson's simple-cubic integral", ["R1.4"], ["tests/gap_equation.rs"],
             "double-exponential quadrature of the Bessel integral", "Glasser–Zucker Γ-function closed form",
             "both are accurate to ~1e-14; 12 digits asked"),
+        studies: &[],
         evaluate: c3,
     },
     Claim {
         spec: spec!("C4", "one-layer training time grows like L²", ["R3.2", "R3.3", "R4.6"], ["tests/training_time_scaling.rs", "tests/trainer.rs"],
             "exponent of T₁(L), closed form at t = 0 over training_sides", "exponent of measured T₁(L), full-batch GD on sampled fields at numeric_t over numeric_sides",
             "at small L, κ(t)/L² still drifts (the numeric fit uses L = 4…8): 0.2"),
+        studies: &[S::Training, S::NumericTraining],
         evaluate: c4,
     },
     Claim {
         spec: spec!("C5", "two-layer training time grows like log L", ["R4.3", "R4.4"], ["tests/training_time_scaling.rs", "tests/trainer.rs"],
             "mean increment of T₂ per doubling of L (closed form)", "mean increment of measured T₂ per doubling over numeric_sides",
             "T₂ is an integer: one step of rounding around ln 2/ln(1 + 2η)"),
+        studies: &[S::Training, S::NumericTraining],
         evaluate: c5,
     },
     Claim {
         spec: spec!("C6", "depth-3 training time grows like κ^(1/3) ~ L^(2/3)", ["R4.5"], ["tests/training_time_scaling.rs"],
             "exponent of T₃(L), closed form", "largest |measured T₃ − closed form on the data's statistics| over numeric_sides, full-batch GD on sampled fields (steps)",
             "analytic: finite-size drift of κ/L² and sub-leading ln(1/ε) terms, 0.05; numeric: the trainer follows the empirical map to rounding, so the step counts agree up to a rounding tie: ≤ 1 step"),
+        studies: &[S::Training, S::NumericTraining],
         evaluate: c6,
     },
     Claim {
         spec: spec!("C7", "depth-4 training time grows like κ^(1/2) ~ L", ["R4.5"], ["tests/training_time_scaling.rs"],
             "exponent of T₄(L), closed form", "largest |measured T₄ − closed form on the data's statistics| over numeric_sides (steps)", "as C6"),
+        studies: &[S::Training, S::NumericTraining],
         evaluate: c7,
     },
     Claim {
         spec: spec!("C8", "trainers on sampled fields follow the per-mode closed form on the data's statistics", ["R3.1", "R3.2", "R4.1", "R4.2"], ["tests/trainer.rs"],
             "none: the closed form is the reference", "largest relative deviation of the trainer's symbols from the empirical closed form over 40 steps, D = 1 and 2",
             "rounding error of FFTs and sums: 1e-9"),
+        studies: &[S::TrainerComparison],
         evaluate: c8,
     },
     Claim {
         spec: spec!("C9", "one-layer per-mode timescale 1/(2ηC_k(t)) on the slowest mode", ["R3.4", "R1.6"], ["tests/trainer.rs"],
             "none: the population rate is the reference", "measured contraction per step of the slowest mode over 1 − 2ηC_min(t) (population)",
             "the empirical C_min differs from the population one within its χ² interval (level 1e-6); the tolerance is that interval's relative half-width times 2ηC_min/(1 − 2ηC_min)"),
+        studies: &[S::TrainerComparison],
         evaluate: c9,
     },
     Claim {
         spec: spec!("C10", "local one-layer Hessian conditioning is bounded in L", ["R5.2", "R5.3"], ["tests/local.rs"],
             "cond H(L_max)/cond H(L_max/2) over local_sides", "the same ratio for Ĥ = 2ĉ_t|S₁, ĉ_t the real-space covariance of 64 sampled fields by direct sums",
             "converges with O(1/L²) corrections; the sampled Ĥ fluctuates by < 2 % at L ≥ 16 (≥ 2·10⁶ site-samples): within 10 %"),
+        studies: &[S::Local, S::EmpiricalLocal],
         evaluate: c10,
     },
     Claim {
         spec: spec!("C11", "local one-layer training time to its own optimum grows at most logarithmically", ["R5.2", "R5.3"], ["tests/local.rs"],
             "largest (increment of the steps per doubling of L)/(its bound ln 4/(−ln(1 − c/cond H)) + 1)", "the same ratio for the steps measured by radius-1 trainers on 64 sampled fields per local side (t = 1e-4, full-batch GD to ε against the data set's own radius-1 optimum), divided by the same bound",
             "the relative criterion on the smallest optimal symbol tightens by ≤ 4 per doubling: ≤ 1"),
+        studies: &[S::Local, S::LocalTraining],
         evaluate: c11,
     },
     Claim {
         spec: spec!("C12", "a radius-1 layer has 3^d parameters, whatever L", ["R5.6"], ["tests/local.rs"],
             "parameter count (2R + 1)^d of the radius-1 optimum at the largest local side", "parameter count of the trainer's radius-1 network there",
             "exact counts"),
+        studies: &[S::Local, S::LocalNetworkParameters],
         evaluate: c12,
     },
     Claim {
         spec: spec!("C13", "the radius-1 score is exact at t = 0", ["R5.1", "R5.4", "R2.3"], ["tests/local.rs", "tests/dense_crosscheck.rs"],
             "approximation floor of the radius-1 optimum at t = 0", "largest |θ̂*(r) − K(r)|/ŝe(r) over the 3^d offsets and the two largest local sides: θ̂* = Ĥ⁻¹·2e₀ the radius-1 optimum of the implicit score-matching loss (finite at t = 0, unlike DSM) on 64 sampled fields, K the data's precision kernel, ŝe the leave-one-field-out jackknife",
             "analytic: rounding, 1e-10; numeric: the Student-t quantile with M − 1 degrees of freedom at two-sided level 1e-6 split over 3^d offsets × 2 sides; power against a score 2 % off everywhere ≥ 0.99 at L = 32 (ŝe(0)/K(0) ≈ 1.0e-3), about 0.4 at L = 16"),
+        studies: &[S::Local, S::EmpiricalLocal],
         evaluate: c13,
     },
     Claim {
         spec: spec!("C14", "local optima get the zero mode wrong by a factor growing like L² for t > 0", ["R5.5"], ["tests/local.rs"],
             "ratio of the zero-mode relative errors at the two largest local sides (t = 0.2)", "the same ratio for the empirical optimum Ĥ⁻¹·2e₀ of 64 sampled fields against the exact 1/C_0(t)",
             "C_0(t) quadruples per doubling while a*_0 converges: ratio ≥ 3"),
+        studies: &[S::Local, S::EmpiricalLocal],
         evaluate: c14,
-    },
-    Claim {
-        spec: spec!("C15", "generated samples follow the closed-form generated spectrum", ["R6.1", "R6.4", "R6.7"], ["tests/generation.rs"],
-            "predicted KL(gen ‖ data) per site, one layer trained 100 steps per grid time", "plug-in KL(gen ‖ data) per site from sampling_samples fields",
-            "χ² intervals per mode at joint level 1e-6 (Bonferroni), propagated to KL"),
-        evaluate: c15,
-    },
-    Claim {
-        spec: spec!("C16", "exact score and exact prior return the data in continuous time", ["R6.2", "R6.3", "R10.5"], ["tests/generation.rs", "tests/continuous_sampled.rs"],
-            "relative error of the continuous-time generated variance (Richardson-extrapolated integration)", "fields drawn with the exact score (sde-exp) on 40- and 80-step geometric grids, d = 3, L = 8, 8000 each: the larger of |2P̂₈₀ − P̂₄₀|/C − 1 over (z σ + r), pooled over all modes and on the zero mode alone",
-            "analytic: second-order integration with 20000 steps, extrapolated: 1e-10; numeric: ≤ 1, z two-sided at 5e-7 per error, σ = √(10/(MV)) (√(10/M) for k = 0) from the χ² laws, r the Richardson remainder of these grids (6e-4 pooled, 4e-2 zero mode, R10.5); power > 0.99 against a sampler whose limit is 2 % off on every mode"),
-        evaluate: c16,
-    },
-    Claim {
-        spec: spec!("C17", "with a fixed step budget, one-layer generated KL per site grows with L", ["R6.6", "R6.8", "R10.3"], ["tests/generation_scaling.rs"],
-            "KL(data ‖ gen) per site at L_max over L_min, N = 200",
-            "sampled KL(gen ‖ data) per site at the last [sampled] generation_sides over the first, N = 200: M fields from the sde-exp sampler (40-step geometric grid) with the population-trained one-layer symbols (the closed-form rows' set-up; networks trained on fields were not used: 200 full-batch steps on 1 024 fields at L = 8 take 0.34 s, 40 trainings per row, and their symbols carry the data set's fluctuation, which the population closed form does not predict), plug-in KL against C_k(t₀) minus its null bias Σ w/2 (ln(ν/2) − ψ(ν/2))",
-            "analytic: must exceed 1; numeric: each row's KL must lie in its Chernoff window of the closed-form generated spectrum (level 1e-6 over the C17–C19 rows; M per row the fewest on the ladder ⌈1000·2^(k/2)⌉ with power ≥ 0.99 against 2 % on every mode's variance), so the ratio must lie in the range those windows allow, narrowed to the ratios reachable by moving one row within its window with the other as measured (empty when a row is outside its window: a 2 % variance error in the sampler or an off-by-one in the closed-form generated spectrum fails C17–C19), intersected with ≥ 1; rows in sampled_generation_scaling.csv"),
-        evaluate: c17,
-    },
-    Claim {
-        spec: spec!("C18", "one-layer generated KL per site collapses as a function of N/κ", ["R6.6", "R6.8", "R10.3"], ["tests/generation_scaling.rs"],
-            "relative spread of KL(data ‖ gen) per site across generation_sides at N = 0.1κ",
-            "relative spread of the sampled, bias-corrected KL(gen ‖ data) per site across [sampled] generation_sides at N = round(0.1κ(t₁)), sampled as in C17",
-            "analytic: finite-size drift of κ/L² and the mode density at the smallest L: 15 %; numeric: at L = 4, 8 the closed-form spread of KL(gen ‖ data) is itself 26 % (N = 5 and 20; 36 independent modes at L = 4 make the per-site mean a coarse Riemann sum; with the same N at both sides, N = 5 or 20, they differ by ×4.4 or ×7.2), so the tolerance is the closed-form spread plus the sampling error: the spread's range when every row lies in its window, narrowed as in C17 (C17's level and M)"),
-        evaluate: c18,
-    },
-    Claim {
-        spec: spec!("C19", "two-layer generated KL per site stays bounded with a log L budget", ["R6.6", "R6.8", "R4.4", "R10.3"], ["tests/generation_scaling.rs"],
-            "KL(data ‖ gen) per site at L_max over L_min with N = ⌈2 + ln L/ln(1 + 2η)⌉",
-            "sampled, bias-corrected KL(gen ‖ data) per site at the last [sampled] generation_sides over the first, two layers, N = ⌈2 + ln L/ln(1 + 2η)⌉, sampled as in C17",
-            "analytic: the ceiling loses up to 0.1 step per doubling: ≤ 1.5; numeric: the ratio's range when both rows lie in their windows, narrowed as in C17 (C17's level and M), intersected with ≤ 1.5"),
-        evaluate: c19,
-    },
-    Claim {
-        spec: spec!("C20", "the diffusion horizon for a fixed prior KL grows like ln L", ["R6.3", "R6.8"], ["tests/generation_scaling.rs", "tests/continuous_sampled.rs"],
-            "slope of T(L) against ln L over spectrum_sides (KL = 1e-2)", "slope against ln L of T̂ = t + ½ ln(excess/0.2), the excess P̂₀ − 1 of the zero mode measured on 20 000 data fields noised to t = T(L) − 1, d = 3, L = 4, 8, 16",
-            "analytic: T − ln L changes by 0.02 over L = 8…256: 0.05; numeric: 0.05 (the closed form of the same slope, ½ d ln(C₀ − 1)/d ln L, is 1.021 over L = 4…16) plus z σ, z two-sided at 1e-6, σ ≈ 0.0085 from the χ²_M law of each P̂₀"),
-        evaluate: c20,
-    },
-    Claim {
-        spec: spec!("C21", "the Girsanov bound holds for random linear scores", ["R6.5", "R10.7"], ["tests/properties_generation.rs", "tests/continuous_sampled.rs"],
-            "smallest (bound − KL)/bound over 8 random time-dependent scores", "smallest (bound − KL̂)/σ̂ over the 8 scores, KL̂ the plug-in KL(data ‖ gen) of 4000 fields drawn with each (sde-exp, 400 uniform steps) and σ̂ its standard deviation (R10.7)",
-            "analytic: the bound must hold: ≥ 0 (integration error ≪ slack); numeric: ≥ −z, z one-sided at 1e-6/8; the plug-in's bias is ≥ 0, so a sampler obeying the bound passes with probability ≥ 1 − 1e-6 (σ̂ is 2.4–5.4 % of the bound for |a| ≥ 0.15, 15 % at |a| = 0.05)"),
-        evaluate: c21,
-    },
-    Claim {
-        spec: spec!("C22", "the exact score is the dense inverse of the noised covariance", ["R2.1", "R2.2", "R2.4", "R2.5"], ["tests/dense_crosscheck.rs", "tests/properties.rs"],
-            "none: the FFT kernel is the reference", "largest relative difference between the FFT score kernel and −(α²K⁻¹ + σ²)⁻¹ built densely, d = 3, L = 6, t = 0.3",
-            "LAPACK inverse of a well-conditioned 216 × 216 matrix: 1e-10"),
-        evaluate: c22,
     },
 ];
 
 fn c1(s: &Studies) -> Result<Evaluation> {
     let ls = sides(&s.config.spectrum_sides);
-    let kappas: Vec<f64> = s.spectrum.iter().map(|r| r.kappa).collect();
-    let (nls, dense): (Vec<f64>, Vec<f64>) =
-        s.dense_kappa.iter().map(|r| (r.l as f64, r.kappa)).unzip();
+    let kappas: Vec<f64> = s.spectrum()?.iter().map(|r| r.kappa).collect();
+    let (nls, dense): (Vec<f64>, Vec<f64>) = s
+        .dense_kappa()?
+        .iter()
+        .map(|r| (r.l as f64, r.kappa))
+        .unzip();
     judged(
         Some(exponent(&ls, &kappas)?),
         Some(exponent(&nls, &dense)?),
@@ -161,8 +126,8 @@ fn c1(s: &Studies) -> Result<Evaluation> {
 }
 
 fn c2(s: &Studies) -> Result<Evaluation> {
-    let n = s.spectrum.len();
-    let (a, b) = (s.spectrum[n - 2].mu_l2, s.spectrum[n - 1].mu_l2);
+    let n = s.spectrum()?.len();
+    let (a, b) = (s.spectrum()?[n - 2].mu_l2, s.spectrum()?[n - 1].mu_l2);
     judged(Some((b - a).abs() / b), None, Check::AtMost { limit: 0.01 })
 }
 
@@ -183,23 +148,23 @@ fn c3(s: &Studies) -> Result<Evaluation> {
     )
 }
 
-fn closed_form_exponent(s: &Studies, depth: usize) -> Option<f64> {
-    s.training
+fn closed_form_exponent(s: &Studies, depth: usize) -> Result<Option<f64>> {
+    Ok(s.training()?
         .fits
         .iter()
         .find(|f| f.depth == depth)
-        .map(|f| f.exponent)
+        .map(|f| f.exponent))
 }
 
 fn c4(s: &Studies) -> Result<Evaluation> {
     let t1: Vec<f64> = s
-        .numeric_training
+        .numeric_training()?
         .iter()
         .filter(|r| r.depth == 1)
         .map(|r| r.measured as f64)
         .collect();
     judged(
-        closed_form_exponent(s, 1),
+        closed_form_exponent(s, 1)?,
         Some(exponent(&sides(&s.config.numeric_sides), &t1)?),
         Check::Within {
             expected: 2.0,
@@ -219,14 +184,14 @@ fn mean_increment_per_doubling(points: &[(usize, f64)]) -> Option<f64> {
 
 fn c5(s: &Studies) -> Result<Evaluation> {
     let closed: Vec<(usize, f64)> = s
-        .training
+        .training()?
         .rows
         .iter()
         .filter(|r| r.depth == 2)
         .map(|r| (r.l, r.steps as f64))
         .collect();
     let measured: Vec<(usize, f64)> = s
-        .numeric_training
+        .numeric_training()?
         .iter()
         .filter(|r| r.depth == 2)
         .map(|r| (r.l, r.measured as f64))
@@ -243,16 +208,16 @@ fn c5(s: &Studies) -> Result<Evaluation> {
 }
 
 /// Largest |measured − closed form on the data| in steps for one depth, if trained on fields.
-fn numeric_deviation(s: &Studies, depth: usize) -> Option<f64> {
-    s.numeric_training
+fn numeric_deviation(s: &Studies, depth: usize) -> Result<Option<f64>> {
+    Ok(s.numeric_training()?
         .iter()
         .filter(|r| r.depth == depth)
         .map(|r| (r.measured as f64 - r.closed_form_data as f64).abs())
-        .reduce(f64::max)
+        .reduce(f64::max))
 }
 
 fn deep(s: &Studies, depth: usize) -> Result<Evaluation> {
-    match (closed_form_exponent(s, depth), predicted_exponent(depth)) {
+    match (closed_form_exponent(s, depth)?, predicted_exponent(depth)) {
         (Some(p), Some(expected)) => judged_apart(
             (
                 Some(p),
@@ -261,7 +226,7 @@ fn deep(s: &Studies, depth: usize) -> Result<Evaluation> {
                     tolerance: 0.05,
                 },
             ),
-            (numeric_deviation(s, depth), Check::AtMost { limit: 1.0 }),
+            (numeric_deviation(s, depth)?, Check::AtMost { limit: 1.0 }),
         ),
         _ => Ok(Evaluation::Skipped(format!(
             "depth {depth} is not in the configuration's depths"
@@ -280,13 +245,13 @@ fn c7(s: &Studies) -> Result<Evaluation> {
 fn c8(s: &Studies) -> Result<Evaluation> {
     judged(
         None,
-        Some(s.trainer_comparison.worst_relative_deviation),
+        Some(s.trainer_comparison()?.worst_relative_deviation),
         Check::AtMost { limit: 1e-9 },
     )
 }
 
 fn c9(s: &Studies) -> Result<Evaluation> {
-    let c = &s.trainer_comparison;
+    let c = &s.trainer_comparison()?;
     judged(
         None,
         Some(c.contraction_ratio),
@@ -297,29 +262,29 @@ fn c9(s: &Studies) -> Result<Evaluation> {
     )
 }
 
-fn radius_one(s: &Studies, t: f64) -> Vec<&crate::study::LocalRow> {
-    s.local
+fn radius_one(s: &Studies, t: f64) -> Result<Vec<&crate::study::LocalRow>> {
+    Ok(s.local()?
         .iter()
         .filter(|x| x.t == t && x.radius == 1)
-        .collect()
+        .collect())
 }
 
 /// Ratio of a quantity of the empirical local rows at time t: largest side over the other.
 fn empirical_ratio(
     s: &Studies,
     t: f64,
-    f: fn(&crate::study::local::EmpiricalLocalRow) -> f64,
-) -> Option<f64> {
-    let rows: Vec<_> = s.empirical_local.iter().filter(|r| r.t == t).collect();
-    (rows.len() == 2).then(|| f(rows[1]) / f(rows[0]))
+    f: fn(&crate::study::EmpiricalLocalRow) -> f64,
+) -> Result<Option<f64>> {
+    let rows: Vec<_> = s.empirical_local()?.iter().filter(|r| r.t == t).collect();
+    Ok((rows.len() == 2).then(|| f(rows[1]) / f(rows[0])))
 }
 
 fn c10(s: &Studies) -> Result<Evaluation> {
-    let r1 = radius_one(s, 0.0);
+    let r1 = radius_one(s, 0.0)?;
     let k = r1.len();
     judged(
         Some(r1[k - 1].hessian_condition / r1[k - 2].hessian_condition),
-        empirical_ratio(s, 0.0, |r| r.hessian_condition),
+        empirical_ratio(s, 0.0, |r| r.hessian_condition)?,
         Check::Within {
             expected: 1.0,
             tolerance: 0.1,
@@ -328,7 +293,7 @@ fn c10(s: &Studies) -> Result<Evaluation> {
 }
 
 fn c11(s: &Studies) -> Result<Evaluation> {
-    let rows = radius_one(s, 0.0);
+    let rows = radius_one(s, 0.0)?;
     let bound = |cond: f64| 4f64.ln() / -(1.0 - s.config.lr_fraction / cond).ln() + 1.0;
     let worst = rows
         .windows(2)
@@ -336,7 +301,7 @@ fn c11(s: &Studies) -> Result<Evaluation> {
         .fold(f64::NEG_INFINITY, f64::max);
     // measured increments, against the same bound at the larger side of each doubling
     let measured = s
-        .local_training
+        .local_training()?
         .windows(2)
         .zip(rows.windows(2))
         .map(|(m, w)| {
@@ -348,10 +313,10 @@ fn c11(s: &Studies) -> Result<Evaluation> {
 }
 
 fn c12(s: &Studies) -> Result<Evaluation> {
-    let r1 = radius_one(s, 0.0);
+    let r1 = radius_one(s, 0.0)?;
     judged(
         Some(r1[r1.len() - 1].parameters as f64),
-        Some(s.local_network_parameters as f64),
+        Some(*s.local_network_parameters()? as f64),
         Check::Equals {
             expected: 3f64.powi(s.config.d as i32),
         },
@@ -359,12 +324,12 @@ fn c12(s: &Studies) -> Result<Evaluation> {
 }
 
 fn c13(s: &Studies) -> Result<Evaluation> {
-    use crate::study::local::stencil_t_limit;
-    let floor = radius_one(s, 0.0)
+    use crate::study::local_fields::stencil_t_limit;
+    let floor = radius_one(s, 0.0)?
         .iter()
         .map(|x| x.floor)
         .fold(0.0, f64::max);
-    let rows: Vec<_> = s.empirical_local.iter().filter(|r| r.t == 0.0).collect();
+    let rows: Vec<_> = s.empirical_local()?.iter().filter(|r| r.t == 0.0).collect();
     let t_max = rows
         .iter()
         .filter_map(|r| r.stencil_t_statistic)
@@ -377,143 +342,11 @@ fn c13(s: &Studies) -> Result<Evaluation> {
 }
 
 fn c14(s: &Studies) -> Result<Evaluation> {
-    let z = radius_one(s, 0.2);
+    let z = radius_one(s, 0.2)?;
     let k = z.len();
     judged(
         Some(z[k - 1].zero_mode_relative_error / z[k - 2].zero_mode_relative_error),
-        empirical_ratio(s, 0.2, |r| r.zero_mode_relative_error),
+        empirical_ratio(s, 0.2, |r| r.zero_mode_relative_error)?,
         Check::AtLeast { limit: 3.0 },
-    )
-}
-
-fn c15(s: &Studies) -> Result<Evaluation> {
-    let g = &s.sampled_generation;
-    let b = g.bounds.kl_gen_data;
-    judged(
-        Some(g.predicted.kl_gen_data),
-        Some(g.measured.kl_gen_data),
-        Check::Between { lo: b.lo, hi: b.hi },
-    )
-}
-
-fn c16(s: &Studies) -> Result<Evaluation> {
-    use crate::study::sampled_continuous::{extrapolation_score, EXTRAPOLATION_REMAINDER};
-    judged_apart(
-        (Some(s.continuous_exactness), Check::AtMost { limit: 1e-10 }),
-        (
-            Some(extrapolation_score(
-                &s.continuous_sampled,
-                EXTRAPOLATION_REMAINDER,
-            )?),
-            Check::AtMost { limit: 1.0 },
-        ),
-    )
-}
-
-/// The sampled rows' statistic as a numeric value with its acceptance range (the range the
-/// rows' windows allow, narrowed so that every row must lie in its own window), intersected
-/// with `[floor, ceiling]` (R10.3).
-fn sampled_side(
-    statistic: Option<crate::study::sampled_generation::RowStatistic>,
-    (floor, ceiling): (f64, f64),
-) -> (Option<f64>, Check) {
-    match statistic {
-        Some(r) => (
-            Some(r.measured),
-            Check::Between {
-                lo: r.accept_lo.max(floor),
-                hi: r.accept_hi.min(ceiling),
-            },
-        ),
-        None => (None, Check::AtLeast { limit: floor }),
-    }
-}
-
-fn c17(s: &Studies) -> Result<Evaluation> {
-    let fixed: Vec<_> = s
-        .generation_one_layer
-        .iter()
-        .filter(|r| r.budget_rule == "fixed" && r.budget == 200)
-        .collect();
-    let growth = fixed[fixed.len() - 1].kl_data_gen_per_site / fixed[0].kl_data_gen_per_site;
-    let sampled = s.sampled.generation_scaling.growth("C17");
-    judged_apart(
-        (Some(growth), Check::AtLeast { limit: 1.0 }),
-        sampled_side(sampled, (1.0, f64::INFINITY)),
-    )
-}
-
-fn c18(s: &Studies) -> Result<Evaluation> {
-    let (lo, hi) = s
-        .generation_one_layer
-        .iter()
-        .filter(|r| {
-            r.budget_rule == "kappa-proportional" && (r.budget_over_kappa - 0.1).abs() < 0.02
-        })
-        .fold((f64::INFINITY, 0.0f64), |(a, b), r| {
-            (a.min(r.kl_data_gen_per_site), b.max(r.kl_data_gen_per_site))
-        });
-    let sampled = s.sampled.generation_scaling.spread("C18");
-    judged_apart(
-        (Some(hi / lo - 1.0), Check::AtMost { limit: 0.15 }),
-        sampled_side(sampled, (0.0, f64::INFINITY)),
-    )
-}
-
-fn c19(s: &Studies) -> Result<Evaluation> {
-    let g = &s.generation_two_layer;
-    let sampled = s.sampled.generation_scaling.growth("C19");
-    judged_apart(
-        (
-            Some(g[g.len() - 1].kl_data_gen_per_site / g[0].kl_data_gen_per_site),
-            Check::AtMost { limit: 1.5 },
-        ),
-        sampled_side(sampled, (0.0, 1.5)),
-    )
-}
-
-fn c20(s: &Studies) -> Result<Evaluation> {
-    use crate::study::sampled_continuous::sampled_horizon_slope;
-    let x: Vec<f64> = s.horizon.iter().map(|h| (h.l as f64).ln()).collect();
-    let y: Vec<f64> = s.horizon.iter().map(|h| h.horizon).collect();
-    let (measured, sd) = sampled_horizon_slope(&s.horizon_sampled)?;
-    let z = crate::power::two_sided_z(1e-6)?;
-    judged_apart(
-        (
-            Some(fit::line(&x, &y)?.slope),
-            Check::Within {
-                expected: 1.0,
-                tolerance: 0.05,
-            },
-        ),
-        (
-            Some(measured),
-            Check::Within {
-                expected: 1.0,
-                tolerance: 0.05 + z * sd,
-            },
-        ),
-    )
-}
-
-fn c21(s: &Studies) -> Result<Evaluation> {
-    use crate::study::sampled_continuous::{girsanov_margin, girsanov_margin_limit};
-    let rows = &s.girsanov_sampled;
-    judged_apart(
-        (Some(s.girsanov_slack), Check::AtLeast { limit: 0.0 }),
-        (
-            Some(girsanov_margin(rows)),
-            Check::AtLeast {
-                limit: -girsanov_margin_limit(rows)?,
-            },
-        ),
-    )
-}
-
-fn c22(s: &Studies) -> Result<Evaluation> {
-    judged(
-        None,
-        Some(s.dense_score_deviation),
-        Check::AtMost { limit: 1e-10 },
     )
 }

@@ -5,8 +5,8 @@
 
 use std::sync::LazyLock;
 
-use crate::claims::{Check, ClaimSpec, Evaluation, Studies};
-use crate::error::Result;
+use crate::claims::{Check, ClaimSpec, Evaluation, Studies, StudyId};
+use crate::error::{Error, Result};
 use crate::fit;
 
 /// A registry entry: the claim's description and its evaluator.
@@ -14,6 +14,9 @@ use crate::fit;
 pub struct Claim {
     /// The description.
     pub spec: ClaimSpec,
+    /// The studies the evaluator reads: all that is built when only this claim is evaluated
+    /// (a test evaluates every claim on exactly these).
+    pub studies: &'static [StudyId],
     /// Reads the studies and returns the values and the check (or why it is skipped).
     pub evaluate: fn(&Studies) -> Result<Evaluation>,
 }
@@ -25,6 +28,7 @@ macro_rules! spec {
 }
 
 pub mod finite_n;
+pub mod generation;
 pub mod large_n;
 pub mod optimizers;
 pub mod sampled;
@@ -33,12 +37,32 @@ pub mod sampled;
 pub static REGISTRY: LazyLock<Vec<Claim>> = LazyLock::new(|| {
     [
         large_n::CLAIMS,
+        generation::CLAIMS,
         finite_n::CLAIMS,
         optimizers::CLAIMS,
         sampled::CLAIMS,
     ]
     .concat()
 });
+
+/// The registry entry of claim `id` (e.g. `C9`), or an error listing the IDs there are.
+pub fn find(id: &str) -> Result<&'static Claim> {
+    REGISTRY
+        .iter()
+        .find(|c| c.spec.id.eq_ignore_ascii_case(id))
+        .ok_or_else(|| Error::Invalid {
+            name: "claim",
+            value: id.to_string(),
+            requirement: format!(
+                "one of {}",
+                REGISTRY
+                    .iter()
+                    .map(|c| c.spec.id)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
+}
 
 /// One check for every present value.
 pub(crate) fn judged(

@@ -2,9 +2,9 @@
 //! fields against its closed form, and the grid the magnetisation needs.
 
 use super::{judged_apart, Claim};
-use crate::claims::{Check, Evaluation, Studies};
+use crate::claims::{Check, Evaluation, Studies, StudyId as S};
 use crate::error::Result;
-use crate::study::sampled::LEVEL;
+use crate::study::LEVEL;
 
 /// The sampled claims, in report order.
 pub const CLAIMS: &[Claim] = &[
@@ -13,6 +13,7 @@ pub const CLAIMS: &[Claim] = &[
             "smallest power of the pooled χ² (2 % on every mode) and zero-mode (10 % on k = 0) tests at their level, over sde-exp, sde-em, ode-exp (exact score, 40-step geometric grid)",
             "smallest p-value of those tests on the fields each sampler drew",
             "M is the fewest fields giving power ≥ 0.99 against both reference alternatives at level 1e-6/2 per test (SPEC §8); a correct sampler fails a test with probability ≤ 5e-7"),
+        studies: &[S::SamplerChecks],
         evaluate: c50,
     },
     Claim {
@@ -20,12 +21,13 @@ pub const CLAIMS: &[Claim] = &[
             "slope dN₅/d ln C₀ over generation_sides (sde-exp, geometric grid 10⁻³…8) against ln(T/t₀)/(2·0.05) = 89.87",
             "relative error of the zero-mode variance of fields drawn on the N₅-step grid at the smallest sampled side, against C₀",
             "analytic: the large-C₀ asymptote has O(1/ln C₀) corrections, 3 % over L = 8…64; numeric: 5 % plus five standard errors √(2/M) of the χ²_M zero-mode estimate"),
+        studies: &[S::Magnetisation],
         evaluate: c51,
     },
 ];
 
 fn c50(s: &Studies) -> Result<Evaluation> {
-    let checks = &s.sampled.samplers;
+    let checks = &s.sampler_checks()?;
     let power = checks
         .iter()
         .map(|c| {
@@ -45,7 +47,7 @@ fn c50(s: &Studies) -> Result<Evaluation> {
 }
 
 fn c51(s: &Studies) -> Result<Evaluation> {
-    let m = &s.sampled.magnetisation;
+    let m = &s.magnetisation()?;
     let x: Vec<f64> = m.steps_needed.iter().map(|(c0, _)| c0.ln()).collect();
     let y: Vec<f64> = m.steps_needed.iter().map(|&(_, n)| n as f64).collect();
     let slope = crate::fit::line(&x, &y)?.slope;

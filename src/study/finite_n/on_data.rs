@@ -1,0 +1,103 @@
+//! Closed forms on measured data (derivations/08): a linear network sees finite-n data only
+//! through its two-point function, so the training times of derivations/03–04 apply with the
+//! measured spectrum Ĉ_k (R8.1); at the critical coupling κ ∝ χ ∝ L^{2−η} and T₁ ∝ L^{2−η}
+//! (R8.2), with a jackknife error over blocks of configurations.
+
+use serde::Serialize;
+
+use crate::data::ComponentData;
+use crate::diffusion::forward::spectrum_at;
+use crate::error::Result;
+use crate::experiment::estimate::measured_spectrum;
+use crate::fit;
+use crate::model::Protocol;
+use crate::symbol::Symbol;
+use crate::theory::training_time;
+
+/// The one-layer training time on a data set, from the closed form on its measured spectrum and
+/// from a fit over L.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FiniteNTrainingRow {
+    /// Side L.
+    pub l: usize,
+    /// Depth D.
+    pub depth: usize,
+    /// κ = Ĉ_max/Ĉ_min of the data (t = 0).
+    pub kappa: f64,
+    /// T_D(ε) from the closed form on the measured spectrum at t = 0 (R8.2).
+    pub steps: u64,
+}
+
+/// T_D(ε) at t = 0 from the closed form on the measured spectrum of `data` (R8.1, R8.2).
+pub fn closed_form_on_data(
+    data: &ComponentData,
+    depth: usize,
+    protocol: Protocol,
+) -> Result<FiniteNTrainingRow> {
+    let spectrum = measured_spectrum(data.lattice(), &data.scalar_fields())?;
+    let tt = training_time(&spectrum, &protocol.with_depth(depth)?)?;
+    Ok(FiniteNTrainingRow {
+        l: data.lattice().side(),
+        depth,
+        kappa: spectrum.condition_number(),
+        steps: tt.steps,
+    })
+}
+
+/// A fitted exponent with its jackknife error.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FittedExponent {
+    /// Exponent p of T ∝ L^p from all configurations.
+    pub exponent: f64,
+    /// Jackknife standard error over `blocks` blocks of configurations.
+    pub error: f64,
+    /// Number of jackknife blocks.
+    pub blocks: usize,
+}
+
+/// The exponent of T_D(L) from the closed form on each side's measured spectrum, with a
+/// jackknife error: each side's configurations are cut into `blocks` blocks, the fit is
+/// repeated leaving block b out at every side, and the spread of the refits gives the error.
+pub fn training_exponent(
+    per_side: &[ComponentData],
+    depth: usize,
+    protocol: Protocol,
+    blocks: usize,
+) -> Result<FittedExponent> {
+    let ls: Vec<f64> = per_side.iter().map(|d| d.lattice().side() as f64).collect();
+    let fit_of = |datasets: &[ComponentData]| -> Result<f64> {
+        let ts = datasets
+            .iter()
+            .map(|d| Ok(closed_form_on_data(d, depth, protocol)?.steps as f64))
+            .collect::<Result<Vec<f64>>>()?;
+        Ok(fit::power_law(&ls, &ts)?.slope)
+    };
+    let exponent = fit_of(per_side)?;
+    let mut refits = Vec::with_capacity(blocks);
+    for b in 0..blocks {
+        let left_out = per_side
+            .iter()
+            .map(|d| {
+                let size = (d.len() / blocks).max(1);
+                d.select(|i| i / size != b)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        refits.push(fit_of(&left_out)?);
+    }
+    let k = blocks as f64;
+    let mean = refits.iter().sum::<f64>() / k;
+    let var = (k - 1.0) / k * refits.iter().map(|x| (x - mean).powi(2)).sum::<f64>();
+    Ok(FittedExponent {
+        exponent,
+        error: var.sqrt(),
+        blocks,
+    })
+}
+
+/// The measured spectrum at diffusion time t: α_t² Ĉ_k + σ_t² (R8.1).
+pub fn measured_spectrum_at(data: &ComponentData, t: f64) -> Result<Symbol> {
+    spectrum_at(
+        &measured_spectrum(data.lattice(), &data.scalar_fields())?,
+        t,
+    )
+}
