@@ -1,0 +1,94 @@
+//! Argument groups that several subcommands share, each defined once and flattened into the
+//! subcommands that take it. A subcommand whose default differs (e.g. `mc --d 2`) changes it with
+//! `mut_arg` where it flattens the group, so the help always shows the default that applies.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use critical_slowing::model::optimizer::OptimizerSpec;
+
+/// `--json`: machine-readable output.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct Format {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--d` and one `--l`: the lattice of a single run.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct Side {
+    /// Dimension d.
+    #[arg(long, default_value_t = 3)]
+    pub d: usize,
+    /// Lattice side L.
+    #[arg(long, default_value_t = 8)]
+    pub l: usize,
+}
+
+/// `--d` and a list `--l`: the lattices of a scan over L.
+#[derive(Args, Debug, Clone)]
+pub struct Sides {
+    /// Dimension d (β_c exists only for d ≥ 3).
+    #[arg(long, default_value_t = 3)]
+    pub d: usize,
+    /// Lattice sides L, comma separated.
+    #[arg(long, value_delimiter = ',', default_value = "8,16,32,64")]
+    pub l: Vec<usize>,
+}
+
+/// `--c` and `--epsilon`: the learning-rate fraction and the accuracy of the protocol (SPEC §4).
+#[derive(Args, Debug, Clone, Copy)]
+pub struct Rates {
+    /// Learning-rate fraction c ∈ (0, 1]: η = c/λ*.
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    pub c: f64,
+    /// Accuracy ε ∈ (0, 1): every mode within relative error ε.
+    #[arg(long, default_value_t = 1e-2, allow_negative_numbers = true)]
+    pub epsilon: f64,
+}
+
+/// `--optimizer`.
+#[derive(Args, Debug, Clone)]
+pub struct Optimizer {
+    /// Optimizer: gd, momentum:BETA|tuned, nesterov:BETA|tuned or adam:LR (derivations/09;
+    /// Adam has no closed form, so only `train` takes it).
+    #[arg(long, default_value = "gd")]
+    pub optimizer: OptimizerSpec,
+}
+
+/// `--out` and `--force`: where a result is written, and leave to replace what is there.
+#[derive(Args, Debug, Clone)]
+pub struct Output {
+    /// Output path; an existing one is refused unless --force.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace an existing --out.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `--config` or `--quick`: which reproduction configuration the claims are evaluated on.
+#[derive(Args, Debug, Clone)]
+pub struct Configuration {
+    /// Configuration file (TOML) replacing the embedded default.
+    #[arg(long, conflicts_with = "quick")]
+    pub config: Option<PathBuf>,
+    /// The small embedded configuration (the whole run takes about 35 s on 2 cores).
+    #[arg(long)]
+    pub quick: bool,
+}
+
+impl Configuration {
+    /// The configuration chosen: the file, the quick one or the default one.
+    pub fn load(&self) -> Result<critical_slowing::claims::ReproduceConfig, String> {
+        use critical_slowing::claims::{ReproduceConfig, DEFAULT_CONFIG, QUICK_CONFIG};
+        let text = match (&self.config, self.quick) {
+            (Some(path), _) => std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read config {}: {e}", path.display()))?,
+            (None, true) => QUICK_CONFIG.to_string(),
+            (None, false) => DEFAULT_CONFIG.to_string(),
+        };
+        ReproduceConfig::from_toml(&text).map_err(|e| e.to_string())
+    }
+}
