@@ -1,33 +1,24 @@
-//! Evaluate one claim of the registry by its ID on the quick configuration, and print its
-//! values, check and verdict.
+//! Evaluate claims of the registry by their IDs on the quick configuration, building only the
+//! studies those claims read, and print their values, checks and verdicts.
 //!
-//! `cargo run --release --example evaluate_claim -- C4`
+//! `cargo run --release --example evaluate_claim -- C4 C9`
 
-use critical_slowing::claims::{ClaimResult, ReproduceConfig, Studies, QUICK_CONFIG, REGISTRY};
+use critical_slowing::claims::{evaluate_claims, ReproduceConfig, QUICK_CONFIG};
 use critical_slowing::progress::Silent;
+use critical_slowing::report::text;
 
 fn main() -> critical_slowing::Result<()> {
-    let id = std::env::args().nth(1).unwrap_or_else(|| "C4".into());
-    let Some(claim) = REGISTRY.iter().find(|c| c.spec.id == id) else {
-        eprintln!("no claim {id}; the registry has C1…C{}", REGISTRY.len());
-        std::process::exit(1);
-    };
-    let config = ReproduceConfig::from_toml(QUICK_CONFIG)?;
-    let studies = Studies::run(&config, &Silent)?;
-    let result = ClaimResult::judge(claim.spec, (claim.evaluate)(&studies)?);
-    println!("{}: {}", result.spec.id, result.spec.statement);
-    println!(
-        "  analytic ({}): {:?}",
-        result.spec.analytic, result.analytic
-    );
-    println!("  numeric ({}): {:?}", result.spec.numeric, result.numeric);
-    if let Some(check) = result.check {
-        println!(
-            "  check: {} — {}",
-            check.describe(),
-            result.spec.justification
-        );
+    let mut ids: Vec<String> = std::env::args().skip(1).collect();
+    if ids.is_empty() {
+        ids.push("C4".into());
     }
-    println!("  verdict: {}", result.verdict);
+    let config = ReproduceConfig::from_toml(QUICK_CONFIG)?;
+    let results = evaluate_claims(&config, &ids, &Silent)?;
+    println!("{}", text::claims_table(&results));
+    for r in &results {
+        println!("{}: {}", r.spec.id, r.spec.statement);
+        println!("  why this check: {}", r.spec.justification);
+    }
+    println!("{}", text::verdict_summary(&results));
     Ok(())
 }

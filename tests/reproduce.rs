@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use critical_slowing::claims::{
-    self, ReproduceConfig, Studies, Verdict, DEFAULT_CONFIG, QUICK_CONFIG, REGISTRY,
+    self, Built, ReproduceConfig, Studies, Verdict, DEFAULT_CONFIG, QUICK_CONFIG, REGISTRY,
 };
 use critical_slowing::progress::Silent;
 use critical_slowing::report::{self, text};
@@ -42,6 +42,8 @@ fn quick_reproduction_passes_every_claim_and_writes_the_report() {
         "every registered claim is evaluated"
     );
     assert_skips_are_stated(&rep.studies);
+    assert_each_claim_reads_only_its_studies(&rep);
+    assert_dynamics_carry_their_errors(&rep.studies);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let report = report::write(&rep, &out, false).unwrap();
@@ -79,6 +81,43 @@ fn quick_reproduction_passes_every_claim_and_writes_the_report() {
     insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("reproduce_quick_claims", table);
     });
+}
+
+/// Each claim, evaluated on a copy of the studies that holds only those its registry entry
+/// names, gives the same result as on all of them: the names are complete, so `claims C9`
+/// (which builds only those) judges C9 as the full run does.
+fn assert_each_claim_reads_only_its_studies(rep: &claims::Reproduction) {
+    for (claim, full) in REGISTRY.iter().zip(&rep.claims) {
+        let alone = rep.studies.restricted_to(claim.studies);
+        let judged = claims::evaluate(&alone)
+            .into_iter()
+            .find(|c| c.spec.id == claim.spec.id)
+            .unwrap();
+        assert_eq!(
+            &judged, full,
+            "{} reads a study it does not name",
+            claim.spec.id
+        );
+    }
+}
+
+/// Every τ_int of the Monte Carlo dynamics table carries its own windowed error (Madras–Sokal,
+/// τ √(2(2W + 1)/N)), Wolff's as Metropolis's: positive, and below τ since N ≫ W for these runs.
+fn assert_dynamics_carry_their_errors(studies: &Studies) {
+    let dynamics = &studies.monte_carlo().unwrap().dynamics;
+    for algorithm in ["wolff", "metropolis"] {
+        assert!(dynamics.iter().any(|r| r.algorithm == algorithm));
+    }
+    for r in dynamics {
+        assert!(
+            r.tau_error > 0.0 && r.tau_error < r.tau,
+            "{} at L = {}: τ = {} ± {}",
+            r.algorithm,
+            r.l,
+            r.tau,
+            r.tau_error
+        );
+    }
 }
 
 /// Every table, figure and the report itself exist.
@@ -268,6 +307,31 @@ fn reproduce_bad_input_fails_with_one_line_and_no_report() {
     assert!(leftovers.is_empty());
 }
 
+/// `claims C9 --quick` evaluates C9 alone (in well under the whole quick run) and exits 0 on a
+/// pass; an unknown ID is refused in one line naming the IDs there are, before any work.
+#[test]
+fn claims_command_evaluates_chosen_claims() {
+    let start = std::time::Instant::now();
+    let o = cli(&["claims", "C9", "--quick", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = j.as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["spec"]["id"], "C9");
+    assert_eq!(rows[0]["verdict"], "pass");
+    // C9 reads only the trainer comparison (≈ 0.3 s); the whole quick run takes ≈ 35 s
+    assert!(
+        start.elapsed().as_secs_f64() < 10.0,
+        "{:?}",
+        start.elapsed()
+    );
+    let o = cli(&["claims", "C9", "C999", "--quick"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("C999") && err.contains("C1, C2"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}
+
 #[test]
 fn claims_command_lists_the_registry() {
     let o = cli(&["claims"]);
@@ -304,7 +368,9 @@ fn every_claim_yields_a_verdict_or_a_stated_reason() {
 fn assert_skips_are_stated(studies: &Studies) {
     let mut s = studies.clone();
     s.config.d = 4;
-    s.training.fits.retain(|f| f.depth <= 2);
+    let mut training = s.training().unwrap().clone();
+    training.fits.retain(|f| f.depth <= 2);
+    s.insert(Built::Training(training));
     for c in claims::evaluate(&s) {
         match &c.verdict {
             Verdict::Skipped { reason } => {
