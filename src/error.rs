@@ -44,6 +44,17 @@ pub enum Error {
         /// The operating system's (or the encoder's) message.
         message: String,
     },
+    /// A data file that cannot be used: not a numpy file, a missing array, a wrong dtype or
+    /// shape, non-finite entries, or more data than the memory limit allows.
+    #[error("cannot use {} (array {array}): {problem}", path.display())]
+    DataFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The array in it (the key of an `.npz` entry, or `-` for an `.npy` file).
+        array: String,
+        /// What is wrong, and what would be valid.
+        problem: String,
+    },
     /// A figure could not be drawn.
     #[error("figure {name}: {message}")]
     Plot {
@@ -199,6 +210,43 @@ fn physical_memory() -> Option<f64> {
     let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024.0)
+}
+
+/// Bytes free for an unprivileged writer on the file system that holds `dir` (statvfs), or
+/// `None` where it cannot be asked.
+pub fn free_disk(dir: &std::path::Path) -> Option<f64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: statvfs(3) fills the struct for a NUL-terminated path; it is read only on success.
+    let ok = unsafe { libc::statvfs(path.as_ptr(), stat.as_mut_ptr()) } == 0;
+    if !ok {
+        return None;
+    }
+    // SAFETY: initialised by the successful call above.
+    let stat = unsafe { stat.assume_init() };
+    Some(stat.f_bavail as f64 * stat.f_frsize as f64)
+}
+
+/// Refuses to write a file of about `needed` bytes at `path` when the disk that would hold it
+/// has less free space (checked before anything is computed or written).
+pub fn check_disk(path: &std::path::Path, needed: f64) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    match free_disk(dir) {
+        Some(free) if free < needed => Err(Error::Io {
+            action: "write",
+            path: path.to_path_buf(),
+            message: format!(
+                "it needs about {} and the disk has {} free",
+                bytes(needed),
+                bytes(free)
+            ),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Refuses a run whose estimated memory `needed` (bytes) exceeds [`memory_limit`]; called

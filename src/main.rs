@@ -1,6 +1,7 @@
 //! `critical-slowing`: command-line front end. The subcommands live in `cli/`; this file parses,
-//! installs the signal handlers, runs the command and prints. Errors print one line and exit
-//! non-zero.
+//! installs the signal handlers, runs the command and prints. Errors print one line; the exit
+//! status is 0 on success, 1 when a claim failed, 2 when the command could not run as asked
+//! (bad input, a refusal, an I/O error), 130/143 on SIGINT/SIGTERM.
 
 mod cli;
 
@@ -22,13 +23,13 @@ fn main() -> ExitCode {
             print!("{out}");
             ExitCode::SUCCESS
         }
-        Err(msg) => {
+        Err(failure) => {
             // a signal arrived and its thread is removing the temporaries and exiting
             while report::writer::abandoning() {
                 std::thread::sleep(std::time::Duration::from_millis(100));
             }
-            eprintln!("error: {msg}");
-            ExitCode::FAILURE
+            eprintln!("error: {}", failure.message());
+            ExitCode::from(failure.exit_code())
         }
     }
 }

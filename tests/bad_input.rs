@@ -207,7 +207,7 @@ fn cli_issue_13_inputs() {
     for (args, needle) in refused {
         let out = run_cli(args);
         let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(
             err.starts_with("error: ") && err.trim_end().lines().count() == 1,
             "{args:?}: {err:?}"

@@ -561,7 +561,7 @@ fn npz_round_trip_and_no_overwrite() {
 
     let data = critical_slowing::mc::dataset(&cfg, 4, &NoProgress).unwrap();
     let dpath = dir.path().join("data.npz");
-    write_dataset(&data, &dpath, false).unwrap();
+    write_dataset(&data, &dpath, false, Default::default()).unwrap();
     let mut npz = NpzReader::new(std::fs::File::open(&dpath).unwrap()).unwrap();
     let phi: ndarray::ArrayD<f64> = npz.by_name("phi").unwrap();
     assert_eq!(phi.shape(), &[4, 2, 4, 4]);
@@ -577,10 +577,10 @@ fn npz_round_trip_and_no_overwrite() {
     }
     let spacing: ndarray::Array0<f64> = npz.by_name("spacing").unwrap();
     assert_eq!(spacing.into_scalar(), data.spacing as f64);
-    assert!(write_dataset(&data, &dpath, false).is_err());
+    assert!(write_dataset(&data, &dpath, false, Default::default()).is_err());
     let missing_dir = dir.path().join("no/such/dir/x.npz");
     assert!(matches!(
-        write_dataset(&data, &missing_dir, false),
+        write_dataset(&data, &missing_dir, false, Default::default()),
         Err(critical_slowing::Error::Io { .. })
     ));
 }

@@ -217,6 +217,24 @@ fn chi_square_ratio_interval_matches_tables() {
     assert!(chi_square_ratio_interval(0.0, 0.05).is_err());
 }
 
+/// Hundreds of thousands to millions of degrees of freedom (a class of modes of a large data
+/// set), where statrs's root search is wrong or NaN: the interval ends against the
+/// Cornish–Fisher expansion q/k = 1 + z√(2/k) + (2/3)(z² − 1)/k + O(z³ k^{-3/2}), whose
+/// remainder is < 1e-7 for these k and z ≤ 5.8; a tolerance of 1e-6 catches any error in the
+/// O(1/k) term (2e-5 at k = 10⁶).
+#[test]
+fn chi_square_ratio_interval_holds_for_millions_of_degrees_of_freedom() {
+    use critical_slowing::experiment::estimate::chi_square_ratio_interval;
+    use statrs::distribution::{ContinuousCDF, Normal};
+    for (k, level) in [(1e6, 1e-8), (9e6, 2e-6), (3e5, 2e-6), (1.5e5, 1e-8)] {
+        let iv = chi_square_ratio_interval(k, level).unwrap();
+        let z = Normal::standard().inverse_cdf(1.0 - level / 2.0);
+        let expansion = |z: f64| 1.0 + z * (2.0 / k).sqrt() + 2.0 / 3.0 * (z * z - 1.0) / k;
+        assert!((iv.lo - expansion(-z)).abs() <= 1e-6, "k = {k}: {iv:?}");
+        assert!((iv.hi - expansion(z)).abs() <= 1e-6, "k = {k}: {iv:?}");
+    }
+}
+
 /// Per-mode prediction intervals, against χ² CDFs in closed form: L = 4, d = 1 has K = 3
 /// half-spectrum modes, k = 0 and 2 self-conjugate (M = 2 degrees of freedom), k = 1 not
 /// (2M = 4). With level 0.03 each mode gets 0.01 (Bonferroni), split 0.005 per tail; the

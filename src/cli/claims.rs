@@ -4,7 +4,7 @@ use critical_slowing::claims::{self, REGISTRY};
 use critical_slowing::report::text;
 
 use super::args::{Configuration, Format};
-use super::{message, observer, render};
+use super::{message, observer, render, Failure};
 
 /// The options of `claims`.
 #[derive(clap::Args)]
@@ -18,10 +18,10 @@ pub struct Args {
 }
 
 /// Lists the registry, or evaluates the chosen claims.
-pub fn run(a: Args) -> Result<String, String> {
+pub fn run(a: Args) -> Result<String, Failure> {
     if a.ids.is_empty() {
         let specs: Vec<_> = REGISTRY.iter().map(|c| c.spec).collect();
-        return render(a.format, &specs, |_| text::claims_list());
+        return Ok(render(a.format, &specs, |_| text::claims_list())?);
     }
     let cfg = a.configuration.load()?;
     let results = claims::evaluate_claims(&cfg, &a.ids, observer().as_ref()).map_err(message)?;

@@ -2,10 +2,11 @@
 
 use critical_slowing::diffusion::reverse::Sampler;
 use critical_slowing::model::Protocol;
+use critical_slowing::report::export::{generated_fields, generated_fields_bytes};
 use critical_slowing::report::text;
 use critical_slowing::study;
 
-use super::args::{Format, Rates, Side};
+use super::args::{Format, Output, Rates, Side};
 use super::{message, render};
 
 /// The options of `generate`.
@@ -34,6 +35,8 @@ pub struct Args {
     #[command(flatten)]
     rates: Rates,
     #[command(flatten)]
+    output: Output,
+    #[command(flatten)]
     format: Format,
 }
 
@@ -52,6 +55,17 @@ pub fn run(a: Args) -> Result<String, String> {
         samples: a.samples,
         seed: a.seed,
     };
-    let r = study::generate(config).map_err(message)?;
+    if let Some(out) = &a.output.out {
+        let volume = a.side.l.checked_pow(a.side.d as u32).unwrap_or(usize::MAX);
+        super::check_new_file(
+            out,
+            a.output.force,
+            generated_fields_bytes(a.samples, volume),
+        )?;
+    }
+    let (r, fields) = study::generate::generate_fields(config).map_err(message)?;
+    if let Some(out) = &a.output.out {
+        generated_fields(&r, &fields, out, a.output.force).map_err(message)?;
+    }
     render(a.format, &r, text::generate)
 }

@@ -1,8 +1,10 @@
 //! `mc`: Monte Carlo of the O(n) model, observables with errors and τ_int.
 
+use critical_slowing::mc::npz::{dataset_bytes, DatasetFormat};
 use critical_slowing::mc::{self, Algorithm, Coupling, McConfig, NamedCoupling};
 use critical_slowing::progress::McProgress;
 use critical_slowing::report::text;
+use critical_slowing::study::configurations::monte_carlo_configurations;
 
 use super::args::{Format, Output, Side};
 use super::{message, observer, render};
@@ -21,9 +23,18 @@ pub struct Args {
     /// Update: wolff or metropolis.
     #[arg(long, default_value = "wolff", value_parser = ["wolff", "metropolis"])]
     algorithm: String,
-    /// Measured sweep-equivalents per chain (≥ 100).
+    /// Measured sweep-equivalents (sweeps) per chain (≥ 100); with --configurations, the
+    /// pilot run that measures τ_int.
     #[arg(long, default_value_t = 2000)]
     samples: u64,
+    /// Record M configurations spaced by ⌈2 τ_int(|m|²)⌉ sweeps and report their observables;
+    /// with --out, write them as .npz: `phi` [M, n, L, …, L] (φ = √n s) and `s`, with the run's
+    /// metadata.
+    #[arg(long, value_name = "M")]
+    configurations: Option<usize>,
+    /// Store the exported configurations as float32 (half the size).
+    #[arg(long, requires = "configurations")]
+    float32: bool,
     /// Thermalisation sweep-equivalents per chain.
     #[arg(long, default_value_t = 1000)]
     thermalization: u64,
@@ -75,21 +86,49 @@ fn config(a: &Args) -> Result<McConfig, String> {
     Ok(cfg)
 }
 
-/// Runs the chains, writes the series when asked, and reports.
+/// Refuses an existing --out without --force, and a file the disk has no room for.
+fn check_out(a: &Args, bytes: f64) -> Result<(), String> {
+    match &a.output.out {
+        Some(out) => super::check_new_file(out, a.output.force, bytes),
+        None => Ok(()),
+    }
+}
+
+/// Runs the chains, writes the series (or the configurations) when asked, and reports.
 pub fn run(a: Args) -> Result<String, String> {
     let cfg = config(&a)?;
-    if let Some(out) = &a.output.out {
-        if out.exists() && !a.output.force {
-            return Err(format!(
-                "{} exists (pass --force to replace it)",
-                out.display()
-            ));
-        }
+    if let Some(count) = a.configurations {
+        return configurations(&a, &cfg, count);
     }
+    check_out(
+        &a,
+        8.0 * 7.0 * (cfg.chains as f64) * (cfg.measurements as f64) + 4096.0,
+    )?;
     let obs = observer();
     let r = mc::run(&cfg, &McProgress(obs.as_ref())).map_err(message)?;
     if let Some(out) = &a.output.out {
         mc::npz::write_series(&r, out, a.output.force).map_err(message)?;
     }
     render(a.format, &r, text::monte_carlo)
+}
+
+/// `--configurations M`: the data set, its observables, and the file.
+fn configurations(a: &Args, cfg: &McConfig, count: usize) -> Result<String, String> {
+    let format = DatasetFormat { float32: a.float32 };
+    let volume = a.side.l.checked_pow(a.side.d as u32).unwrap_or(usize::MAX);
+    let bytes = dataset_bytes(count, cfg.n, volume, format);
+    critical_slowing::error::check_memory(
+        "the configurations",
+        2.0 * bytes,
+        "reduce --configurations or --l",
+    )
+    .map_err(message)?;
+    check_out(a, bytes)?;
+    let obs = observer();
+    let (set, summary) =
+        monte_carlo_configurations(cfg, count, &McProgress(obs.as_ref())).map_err(message)?;
+    if let Some(out) = &a.output.out {
+        mc::npz::write_dataset(&set, out, a.output.force, format).map_err(message)?;
+    }
+    render(a.format, &summary, text::configurations)
 }

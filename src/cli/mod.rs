@@ -3,6 +3,7 @@
 //! [`critical_slowing::report`]); [`args`] holds the argument groups they share. Every handler
 //! returns the text to print, or a one-line error.
 
+mod analyse;
 mod args;
 mod claims;
 mod generate;
@@ -44,9 +45,12 @@ enum Command {
     /// Training times T_D(ε) at β_c(d) with fitted exponents over L.
     TrainingTime(training_time::Args),
     /// Train a score network on sampled fields at β_c(d) and print the measured training time
-    /// beside the closed-form predictions.
+    /// beside the closed-form predictions; --out writes the trained network as .npz.
+    #[command(mut_arg("out", |a| a.help("Write the trained network as .npz: `kernels` [D, L, …, L], the symbol (`symbol_re`, `symbol_im`, rfftn layout) and the run's parameters; an existing file is refused unless --force")))]
     Train(train::Args),
-    /// Generate fields with a sampler and compare predicted and measured KL / W2.
+    /// Generate fields with a sampler and compare predicted and measured KL / W2; --out writes
+    /// the fields as .npz.
+    #[command(mut_arg("out", |a| a.help("Write the generated fields as .npz: `fields` [M, L, …, L] with the sampler, grid, depth, steps and seed; an existing file is refused unless --force")))]
     Generate(generate::Args),
     /// Monte Carlo of the O(n) model (Wolff or Metropolis): observables with errors and τ_int;
     /// --out writes the measurement series as .npz.
@@ -63,19 +67,57 @@ enum Command {
     /// tests that verify them. With IDs (e.g. `claims C9 C12 --quick`): evaluate those claims,
     /// building only the studies they read.
     Claims(claims::Args),
+    /// Your own lattice configurations (.npz/.npy from numpy or PyTorch) through the theory:
+    /// the measured spectrum and κ with errors, training times T_D(ε) for D = 1…4 and the
+    /// optimizers, local floors, the generation error, and what a linear score cannot
+    /// reproduce; with files at several L, the exponents of κ and T₁.
+    Analyse(analyse::Args),
 }
 
-/// Runs the parsed command: the text to print, or a one-line error.
-pub fn run(cli: Cli) -> Result<String, String> {
-    match cli.command {
-        Command::Spectrum(a) => spectrum::run(a),
-        Command::TrainingTime(a) => training_time::run(a),
-        Command::Train(a) => train::run(a),
-        Command::Generate(a) => generate::run(a),
-        Command::Mc(a) => mc::run(a),
-        Command::Reproduce(a) => reproduce::run(a),
-        Command::Claims(a) => claims::run(a),
+/// Why a command did not succeed, and the exit status that says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The command could not run as asked (bad input, a refusal, an I/O error): exit 2.
+    Refused(String),
+    /// The verifier ran and a claim failed: exit 1.
+    ClaimsFailed(String),
+}
+
+impl Failure {
+    /// The one-line message.
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::Refused(m) | Failure::ClaimsFailed(m) => m,
+        }
     }
+
+    /// The exit status: 1 when claims failed, 2 when the command could not run.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Refused(_) => 2,
+            Failure::ClaimsFailed(_) => 1,
+        }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Refused(message)
+    }
+}
+
+/// Runs the parsed command: the text to print, or why it did not succeed.
+pub fn run(cli: Cli) -> Result<String, Failure> {
+    Ok(match cli.command {
+        Command::Spectrum(a) => spectrum::run(a)?,
+        Command::TrainingTime(a) => training_time::run(a)?,
+        Command::Train(a) => train::run(a)?,
+        Command::Generate(a) => generate::run(a)?,
+        Command::Mc(a) => mc::run(a)?,
+        Command::Reproduce(a) => reproduce::run(a)?,
+        Command::Claims(a) => claims::run(a)?,
+        Command::Analyse(a) => analyse::run(a)?,
+    })
 }
 
 /// Parses the command line; usage errors print one line (help and version print in full), and
@@ -90,11 +132,17 @@ pub fn parse() -> Result<Cli, std::process::ExitCode> {
             let _ = err.print();
             return std::process::ExitCode::SUCCESS;
         }
+        // clap's message up to its usage block, on one line
         let text = err.to_string();
-        let first = text.lines().next().unwrap_or("invalid command line");
-        let first = first.strip_prefix("error: ").unwrap_or(first);
+        let lines: Vec<&str> = text
+            .lines()
+            .take_while(|l| !l.trim().is_empty())
+            .map(str::trim)
+            .collect();
+        let joined = lines.join(" ");
+        let first = joined.strip_prefix("error: ").unwrap_or(&joined);
         eprintln!("error: {first} (see --help)");
-        std::process::ExitCode::FAILURE
+        std::process::ExitCode::from(2)
     })
 }
 
@@ -125,4 +173,16 @@ fn observer() -> Box<dyn Observer> {
 /// A library error as the one-line message the command prints.
 fn message(e: critical_slowing::Error) -> String {
     e.to_string()
+}
+
+/// Refuses to write `bytes` to `out` when it exists and `force` is not set, or when the disk
+/// has no room: checked before any work.
+fn check_new_file(out: &std::path::Path, force: bool, bytes: f64) -> Result<(), String> {
+    if out.exists() && !force {
+        return Err(format!(
+            "{} exists (pass --force to replace it)",
+            out.display()
+        ));
+    }
+    critical_slowing::error::check_disk(out, bytes).map_err(message)
 }

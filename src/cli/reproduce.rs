@@ -4,7 +4,7 @@ use critical_slowing::claims::{self, Verdict};
 use critical_slowing::report::{self, text};
 
 use super::args::{Configuration, Format, Output};
-use super::{message, observer, render};
+use super::{message, observer, render, Failure};
 
 /// The options of `reproduce`.
 #[derive(clap::Args)]
@@ -18,7 +18,7 @@ pub struct Args {
 }
 
 /// Runs the reproduction and writes the report; an error names the failed claims.
-pub fn run(a: Args) -> Result<String, String> {
+pub fn run(a: Args) -> Result<String, Failure> {
     let cfg = a.configuration.load()?;
     let out = a.output.out.unwrap_or_else(|| "out".into());
     report::check_output(&out, a.output.force).map_err(message)?;
@@ -37,7 +37,7 @@ pub fn run(a: Args) -> Result<String, String> {
 }
 
 /// `body`, or — when a claim failed — `body` printed and an error naming the failed claims.
-pub(super) fn failed_or(claims: &[claims::ClaimResult], body: String) -> Result<String, String> {
+pub(super) fn failed_or(claims: &[claims::ClaimResult], body: String) -> Result<String, Failure> {
     let failed: Vec<&str> = claims
         .iter()
         .filter(|c| c.verdict == Verdict::Fail)
@@ -47,8 +47,8 @@ pub(super) fn failed_or(claims: &[claims::ClaimResult], body: String) -> Result<
         return Ok(body);
     }
     print!("{body}");
-    Err(format!(
+    Err(Failure::ClaimsFailed(format!(
         "claims failed: {} (see report.md: each claim names its derivation and tests)",
         failed.join(", ")
-    ))
+    )))
 }

@@ -3,10 +3,11 @@
 
 use critical_slowing::model::optimizer::OptimizerSpec;
 use critical_slowing::model::{Layers, Protocol};
+use critical_slowing::report::export::{trained_network, trained_network_bytes};
 use critical_slowing::report::text;
 use critical_slowing::study;
 
-use super::args::{Format, Optimizer, Rates, Side};
+use super::args::{Format, Optimizer, Output, Rates, Side};
 use super::{message, observer, render};
 
 /// The options of `train`.
@@ -41,6 +42,8 @@ pub struct Args {
     #[command(flatten)]
     optimizer: Optimizer,
     #[command(flatten)]
+    output: Output,
+    #[command(flatten)]
     format: Format,
 }
 
@@ -60,10 +63,20 @@ pub fn run(a: Args) -> Result<String, String> {
         protocol,
     };
     if a.optimizer.optimizer != OptimizerSpec::Gd {
+        if a.output.out.is_some() {
+            return Err("--out writes gradient-descent networks; the optimizer runs of --optimizer keep no network to write".into());
+        }
         let r = study::optimizers::train_with_optimizer(&config, &a.optimizer.optimizer)
             .map_err(message)?;
         return render(a.format, &r, text::optimizer_train);
     }
-    let r = study::train(config, observer().as_ref()).map_err(message)?;
+    if let Some(out) = &a.output.out {
+        let volume = a.side.l.checked_pow(a.side.d as u32).unwrap_or(usize::MAX);
+        super::check_new_file(out, a.output.force, trained_network_bytes(a.depth, volume))?;
+    }
+    let (r, net) = study::train::train_network(config, observer().as_ref()).map_err(message)?;
+    if let Some(out) = &a.output.out {
+        trained_network(&r, &net, out, a.output.force).map_err(message)?;
+    }
     render(a.format, &r, text::train)
 }

@@ -2,10 +2,11 @@
 //!
 //! The large-n O(n) model (spectrum fixed by the gap equation), the massive free field, and any
 //! user-given positive spectrum (section 2 of the spec; derivations/01); and finite-n data as
-//! component fields ([`ComponentData`], derivations/08).
+//! component fields ([`ComponentData`], derivations/08), read from numpy files by [`file`].
 
 pub mod components;
 pub mod critical_coupling;
+pub mod file;
 pub mod gap_equation;
 pub mod model;
 

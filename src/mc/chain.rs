@@ -22,6 +22,22 @@ pub enum Algorithm {
     Metropolis,
 }
 
+impl Algorithm {
+    /// The name the command line, the reports and exported files use: `wolff`, `metropolis`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Wolff => "wolff",
+            Algorithm::Metropolis => "metropolis",
+        }
+    }
+}
+
+impl std::fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// What one sweep-equivalent did.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct SweepInfo {

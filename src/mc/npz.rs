@@ -2,52 +2,16 @@
 //! atomically (temporary file in the target directory, then rename) and never over an
 //! existing file unless asked.
 
-use std::fs::File;
 use std::path::Path;
 
 use ndarray::{arr0, Array, Array2, ArrayD, IxDyn};
-use ndarray_npy::NpzWriter;
 
 use super::run::{McDataSet, McReport};
+use crate::data::file::write_npz as write_atomically;
 use crate::error::{Error, Result};
 
 /// Selects one series of a chain.
 type Pick = fn(&super::run::ChainSeries) -> &Vec<f64>;
-
-fn io_error(path: &Path, detail: impl std::fmt::Display) -> Error {
-    Error::io("write", path, detail)
-}
-
-/// Writes an npz file at `path` atomically; refuses an existing `path` unless `overwrite`.
-fn write_atomically(
-    path: &Path,
-    overwrite: bool,
-    fill: impl FnOnce(&mut NpzWriter<&mut File>) -> std::result::Result<(), ndarray_npy::WriteNpzError>,
-) -> Result<()> {
-    if !overwrite && path.exists() {
-        return Err(io_error(
-            path,
-            "file exists (pass overwrite = true to replace it)",
-        ));
-    }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| io_error(path, e))?;
-    {
-        let mut npz = NpzWriter::new(tmp.as_file_mut());
-        fill(&mut npz).map_err(|e| io_error(path, e))?;
-        npz.finish().map_err(|e| io_error(path, e))?;
-    }
-    tmp.as_file().sync_all().map_err(|e| io_error(path, e))?;
-    let persisted = if overwrite {
-        tmp.persist(path)
-    } else {
-        tmp.persist_noclobber(path)
-    };
-    persisted.map(|_| ()).map_err(|e| io_error(path, e.error))
-}
 
 fn stack(series: &[Vec<f64>]) -> std::result::Result<Array2<f64>, ndarray_npy::WriteNpzError> {
     let rows = series.len();
@@ -100,10 +64,37 @@ pub fn write_series(report: &McReport, path: &Path, overwrite: bool) -> Result<(
     })
 }
 
-/// Writes a training data set: `phi` of shape [M, n, L, …, L] holding the large-n fields
-/// φ = √n s (R7.1) of the M configurations, and scalars `n`, `d`, `l`, `k`, `beta`,
-/// `tau_int_m2`, `spacing`, `seed`.
-pub fn write_dataset(data: &McDataSet, path: &Path, overwrite: bool) -> Result<()> {
+/// How a training data set is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DatasetFormat {
+    /// Store `phi` and `s` as float32 (half the size; the fields are rounded to 24 bits).
+    pub float32: bool,
+}
+
+/// The bytes [`write_dataset`] writes for `count` configurations of n components on V sites:
+/// `phi` and `s`, plus at most 4 kB of metadata and archive headers.
+pub fn dataset_bytes(count: usize, n: usize, volume: usize, format: DatasetFormat) -> f64 {
+    let width = if format.float32 { 4.0 } else { 8.0 };
+    2.0 * width * count as f64 * n as f64 * volume as f64 + 4096.0
+}
+
+/// A text as a uint8 array of its UTF-8 bytes (numpy: `bytes(f["algorithm"]).decode()`).
+fn text_array(text: &str) -> Array<u8, ndarray::Ix1> {
+    Array::from(text.as_bytes().to_vec())
+}
+
+/// Writes a training data set (SPEC §12): `phi` of shape [M, n, L, …, L] holding the large-n
+/// fields φ = √n s (R7.1) of the M configurations and `s` the unit spins (same shape), float64
+/// unless `format.float32`; scalars `n`, `d`, `l`, `k`, `beta`, `tau_int_m2` (sweeps),
+/// `spacing` (sweeps between configurations), `thermalization` (sweeps), `pilot_sweeps`,
+/// `chains`, `seed`; texts `algorithm` and `version` (the crate's) as uint8 arrays of their
+/// UTF-8 bytes.
+pub fn write_dataset(
+    data: &McDataSet,
+    path: &Path,
+    overwrite: bool,
+    format: DatasetFormat,
+) -> Result<()> {
     let cfg = &data.config;
     let mut shape = vec![data.configurations.len(), cfg.n];
     shape.extend(std::iter::repeat_n(cfg.l, cfg.d));
@@ -115,8 +106,16 @@ pub fn write_dataset(data: &McDataSet, path: &Path, overwrite: bool) -> Result<(
     }
     let phi =
         ArrayD::from_shape_vec(IxDyn(&shape), flat).map_err(|e| Error::Mismatch(e.to_string()))?;
+    let root_n = (cfg.n as f64).sqrt();
+    let spins = phi.mapv(|x| x / root_n);
     write_atomically(path, overwrite, |npz| {
-        npz.add_array("phi", &phi)?;
+        if format.float32 {
+            npz.add_array("phi", &phi.mapv(|x| x as f32))?;
+            npz.add_array("s", &spins.mapv(|x| x as f32))?;
+        } else {
+            npz.add_array("phi", &phi)?;
+            npz.add_array("s", &spins)?;
+        }
         for (name, x) in [
             ("n", cfg.n as f64),
             ("d", cfg.d as f64),
@@ -125,10 +124,15 @@ pub fn write_dataset(data: &McDataSet, path: &Path, overwrite: bool) -> Result<(
             ("beta", data.beta),
             ("tau_int_m2", data.tau_int_m2),
             ("spacing", data.spacing as f64),
+            ("thermalization", cfg.thermalization as f64),
+            ("pilot_sweeps", cfg.measurements as f64),
+            ("chains", cfg.chains as f64),
         ] {
             npz.add_array(name, &arr0(x))?;
         }
         npz.add_array("seed", &arr0(cfg.seed))?;
+        npz.add_array("algorithm", &text_array(cfg.algorithm.name()))?;
+        npz.add_array("version", &text_array(env!("CARGO_PKG_VERSION")))?;
         Ok(())
     })
 }

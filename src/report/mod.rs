@@ -1,7 +1,10 @@
-//! The only place that formats or writes: text tables ([`text`]), figure builders over named
-//! records ([`plots`]) and their renderer ([`figure`]), the report writer ([`writer`]), and the
+//! The only place that formats or writes: text tables ([`text`], [`analysis`] for `analyse`), figure builders over named
+//! records ([`plots`]) and their renderer ([`figure`]), the report writer ([`writer`]), the `.npz` exports of generated fields and trained networks
+//! ([`export`]), and the
 //! terminal progress bars ([`progress`]).
 
+pub mod analysis;
+pub mod export;
 pub mod figure;
 pub mod plots;
 pub mod progress;

@@ -313,9 +313,9 @@ pub fn monte_carlo(r: &crate::mc::McReport) -> String {
     let c = &r.config;
     let sweeps = r.sweep_equivalents_per_measurement;
     let mut out = format!(
-        "O(n) Monte Carlo: n = {}, d = {}, L = {}, K = {:.9} (β = K/n = {:.6}), {:?}, {} chain(s) × {} sweeps, seed {}\n\n\
+        "O(n) Monte Carlo: n = {}, d = {}, L = {}, K = {:.9} (β = K/n = {:.6}), {}, {} chain(s) × {} sweeps, seed {}\n\n\
          {:<14} {:>14} {:>12} {:>14}\n",
-        c.n, c.d, c.l, r.k, r.beta, c.algorithm, c.chains, c.measurements, c.seed,
+        c.n, c.d, c.l, r.k, r.beta, c.algorithm.name(), c.chains, c.measurements, c.seed,
         "observable", "mean", "error", "τ_int (sweeps)"
     );
     for (name, e) in [
@@ -345,6 +345,29 @@ pub fn monte_carlo(r: &crate::mc::McReport) -> String {
     }
     if let Some(a) = r.acceptance {
         out += &format!("{:<14} {:>14.6}\n", "acceptance", a);
+    }
+    out
+}
+
+/// `mc --configurations` as text: the run, the spacing, and the observables of exactly the
+/// recorded configurations (what an exported file holds).
+pub fn configurations(r: &crate::study::configurations::ConfigurationsSummary) -> String {
+    let c = &r.config;
+    let mut out = format!(
+        "O(n) Monte Carlo configurations: n = {}, d = {}, L = {}, K = {:.9} (β = K/n = {:.6}), {}, {} chain(s), seed {}\n\
+         {} configurations, {} sweeps apart (τ_int(|m|²) = {:.3} sweeps from a {}-sweep pilot run)\n\n\
+         {:<14} {:>14} {:>12}\n",
+        c.n, c.d, c.l, r.k, r.beta, c.algorithm.name(), c.chains, c.seed,
+        r.count, r.spacing, r.tau_int_m2, c.measurements,
+        "observable", "mean", "error"
+    );
+    for (name, e) in [
+        ("energy/site", &r.energy),
+        ("|m|", &r.abs_m),
+        ("|m|²", &r.m2),
+        ("Binder U", &r.binder),
+    ] {
+        out += &format!("{name:<14} {:>14.6e} {:>12.2e}\n", e.mean, e.error);
     }
     out
 }

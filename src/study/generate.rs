@@ -335,6 +335,11 @@ fn score_symbols(
 
 /// Runs one generation: closed-form scores, the sampler on fields, and the comparison.
 pub fn generate(config: GenerateConfig) -> Result<GenerateReport> {
+    Ok(generate_fields(config)?.0)
+}
+
+/// [`generate`], also returning the M generated fields (each of shape [L; d]).
+pub fn generate_fields(config: GenerateConfig) -> Result<(GenerateReport, Vec<ArrayD<f64>>)> {
     let grid = validate(&config)?;
     let lattice = Lattice::new(config.d, config.l)?;
     let field = GaussianField::large_n_critical(lattice)?;
@@ -366,7 +371,7 @@ pub fn generate(config: GenerateConfig) -> Result<GenerateReport> {
     };
     let reverse_kl = |p: f64, c: f64| kl_term(c, p);
     let zero_grid = zero_mode_grid(config.sampler, &grid, &data)?;
-    Ok(GenerateReport {
+    let report = GenerateReport {
         t_min,
         predicted: divergences(&predicted, &data, v)?,
         measured: Divergences {
@@ -393,7 +398,8 @@ pub fn generate(config: GenerateConfig) -> Result<GenerateReport> {
         warning: zero_mode_warning(&zero_grid, &grid, config.sampler),
         zero_mode_grid: zero_grid,
         config,
-    })
+    };
+    Ok((report, fields))
 }
 
 fn two_point(

@@ -9,9 +9,12 @@
 //! ([`local_fields`]); generation in closed form ([`generation`]),
 //! one sampled run ([`mod@generate`]), the powered sampled checks ([`sampled`],
 //! [`sampled_generation`], [`sampled_continuous`]); the dense cross-checks ([`dense`]); finite-n
-//! Monte Carlo data ([`finite_n`]); optimizers ([`optimizers`]); the `train` command
+//! Monte Carlo data ([`finite_n`]) and its export ([`configurations`]); a user's data through
+//! the closed forms ([`analyse`]); optimizers ([`optimizers`]); the `train` command
 //! ([`mod@train`]).
 
+pub mod analyse;
+pub mod configurations;
 pub mod dense;
 pub mod empirical_local;
 pub mod finite_n;

@@ -377,6 +377,14 @@ fn population_run(s: &Setup, delta: f64, steps_taken: u64) -> Result<(Option<u64
 
 /// Runs one training experiment: the trainer on sampled fields, and the predictions beside.
 pub fn train(config: TrainConfig, observer: &dyn Observer) -> Result<TrainReport> {
+    Ok(train_network(config, observer)?.0)
+}
+
+/// [`train`], also returning the trained network.
+pub fn train_network(
+    config: TrainConfig,
+    observer: &dyn Observer,
+) -> Result<(TrainReport, ConvNet)> {
     let s = Setup::new(config)?;
     let lattice = s.spec_t.lattice();
     let mut net = ConvNet::balanced(lattice, &s.kinds, s.v0)?;
@@ -415,7 +423,7 @@ pub fn train(config: TrainConfig, observer: &dyn Observer) -> Result<TrainReport
         predicted_steps_population = predicted_steps_population.or(reached);
         predicted_excess_loss_population = Some(excess);
     }
-    Ok(TrainReport {
+    let report = TrainReport {
         config,
         parameters: net.parameter_count(),
         full_parameters: config.depth * lattice.volume(),
@@ -431,5 +439,6 @@ pub fn train(config: TrainConfig, observer: &dyn Observer) -> Result<TrainReport
         predicted_excess_loss_balanced,
         steps_taken: measured.steps_taken,
         stopping_rule: measured.rule,
-    })
+    };
+    Ok((report, net))
 }

@@ -8,6 +8,7 @@ use super::{critical_spectrum, momentum_of};
 use crate::error::Result;
 use crate::model::optimizer::OptimizerSpec;
 use crate::model::Protocol;
+use crate::symbol::Symbol;
 use crate::theory::adam::{self, AdamConstants, AdamCriterion};
 use crate::theory::momentum;
 
@@ -50,25 +51,8 @@ pub fn closed_form_row(
     spec: &OptimizerSpec,
     protocol: &Protocol,
 ) -> Result<OptimizerRow> {
-    if let OptimizerSpec::Adam { .. } = spec {
-        return Err(crate::error::Error::Invalid {
-            name: "optimizer",
-            value: spec.to_string(),
-            requirement: "Adam has no closed form (R9.5); training-time takes gd, momentum:BETA|tuned or nesterov:BETA|tuned (train --optimizer adam:LR measures it)".into(),
-        });
-    }
-    spec.validate()?;
     let (_, spectrum) = critical_spectrum(d, l, t)?;
-    let (steps, learning_rate, momentum) = match momentum_of(spec) {
-        Some((method, beta)) => {
-            let t = momentum::training_time(&spectrum, method, beta, protocol)?;
-            (t.steps, t.learning_rate, t.momentum)
-        }
-        None => {
-            let t = crate::theory::training_time::training_time(&spectrum, protocol)?;
-            (t.steps, t.learning_rate, 0.0)
-        }
-    };
+    let (steps, learning_rate, momentum) = closed_form_on_spectrum(&spectrum, spec, protocol)?;
     Ok(OptimizerRow {
         optimizer: spec.to_string(),
         depth: protocol.depth,
@@ -79,31 +63,68 @@ pub fn closed_form_row(
     })
 }
 
+/// T(ε), the learning rate and the momentum of one optimizer spelling on any spectrum C_k(t)
+/// (R3.3, R4.4 for GD; R9.3, R9.4, R9.8 for momentum; Adam has none and is refused).
+pub fn closed_form_on_spectrum(
+    spectrum_t: &Symbol,
+    spec: &OptimizerSpec,
+    protocol: &Protocol,
+) -> Result<(u64, f64, f64)> {
+    if let OptimizerSpec::Adam { .. } = spec {
+        return Err(crate::error::Error::Invalid {
+            name: "optimizer",
+            value: spec.to_string(),
+            requirement: "Adam has no closed form (R9.5); training-time takes gd, momentum:BETA|tuned or nesterov:BETA|tuned (train --optimizer adam:LR measures it)".into(),
+        });
+    }
+    spec.validate()?;
+    Ok(match momentum_of(spec) {
+        Some((method, beta)) => {
+            let t = momentum::training_time(spectrum_t, method, beta, protocol)?;
+            (t.steps, t.learning_rate, t.momentum)
+        }
+        None => {
+            let t = crate::theory::training_time::training_time(spectrum_t, protocol)?;
+            (t.steps, t.learning_rate, 0.0)
+        }
+    })
+}
+
 /// Adam in the Fourier parametrisation at side L and depth D, lr chosen by R9.6 (criterion:
 /// ε held for a 1000-step window, cap 20 000 steps); `None` if no rate of the grid trains.
 pub fn adam_fourier_row(d: usize, l: usize, protocol: &Protocol) -> Result<Option<OptimizerRow>> {
     let (_, spectrum) = critical_spectrum(d, l, 0.0)?;
+    Ok(
+        adam_fourier_on_spectrum(&spectrum, protocol)?.map(|(lr, steps)| OptimizerRow {
+            optimizer: ADAM_FOURIER.into(),
+            depth: protocol.depth,
+            l,
+            steps,
+            learning_rate: lr,
+            momentum: 0.0,
+        }),
+    )
+}
+
+/// Fourier-parametrised Adam on any spectrum C_k(t): the R9.6 learning rate and T(ε) (ε held
+/// for a 1000-step window, cap 20 000 steps); `None` if no rate of the grid trains.
+pub fn adam_fourier_on_spectrum(
+    spectrum_t: &Symbol,
+    protocol: &Protocol,
+) -> Result<Option<(f64, u64)>> {
     let criterion = AdamCriterion {
         epsilon: protocol.epsilon,
         window: 1000,
         max_steps: 20_000,
     };
-    let v0 = protocol.initial_symbol(&spectrum);
-    let found = adam::fastest_rate(|lr| {
+    let v0 = protocol.initial_symbol(spectrum_t);
+    adam::fastest_rate(|lr| {
         let consts = AdamConstants::from_spec(&OptimizerSpec::adam(lr))?;
         Ok(
-            adam::per_mode_training_time(&spectrum, protocol.depth, &consts, v0, &criterion)
+            adam::per_mode_training_time(spectrum_t, protocol.depth, &consts, v0, &criterion)
                 .map(|x| x.0),
         )
-    })?;
-    Ok(found.map(|(lr, steps)| OptimizerRow {
-        optimizer: ADAM_FOURIER.into(),
-        depth: protocol.depth,
-        l,
-        steps,
-        learning_rate: lr,
-        momentum: 0.0,
-    }))
+    })
 }
 
 /// The label of Fourier-parametrised Adam with the R9.6 learning-rate rule.
