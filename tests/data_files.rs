@@ -468,3 +468,47 @@ fn trained_network_is_written_with_kernels_and_symbol() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `analyse --report DIR`: the report, its tables and figures; a directory holding another
+/// file is refused before any work and left as it was.
+#[test]
+fn analyse_writes_a_report_and_keeps_foreign_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    let data = fixture("scalar_f64.npz");
+    let o = cli(&[
+        "analyse",
+        "--data",
+        data.to_str().unwrap(),
+        "--report",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in [
+        "report.md",
+        "analysis.json",
+        "spectrum_0.csv",
+        "training_0.csv",
+        "figures/spectrum.svg",
+        "figures/magnetisation.png",
+    ] {
+        assert!(out.join(f).is_file(), "missing {f}");
+    }
+    let csv = std::fs::read_to_string(out.join("spectrum_0.csv")).unwrap();
+    assert!(csv.starts_with("lambda,multiplicity,c_hat,lo,hi"), "{csv}");
+    let thesis = dir.path().join("thesis");
+    std::fs::create_dir(&thesis).unwrap();
+    std::fs::write(thesis.join("chapter.tex"), "keep me").unwrap();
+    let o = cli(&[
+        "analyse",
+        "--data",
+        data.to_str().unwrap(),
+        "--report",
+        thesis.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(thesis.join("chapter.tex")).unwrap(),
+        "keep me"
+    );
+}

@@ -46,6 +46,13 @@ pub struct Args {
     /// One-layer training steps per grid time of the generation prediction.
     #[arg(long, default_value_t = 100)]
     steps: usize,
+    /// Also write a report directory: report.md, analysis.json, per-file CSV tables and
+    /// figures (refused if DIR holds other files, unless --force).
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
+    /// Replace --report's directory even if it is not an earlier report.
+    #[arg(long, requires = "report")]
+    force: bool,
     #[command(flatten)]
     format: Format,
 }
@@ -65,6 +72,9 @@ pub fn run(a: Args) -> Result<String, String> {
         key: a.key.clone(),
         components: a.components,
     };
+    if let Some(dir) = &a.report {
+        report::writer::check_output(dir, a.force).map_err(message)?;
+    }
     let sets = a
         .data
         .iter()
@@ -74,5 +84,12 @@ pub fn run(a: Args) -> Result<String, String> {
         })
         .collect::<Result<Vec<_>, String>>()?;
     let analysis = analyse(&sets, &cfg).map_err(message)?;
-    render(a.format, &analysis, report::analysis::analysis)
+    let mut text = render(a.format, &analysis, report::analysis::analysis)?;
+    if let Some(dir) = &a.report {
+        let path = report::analysis::write_report(&analysis, dir, a.force).map_err(message)?;
+        if !a.format.json {
+            text += &format!("report: {}\n", path.display());
+        }
+    }
+    Ok(text)
 }

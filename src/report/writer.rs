@@ -106,7 +106,7 @@ fn remove_stale(parent: &Path) {
     }
 }
 
-fn write_csv<T: Serialize>(dir: &Path, name: &str, rows: &[T]) -> Result<()> {
+pub(crate) fn write_csv<T: Serialize>(dir: &Path, name: &str, rows: &[T]) -> Result<()> {
     let path = dir.join(format!("{name}.csv"));
     let err = |e: &dyn std::fmt::Display| Error::io("write", &path, e);
     let mut w = csv::Writer::from_path(&path).map_err(|e| err(&e))?;
@@ -116,7 +116,7 @@ fn write_csv<T: Serialize>(dir: &Path, name: &str, rows: &[T]) -> Result<()> {
     w.flush().map_err(|e| err(&e))
 }
 
-fn write_json<T: Serialize + ?Sized>(dir: &Path, name: &str, value: &T) -> Result<()> {
+pub(crate) fn write_json<T: Serialize + ?Sized>(dir: &Path, name: &str, value: &T) -> Result<()> {
     let path = dir.join(format!("{name}.json"));
     let text = serde_json::to_string_pretty(value).map_err(|e| Error::io("encode", &path, e))?;
     std::fs::write(&path, text).map_err(|e| Error::io("write", &path, e))
@@ -461,6 +461,23 @@ fn optimizer_markdown(o: &crate::study::optimizers::OptimizerStudy) -> String {
 
 /// Writes the report into `out` (see [`check_output`]) and returns the path of `report.md`.
 pub fn write(rep: &Reproduction, out: &Path, force: bool) -> Result<PathBuf> {
+    write_directory(out, force, |dir| {
+        tables(rep, dir)?;
+        let figs = figures(rep, &dir.join("figures"))?;
+        let md = dir.join("report.md");
+        std::fs::write(&md, markdown(rep, &figs)?).map_err(|e| Error::io("write", &md, e))
+    })?;
+    Ok(out.join("report.md"))
+}
+
+/// Fills a temporary directory beside `out` with `fill` and the [`MANIFEST`], then swaps it
+/// into place atomically (see [`check_output`] for what `out` may hold). A signal during the
+/// run leaves no temporary directory ([`abandon_temporaries`]).
+pub fn write_directory(
+    out: &Path,
+    force: bool,
+    fill: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
     check_output(out, force)?;
     let parent = parent_of(out);
     let tmp = tempfile::Builder::new()
@@ -469,21 +486,23 @@ pub fn write(rep: &Reproduction, out: &Path, force: bool) -> Result<PathBuf> {
         .map_err(|e| Error::io("create a directory in", &parent, e))?;
     let dir = tmp.path();
     temporaries().push(dir.to_path_buf());
-    let result = fill_and_swap(rep, dir, out, &parent);
+    let result = fill_and_swap(fill, dir, out, &parent);
     temporaries().retain(|p| p != dir);
     result?;
     let _ = tmp.keep();
-    Ok(out.join("report.md"))
+    Ok(())
 }
 
-/// Writes the report into the temporary `dir` and swaps it into place at `out`.
-fn fill_and_swap(rep: &Reproduction, dir: &Path, out: &Path, parent: &Path) -> Result<()> {
+/// Fills the temporary `dir` and swaps it into place at `out`.
+fn fill_and_swap(
+    fill: impl FnOnce(&Path) -> Result<()>,
+    dir: &Path,
+    out: &Path,
+    parent: &Path,
+) -> Result<()> {
     std::fs::write(dir.join(MANIFEST), "critical-slowing report\n")
         .map_err(|e| Error::io("write", &dir.join(MANIFEST), e))?;
-    tables(rep, dir)?;
-    let figs = figures(rep, &dir.join("figures"))?;
-    let md = dir.join("report.md");
-    std::fs::write(&md, markdown(rep, &figs)?).map_err(|e| Error::io("write", &md, e))?;
+    fill(dir)?;
     // swap into place, with the registry locked so that a signal waits for the swap; the
     // temporary directory is removed on every error path by its guard
     let _swapping = temporaries();
