@@ -54,6 +54,15 @@ fn numpy_files_read_back_with_their_values() {
     let comps = ComponentData::from_npz(&fixture("components_f32.npz"), None).unwrap();
     assert_eq!((comps.len(), comps.n(), comps.lattice().side()), (3, 2, 4));
     assert_values(&comps, f64::from(f32::EPSILON));
+    // the trainers' data set: every component of every configuration is one clean field
+    let set = critical_slowing::experiment::DataSet::from_npz(
+        &fixture("components_f32.npz"),
+        Some("phi"),
+        &[0.5],
+        1,
+    )
+    .unwrap();
+    assert_eq!(set.len(), 6);
 
     let one_d = ComponentData::from_npy(&fixture("scalar_1d.npy")).unwrap();
     assert_eq!(

@@ -150,6 +150,19 @@ impl DataSet {
         Self::noised(spectrum.lattice(), clean, times, &mut rng)
     }
 
+    /// A data set of the fields in an `.npz` file's entry `key` (see
+    /// [`crate::data::file::read`]; every component of every configuration is one clean field
+    /// x_0), with M noise fields per time in `times` drawn from a generator seeded by `seed`.
+    pub fn from_npz(
+        path: &std::path::Path,
+        key: Option<&str>,
+        times: &[f64],
+        seed: u64,
+    ) -> Result<Self> {
+        let data = crate::data::ComponentData::from_npz(path, key)?;
+        Self::from_fields(data.lattice(), data.scalar_fields(), times, seed)
+    }
+
     /// A data set of given clean fields x_0 (shape `[L; d]` each: Monte Carlo configurations,
     /// one scalar component per field), with M noise fields per time drawn from a generator
     /// seeded by `seed`.
