@@ -29,6 +29,7 @@ pub mod mc;
 pub mod model;
 pub mod power;
 pub mod progress;
+pub mod provenance;
 pub mod report;
 pub mod sampling;
 pub mod study;

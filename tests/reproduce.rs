@@ -63,6 +63,7 @@ fn quick_reproduction_passes_every_claim_and_writes_the_report() {
     );
     let csv = std::fs::read_to_string(out.join("claims.csv")).unwrap();
     assert_eq!(csv.lines().count(), rep.claims.len() + 1);
+    assert_provenance(&out, &cfg);
     assert_rewrite_leaves_no_temporaries(&rep, &out, dir.path());
     let table: String = rep
         .claims
@@ -118,6 +119,32 @@ fn assert_dynamics_carry_their_errors(studies: &Studies) {
             r.tau_error
         );
     }
+}
+
+/// claims.json and report.md carry the run's provenance: a 40-hex commit (or `unknown` outside
+/// a checkout), the tree state, the SHA-256 of the configuration recomputed here, the threads.
+fn assert_provenance(out: &Path, cfg: &ReproduceConfig) {
+    use sha2::{Digest, Sha256};
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("claims.json")).unwrap()).unwrap();
+    let p = &j["provenance"];
+    let commit = p["commit"].as_str().unwrap();
+    assert!(
+        commit == "unknown"
+            || (commit.len() == 40 && commit.chars().all(|c| c.is_ascii_hexdigit())),
+        "{commit}"
+    );
+    assert!(["clean", "dirty", "unknown"].contains(&p["tree"].as_str().unwrap()));
+    let digest = Sha256::digest(serde_json::to_string(cfg).unwrap().as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(p["config_sha256"], hex.as_str());
+    assert!(p["threads"].as_u64().unwrap() >= 1);
+    assert_eq!(j["claims"].as_array().unwrap().len(), REGISTRY.len());
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains(commit) && md.contains(&hex),
+        "report.md lacks the provenance"
+    );
 }
 
 /// Every table, figure and the report itself exist.

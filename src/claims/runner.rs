@@ -28,6 +28,9 @@ pub struct Reproduction {
     pub claims: Vec<ClaimResult>,
     /// Wall time in seconds.
     pub wall_seconds: f64,
+    /// Where the numbers came from: commit, compiler, backend, threads, command, date, the
+    /// configuration's hash.
+    pub provenance: crate::provenance::Provenance,
 }
 
 impl Studies {
@@ -241,12 +244,19 @@ pub fn evaluate(studies: &Studies) -> Vec<ClaimResult> {
 pub fn run(cfg: &ReproduceConfig, observer: &dyn Observer) -> Result<Reproduction> {
     let start = Instant::now();
     cfg.validate()?;
+    let config_text = serde_json::to_string(cfg).map_err(|e| Error::Invalid {
+        name: "configuration",
+        value: "the configuration".into(),
+        requirement: format!("serialisable: {e}"),
+    })?;
+    let provenance = crate::provenance::Provenance::now(&config_text);
     let studies = Studies::run(cfg, observer)?;
     let claims = evaluate(&studies);
     Ok(Reproduction {
         studies,
         claims,
         wall_seconds: start.elapsed().as_secs_f64(),
+        provenance,
     })
 }
 

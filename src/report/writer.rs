@@ -159,7 +159,20 @@ fn tables(rep: &Reproduction, dir: &Path) -> Result<()> {
         })
         .collect();
     write_csv(dir, "claims", &claims)?;
-    write_json(dir, "claims", &rep.claims)?;
+    // the claims with the provenance of the run that judged them
+    #[derive(Serialize)]
+    struct ClaimsFile<'a> {
+        provenance: &'a crate::provenance::Provenance,
+        claims: &'a [crate::claims::ClaimResult],
+    }
+    write_json(
+        dir,
+        "claims",
+        &ClaimsFile {
+            provenance: &rep.provenance,
+            claims: &rep.claims,
+        },
+    )?;
     write_table(dir, "spectrum", s.spectrum()?)?;
     write_csv(dir, "training_time", &s.training()?.rows)?;
     write_json(dir, "training_time", s.training()?)?;
@@ -311,18 +324,29 @@ fn monte_carlo_markdown(s: &crate::claims::Studies) -> Result<String> {
     Ok(md)
 }
 
+/// The provenance block of `report.md`.
+fn provenance_markdown(p: &crate::provenance::Provenance) -> String {
+    format!(
+        "| provenance | |\n|---|---|\n| commit | `{}` ({} tree at build time) |\n| date (UTC) | {} |\n\
+         | compiler | {} |\n| linear algebra | {} |\n| threads | {} |\n| command | `{}` |\n\
+         | configuration SHA-256 | `{}` |\n",
+        p.commit, p.tree, p.date_utc, p.rustc, p.blas, p.threads, p.command_line, p.config_sha256
+    )
+}
+
 /// `report.md`.
 pub fn markdown(rep: &Reproduction, figs: &[(&str, &str)]) -> Result<String> {
     let s = &rep.studies;
     let mut md = format!(
         "# Reproduction report: critical slowing down in diffusion models\n\n\
          critical-slowing {} — arXiv:2605.12597, large-n O(n) model at β_c, d = {}.\n\n\
-         **{}.** Wall time {:.1} s. Seed {}.\n\n## Claims\n\n{}\n",
+         **{}.** Wall time {:.1} s. Seed {}.\n\n{}\n## Claims\n\n{}\n",
         env!("CARGO_PKG_VERSION"),
         s.config.d,
         text::verdict_summary(&rep.claims),
         rep.wall_seconds,
         s.config.seed,
+        provenance_markdown(&rep.provenance),
         text::claims_table(&rep.claims)
     );
     md += "\n### How each value was obtained\n\n";
