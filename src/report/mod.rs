@@ -1,11 +1,12 @@
 //! The only place that formats or writes: text tables ([`text`], [`analysis`] for `analyse`), figure builders over named
-//! records ([`plots`]) and their renderer ([`figure`]), the report writer ([`writer`]), the `.npz` exports of generated fields and trained networks
+//! records ([`plots`]) and their renderer ([`figure`]), the report writer ([`writer`]) and its `report.md` ([`markdown`]), the `.npz` exports of generated fields and trained networks
 //! ([`export`]), and the
 //! terminal progress bars ([`progress`]).
 
 pub mod analysis;
 pub mod export;
 pub mod figure;
+pub mod markdown;
 pub mod plots;
 pub mod progress;
 pub mod text;
