@@ -292,6 +292,44 @@ fn bad_files_are_refused_in_one_line() {
             "dtype |O holds Python objects",
         ),
         (
+            "case14.npy",
+            raw_npy("<f2", "(4, 3, 3)", false, &good),
+            vec![],
+            "dtype <f2 holds a float width other than 32 or 64 bits",
+        ),
+        (
+            "case15.npy",
+            raw_npy("*f8", "(4, 3, 3)", false, &good),
+            vec![],
+            "unknown byte order '*'",
+        ),
+        (
+            "case16.npy",
+            raw_npy("éf8", "(4, 3, 3)", false, &good),
+            vec![],
+            // refused by the header parser before the descriptor is read: no panic on a
+            // multi-byte first character
+            "bad .npy header",
+        ),
+        (
+            "case17.npy",
+            raw_npy("|b1", "(4, 3, 3)", false, &good),
+            vec![],
+            "holds booleans",
+        ),
+        (
+            "case18.npy",
+            raw_npy("<U8", "(4, 3, 3)", false, &good),
+            vec![],
+            "holds strings",
+        ),
+        (
+            "case19.npy",
+            raw_npy("|V16", "(4, 3, 3)", false, &good),
+            vec![],
+            "holds a structured or unknown type",
+        ),
+        (
             "case5.npy",
             raw_npy("<f8", "(0, 3, 3)", false, &[]),
             vec![],

@@ -102,19 +102,23 @@ pub fn read(path: &Path, options: &FileOptions) -> Result<LoadedData> {
 /// The float width (4 or 8 bytes) of a numpy type descriptor, or why it is refused.
 fn float_width(descriptor: &str) -> std::result::Result<usize, String> {
     let d = descriptor.trim_matches('\'');
-    let (order, rest) = d.split_at(d.len().min(1));
-    let kind = rest.chars().next().unwrap_or('?');
-    let width: Option<usize> = rest.get(1..).and_then(|w| w.parse().ok());
-    let name = match kind {
-        'f' => match width {
-            Some(4) | Some(8) if "<>=|".contains(order) => return Ok(width.unwrap_or(8)),
-            _ => "a float width other than 32 or 64 bits",
-        },
-        'i' | 'u' => "integers",
-        'c' => "complex numbers",
-        'b' => "booleans",
-        'O' => "Python objects",
-        'U' | 'S' => "strings",
+    let mut chars = d.chars();
+    let order = chars.next().unwrap_or('?');
+    if !"<>=|".contains(order) {
+        return Err(format!(
+            "dtype {d}: unknown byte order {order:?} (numpy writes <, >, = or |); need float32 or float64"
+        ));
+    }
+    let kind = chars.next().unwrap_or('?');
+    let width: Option<usize> = chars.as_str().parse().ok();
+    let name = match (kind, width) {
+        ('f', Some(w @ (4 | 8))) => return Ok(w),
+        ('f', _) => "a float width other than 32 or 64 bits",
+        ('i' | 'u', _) => "integers",
+        ('c', _) => "complex numbers",
+        ('b', _) => "booleans",
+        ('O', _) => "Python objects",
+        ('U' | 'S', _) => "strings",
         _ => "a structured or unknown type",
     };
     Err(format!(
