@@ -97,6 +97,18 @@ fn the_component_axis_is_inferred_or_declared() {
     let b = ArrayD::from_shape_fn(IxDyn(&[4, 2, 5, 5]), |i| i[3] as f64);
     ndarray_npy::write_npy(&path, &b).unwrap();
     let pairs = read(&path, &FileOptions::default()).unwrap().data;
+    // the crate's own exports carry a scalar `n` beside `phi`, which settles [M, 3, 3, 3] as
+    // three 2-d components; beside another key the scalar is not read
+    for (key, expected) in [("phi", (3, 2)), ("fields", (1, 3))] {
+        let path = dir.path().join(format!("{key}.npz"));
+        critical_slowing::data::file::write_npz(&path, false, |npz| {
+            npz.add_array(key, &a)?;
+            npz.add_array("n", &ndarray::arr0(3.0))
+        })
+        .unwrap();
+        let got = read(&path, &FileOptions::default()).unwrap().data;
+        assert_eq!((got.n(), got.lattice().dim()), expected, "{key}");
+    }
     assert_eq!(
         (pairs.n(), pairs.lattice().dim(), pairs.lattice().side()),
         (2, 2, 5)
