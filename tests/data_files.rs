@@ -97,6 +97,23 @@ fn the_component_axis_is_inferred_or_declared() {
     let b = ArrayD::from_shape_fn(IxDyn(&[4, 2, 5, 5]), |i| i[3] as f64);
     ndarray_npy::write_npy(&path, &b).unwrap();
     let pairs = read(&path, &FileOptions::default()).unwrap().data;
+    // a declared n that the shape does not have is refused, also with no lattice axis after it
+    let two = FileOptions {
+        key: None,
+        components: Some(2),
+    };
+    let err = read(&dir.path().join("cube.npy"), &two)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no component axis of length n = 2"), "{err}");
+    let flat = dir.path().join("flat.npy");
+    ndarray_npy::write_npy(&flat, &ArrayD::from_elem(IxDyn(&[4, 3]), 0.5)).unwrap();
+    let three = FileOptions {
+        key: None,
+        components: Some(3),
+    };
+    let err = read(&flat, &three).unwrap_err().to_string();
+    assert!(err.contains("no component axis of length n = 3"), "{err}");
     // the crate's own exports carry a scalar `n` beside `phi`, which settles [M, 3, 3, 3] as
     // three 2-d components; beside another key the scalar is not read
     for (key, expected) in [("phi", (3, 2)), ("fields", (1, 3))] {
@@ -109,6 +126,15 @@ fn the_component_axis_is_inferred_or_declared() {
         let got = read(&path, &FileOptions::default()).unwrap().data;
         assert_eq!((got.n(), got.lattice().dim()), expected, "{key}");
     }
+    // a scalar n that is not a positive integer is not a component count: ignored
+    let path = dir.path().join("half.npz");
+    critical_slowing::data::file::write_npz(&path, false, |npz| {
+        npz.add_array("phi", &a)?;
+        npz.add_array("n", &ndarray::arr0(2.5))
+    })
+    .unwrap();
+    let got = read(&path, &FileOptions::default()).unwrap().data;
+    assert_eq!((got.n(), got.lattice().dim()), (1, 3));
     assert_eq!(
         (pairs.n(), pairs.lattice().dim(), pairs.lattice().side()),
         (2, 2, 5)
@@ -302,6 +328,22 @@ fn bad_files_are_refused_in_one_line() {
             raw_npy("|O", "(4, 3, 3)", false, &good),
             vec![],
             "dtype |O holds Python objects",
+        ),
+        (
+            "case20.npz",
+            {
+                let path = dir.path().join("scalars.npz");
+                critical_slowing::data::file::write_npz(&path, true, |npz| {
+                    npz.add_array("n", &ndarray::arr0(1.0))?;
+                    npz.add_array("m", &ndarray::Array1::from(vec![0.5, 0.25]))
+                })
+                .unwrap();
+                let bytes = std::fs::read(&path).unwrap();
+                std::fs::remove_file(&path).unwrap();
+                bytes
+            },
+            vec![],
+            "no array with a configuration axis and a lattice",
         ),
         (
             "case14.npy",

@@ -3,6 +3,9 @@
 //! Ising Monte Carlo data at K_c against the exact exponent 7/4 and the closed forms on the
 //! data's own statistics.
 
+mod common;
+use common::gaussian_configs;
+
 use critical_slowing::data::ComponentData;
 use critical_slowing::data::GaussianField;
 use critical_slowing::diffusion::grid::TimeGrid;
@@ -18,14 +21,6 @@ use critical_slowing::study::training::empirical_prediction;
 use critical_slowing::Lattice;
 use ndarray::{ArrayD, IxDyn};
 use num_complex::Complex;
-
-fn gaussian_configs(lattice: Lattice, n: usize, m: usize, seed: u64) -> ComponentData {
-    let field = GaussianField::massive_free(lattice, 0.3, 0.5).unwrap();
-    let sampler = FieldSampler::new(field.spectrum()).unwrap();
-    let mut rng = seeded_rng(seed);
-    let configs = (0..m).map(|_| sampler.sample_many(n, &mut rng)).collect();
-    ComponentData::new(lattice, n, configs).unwrap()
-}
 
 /// The full-layout measured spectrum is the periodogram: Ĉ_k = |Σ_x φ(x) e^{−ik·x}|²/(MV) by a
 /// direct sum over sites at every mode k, both halves (no FFT, no half layout).

@@ -3,21 +3,15 @@
 //! means and standard errors, energies and magnetisations by direct loops over sites, the
 //! Binder cumulant at its two exact limits and its jackknife written out, histogram densities.
 
-use critical_slowing::data::{ComponentData, GaussianField};
+mod common;
+use common::gaussian_configs;
+
+use critical_slowing::data::ComponentData;
 use critical_slowing::experiment::observables::{
     binder, mean_and_error, observables, paired_histogram,
 };
-use critical_slowing::sampling::{seeded_rng, FieldSampler};
 use critical_slowing::Lattice;
 use ndarray::{ArrayD, IxDyn};
-
-fn gaussian_configs(lattice: Lattice, n: usize, m: usize, seed: u64) -> ComponentData {
-    let field = GaussianField::massive_free(lattice, 0.3, 0.5).unwrap();
-    let sampler = FieldSampler::new(field.spectrum()).unwrap();
-    let mut rng = seeded_rng(seed);
-    let configs = (0..m).map(|_| sampler.sample_many(n, &mut rng)).collect();
-    ComponentData::new(lattice, n, configs).unwrap()
-}
 
 /// x̄ = 2.5 and √(s²/N) = √((5/3)/4) for 1, 2, 3, 4.
 #[test]

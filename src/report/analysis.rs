@@ -163,8 +163,10 @@ pub fn spectrum_figure(a: &Analysis) -> Figure {
         })
         .collect();
     Figure {
-        title: "Measured spectrum by symmetry class (bars: level-α interval for Gaussian data)"
-            .into(),
+        title: format!(
+            "Measured spectrum by symmetry class (bars: level-{} interval for Gaussian data)",
+            crate::error::number(a.files.first().map_or(0.05, |f| f.level))
+        ),
         x_label: "Laplacian eigenvalue λ of the class".into(),
         y_label: "class mean of Ĉ_k".into(),
         log_x: false,

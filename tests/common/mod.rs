@@ -1,9 +1,23 @@
 //! Test-side references shared by several integration tests. Nothing here calls `src`'s
-//! sampler coefficients: these are the independent sides the samplers are compared with.
+//! sampler coefficients: these are the independent sides the samplers are compared with. Also
+//! the Gaussian test data of the finite-n tests.
 // Each test binary includes this module and uses only part of it.
 #![allow(dead_code)]
 
+use critical_slowing::data::{ComponentData, GaussianField};
 use critical_slowing::diffusion::grid::TimeGrid;
+use critical_slowing::sampling::{seeded_rng, FieldSampler};
+use critical_slowing::Lattice;
+
+/// M configurations of n independent massive free fields (β = 0.3, μ = 0.5): Gaussian
+/// "finite-n data" whose every observable has a known limit.
+pub fn gaussian_configs(lattice: Lattice, n: usize, m: usize, seed: u64) -> ComponentData {
+    let field = GaussianField::massive_free(lattice, 0.3, 0.5).unwrap();
+    let sampler = FieldSampler::new(field.spectrum()).unwrap();
+    let mut rng = seeded_rng(seed);
+    let configs = (0..m).map(|_| sampler.sample_many(n, &mut rng)).collect();
+    ComponentData::new(lattice, n, configs).unwrap()
+}
 
 /// Variance at forward time t of a mode with data variance `c0` under dx = −x dt + √2 dB,
 /// written here: C(t) = e^{−2t}(c0 − 1) + 1.
