@@ -126,6 +126,11 @@ fn the_component_axis_is_inferred_or_declared() {
         let got = read(&path, &FileOptions::default()).unwrap().data;
         assert_eq!((got.n(), got.lattice().dim()), expected, "{key}");
     }
+    // four lattice axes are the most there are (d = 4), and they read
+    let path = dir.path().join("four.npy");
+    ndarray_npy::write_npy(&path, &ArrayD::from_elem(IxDyn(&[2, 3, 3, 3, 3]), 0.5)).unwrap();
+    let four = read(&path, &FileOptions::default()).unwrap().data;
+    assert_eq!((four.lattice().dim(), four.lattice().side()), (4, 3));
     // a scalar n that is not a positive integer is not a component count: ignored
     let path = dir.path().join("half.npz");
     critical_slowing::data::file::write_npz(&path, false, |npz| {
@@ -233,6 +238,29 @@ fn exported_configurations_round_trip_and_reproduce_the_printed_observables() {
         "{} vs {}",
         size(&out32),
         size(&out)
+    );
+    // a bare file name is written in the working directory
+    let o = Command::new(env!("CARGO_BIN_EXE_critical-slowing"))
+        .args([
+            "mc",
+            "--l",
+            "4",
+            "--configurations",
+            "4",
+            "--samples",
+            "100",
+            "--out",
+            "bare.npz",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        ComponentData::from_npz(&dir.path().join("bare.npz"), None)
+            .unwrap()
+            .len(),
+        4
     );
     // never over an existing file without --force
     let before = std::fs::read(&out).unwrap();
@@ -568,6 +596,39 @@ fn trained_network_is_written_with_kernels_and_symbol() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// The memory check counts the array as float64 read once and copied once, 2·8 bytes per
+/// element: 100 elements need 1 600 bytes, so `--max-memory 1K` refuses them before reading
+/// and `--max-memory 2K` lets them through.
+#[test]
+fn the_array_is_checked_against_the_memory_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("small.npy");
+    let varied = ArrayD::from_shape_fn(IxDyn(&[4, 5, 5]), |i| {
+        (1.3 * i[0] as f64 + 0.7 * i[1] as f64 + 0.4 * (i[2] * i[2]) as f64).sin()
+    });
+    ndarray_npy::write_npy(&path, &varied).unwrap();
+    let p = path.to_str().unwrap();
+    let o = cli(&["analyse", "--data", p, "--max-memory", "1K"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("1.6 kB") && err.contains("--max-memory"),
+        "{err}"
+    );
+    let o = cli(&["analyse", "--data", p, "--max-memory", "2K", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // constant configurations have no fluctuation to analyse: one line, not a failed iteration
+    let constant = dir.path().join("constant.npy");
+    ndarray_npy::write_npy(&constant, &ArrayD::from_elem(IxDyn(&[4, 5, 5]), 0.5)).unwrap();
+    let o = cli(&["analyse", "--data", constant.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("fluctuations on every class of modes"),
+        "{err}"
+    );
 }
 
 /// `analyse --report DIR`: the report, its tables and figures; a directory holding another

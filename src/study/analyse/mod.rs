@@ -156,6 +156,20 @@ fn leave_block_out(data: &ComponentData, blocks: usize, b: usize) -> Result<Comp
     data.select(|i| i / size != b)
 }
 
+/// Refuses data without fluctuations on some class of modes (constant or degenerate
+/// configurations): κ and every training time would be infinite.
+fn check_fluctuations(spectrum: &Symbol) -> Result<()> {
+    let (min, max) = (spectrum.min(), spectrum.max());
+    if min > 1e-12 * max && min.is_finite() {
+        return Ok(());
+    }
+    Err(Error::Invalid {
+        name: "data",
+        value: format!("Ĉ_min/Ĉ_max = {}", crate::error::number(min / max)),
+        requirement: "fluctuations on every class of modes (constant or degenerate configurations have an infinite κ)".into(),
+    })
+}
+
 /// Validates the configuration against the data before any work.
 fn validate(data: &ComponentData, cfg: &AnalyseConfig) -> Result<()> {
     if data.len() < MIN_CONFIGURATIONS {
@@ -275,6 +289,7 @@ fn analyse_one(
     let lattice = data.lattice();
     let blocks = cfg.blocks.min(data.len());
     let spectrum = class_averaged_spectrum(lattice, &data.scalar_fields())?;
+    check_fluctuations(&spectrum)?;
     let full = resampled(&spectrum, cfg)?;
     let replicas = (0..blocks)
         .map(|b| {
