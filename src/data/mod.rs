@@ -2,7 +2,7 @@
 //!
 //! The large-n O(n) model (spectrum fixed by the gap equation), the massive free field, and any
 //! user-given positive spectrum (section 2 of the spec; derivations/01); and finite-n data as
-//! component fields ([`ComponentData`], derivations/08), read from numpy files by [`file`].
+//! component fields ([`ComponentData`], derivations/08), read from numpy files by [`mod@file`].
 
 pub mod components;
 pub mod critical_coupling;
