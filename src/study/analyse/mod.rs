@@ -150,10 +150,11 @@ fn jackknife(full: f64, replicas: &[f64]) -> WithError {
     }
 }
 
-/// The data with block b of `blocks` left out.
+/// The data with block b of `blocks` left out: consecutive blocks of ⌊M/blocks⌋
+/// configurations, the last one taking the remainder, so no block is empty (2 ≤ blocks ≤ M).
 fn leave_block_out(data: &ComponentData, blocks: usize, b: usize) -> Result<ComponentData> {
-    let size = data.len().div_ceil(blocks);
-    data.select(|i| i / size != b)
+    let size = data.len() / blocks;
+    data.select(|i| (i / size).min(blocks - 1) != b)
 }
 
 /// Refuses data without fluctuations on some class of modes (constant or degenerate
