@@ -42,6 +42,8 @@ pub fn analysis(a: &Analysis) -> String {
     out
 }
 
+/// One file: the data, its spectrum and κ, the observables and the Gaussian limit, then the
+/// predictions.
 fn file(f: &FileAnalysis) -> String {
     let s = &f.source;
     let mut out = format!(
@@ -85,6 +87,14 @@ fn file(f: &FileAnalysis) -> String {
         }),
         g.z
     );
+    out += &training_table(f);
+    out += &predictions(f);
+    out
+}
+
+/// The training times of the closed forms on the data's spectrum.
+fn training_table(f: &FileAnalysis) -> String {
+    let mut out = String::new();
     let _ = writeln!(
         out,
         "training time T(ε) at t = {} (closed forms on the measured spectrum)",
@@ -116,6 +126,12 @@ fn file(f: &FileAnalysis) -> String {
     if searched {
         out += "  * the fastest rate of R9.6's grid; the search is not resampled, so no error\n";
     }
+    out
+}
+
+/// The local floors and the generation prediction.
+fn predictions(f: &FileAnalysis) -> String {
+    let mut out = String::new();
     for l in &f.local {
         let _ = writeln!(
             out,

@@ -71,8 +71,12 @@ struct Numbers {
 struct Resampled {
     kappa: f64,
     xi: f64,
+    /// T(ε) per entry of [`resampled_optimizers`].
     steps: Vec<f64>,
+    /// The learning rate of each of those closed forms.
+    rates: Vec<f64>,
     kl: f64,
+    w2: f64,
 }
 
 /// The optimizers and depths whose closed forms are resampled.
@@ -97,18 +101,24 @@ fn resampled_optimizers() -> Vec<(OptimizerSpec, usize)> {
 fn resampled(spectrum: &Symbol, cfg: &AnalyseConfig) -> Result<Resampled> {
     let (cmax, cmin) = (spectrum.max(), spectrum.min());
     let spectrum_t = spectrum_at(spectrum, cfg.t)?;
-    let steps = resampled_optimizers()
+    let (steps, rates) = resampled_optimizers()
         .iter()
         .map(|(spec, depth)| {
             let protocol = cfg.protocol.with_depth(*depth)?;
-            Ok(closed_form_on_spectrum(&spectrum_t, spec, &protocol)?.0 as f64)
+            let (steps, rate, _) = closed_form_on_spectrum(&spectrum_t, spec, &protocol)?;
+            Ok((steps as f64, rate))
         })
-        .collect::<Result<Vec<f64>>>()?;
+        .collect::<Result<Vec<(f64, f64)>>>()?
+        .into_iter()
+        .unzip();
+    let (kl, w2) = generated_kl(spectrum, cfg)?;
     Ok(Resampled {
         kappa: cmax / cmin,
         xi: second_moment_length(spectrum),
         steps,
-        kl: generated_kl(spectrum, cfg)?.0,
+        rates,
+        kl,
+        w2,
     })
 }
 
@@ -306,37 +316,11 @@ fn analyse_one(
     let spectrum_rows = class_rows(&spectrum, fields, cfg.level)?;
     let kappa = jackknife(full.kappa, &column(|r| r.kappa));
     let spectrum_t = spectrum_at(&spectrum, cfg.t)?;
-    let mut training: Vec<TrainingPrediction> = resampled_optimizers()
-        .iter()
-        .enumerate()
-        .map(|(i, (spec, depth))| {
-            let protocol = cfg.protocol.with_depth(*depth)?;
-            let copies: Vec<f64> = replicas.iter().map(|r| r.steps[i]).collect();
-            Ok(TrainingPrediction {
-                optimizer: spec.to_string(),
-                depth: *depth,
-                steps: jackknife(full.steps[i], &copies),
-                learning_rate: closed_form_on_spectrum(&spectrum_t, spec, &protocol)?.1,
-            })
-        })
-        .collect::<Result<_>>()?;
-    let adam_protocol = cfg.protocol.with_depth(1)?;
-    if let Some((lr, steps)) = adam_fourier_on_spectrum(&spectrum_t, &adam_protocol)? {
-        training.push(TrainingPrediction {
-            optimizer: "adam-fourier".into(),
-            depth: 1,
-            steps: WithError {
-                value: steps as f64,
-                error: 0.0,
-            },
-            learning_rate: lr,
-        });
-    }
+    let training = training_predictions(&full, &replicas, &spectrum_t, cfg)?;
     let obs = observables(data);
     let abs_m: Vec<f64> = obs.m2.iter().map(|m| m.sqrt()).collect();
     let data_binder = binder(&obs, data.n());
     let grid = cfg.grid.build()?;
-    let (_, w2) = generated_kl(&spectrum, cfg)?;
     let analysis = FileAnalysis {
         source,
         d: lattice.dim(),
@@ -363,7 +347,7 @@ fn analyse_one(
             grid: cfg.grid.0.clone(),
             budget: cfg.budget,
             kl_per_site: jackknife(full.kl, &column(|r| r.kl)),
-            w2_squared_per_site: w2,
+            w2_squared_per_site: full.w2,
             zero_mode: zero_mode_grid(cfg.sampler, &grid, &spectrum)?,
             horizon_for_1e_2: horizon_for_kl(&spectrum, 1e-2)?,
         },
@@ -374,6 +358,42 @@ fn analyse_one(
         },
     };
     Ok((analysis, Numbers { full, replicas }))
+}
+
+/// The training times of [`resampled_optimizers`] with their jackknife errors, then
+/// Fourier-parametrised Adam (its R9.6 rate search is not resampled).
+fn training_predictions(
+    full: &Resampled,
+    replicas: &[Resampled],
+    spectrum_t: &Symbol,
+    cfg: &AnalyseConfig,
+) -> Result<Vec<TrainingPrediction>> {
+    let mut training: Vec<TrainingPrediction> = resampled_optimizers()
+        .iter()
+        .enumerate()
+        .map(|(i, (spec, depth))| {
+            let copies: Vec<f64> = replicas.iter().map(|r| r.steps[i]).collect();
+            TrainingPrediction {
+                optimizer: spec.to_string(),
+                depth: *depth,
+                steps: jackknife(full.steps[i], &copies),
+                learning_rate: full.rates[i],
+            }
+        })
+        .collect();
+    let adam_protocol = cfg.protocol.with_depth(1)?;
+    if let Some((lr, steps)) = adam_fourier_on_spectrum(spectrum_t, &adam_protocol)? {
+        training.push(TrainingPrediction {
+            optimizer: "adam-fourier".into(),
+            depth: 1,
+            steps: WithError {
+                value: steps as f64,
+                error: 0.0,
+            },
+            learning_rate: lr,
+        });
+    }
+    Ok(training)
 }
 
 /// Analyses every data set; with ≥ 2 distinct sides of one dimension, also the exponents of κ
