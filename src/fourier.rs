@@ -304,7 +304,7 @@ fn inverse_3d(plans: &Plans, l: usize, work: &mut [Complex<f64>], x: &mut [f64])
     for (src, dst) in work.chunks_exact_mut(h).zip(x.chunks_exact_mut(l)) {
         normalise(src, l);
         src[0].im = 0.0;
-        if l % 2 == 0 {
+        if l.is_multiple_of(2) {
             src[h - 1].im = 0.0;
         }
         plans
@@ -322,7 +322,7 @@ pub fn half_spectrum_weights(lattice: Lattice) -> ArrayD<f64> {
     let last = lattice.dim() - 1;
     ArrayD::from_shape_fn(IxDyn(&lattice.half_shape()), |idx| {
         let n = idx[last];
-        if n == 0 || (l % 2 == 0 && n == l / 2) {
+        if n == 0 || (l.is_multiple_of(2) && n == l / 2) {
             1.0
         } else {
             2.0

@@ -155,7 +155,7 @@ impl ModeClasses {
         let d = lattice.d;
         let h = lattice.l / 2;
         let weight = |a: usize| -> u64 {
-            if a == 0 || (lattice.l % 2 == 0 && a == h) {
+            if a == 0 || (lattice.l.is_multiple_of(2) && a == h) {
                 1
             } else {
                 2

@@ -18,6 +18,7 @@ pub mod observables;
 pub mod optimizer;
 pub mod reference;
 pub mod sampler;
+pub mod score_network;
 pub mod trainer;
 
 pub use trainer::{FullBatchGd, Sgd, StoppingRule, TrainingLog};

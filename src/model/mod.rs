@@ -8,8 +8,10 @@
 pub mod layers;
 pub mod optimizer;
 pub mod protocol;
+pub mod score_network;
 pub mod stack;
 
 pub use layers::{support_masks, LayerKind, Layers};
 pub use protocol::Protocol;
+pub use score_network::NetworkSpec;
 pub use stack::ConvStack;

@@ -44,7 +44,7 @@ pub fn lucas_u(a: f64, b: f64, n: u64) -> f64 {
     if n == 0 {
         return 0.0;
     }
-    let sign = if a < 0.0 && n % 2 == 0 { -1.0 } else { 1.0 };
+    let sign = if a < 0.0 && n.is_multiple_of(2) { -1.0 } else { 1.0 };
     let m = a.abs() / 2.0;
     let disc = m * m - b;
     let nf = n as f64;
@@ -63,7 +63,7 @@ pub fn lucas_u(a: f64, b: f64, n: u64) -> f64 {
             (nf * (-one_minus_q).ln_1p()).exp()
         } else {
             let mag = q.abs().powf(nf);
-            if n % 2 == 0 {
+            if n.is_multiple_of(2) {
                 mag
             } else {
                 -mag

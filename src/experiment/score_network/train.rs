@@ -1,0 +1,381 @@
+//! Denoising score matching for a [`ScoreNetwork`] with the framework's optimizers:
+//! ℒ(θ) = (1/(MV)) Σ_m w(t_m) ‖s_θ(x_t^m, t_m) + z^m/σ_{t_m}‖² on each batch, gradients by
+//! reverse-mode autodiff, one optimizer step per batch. Batches come from a [`BatchSource`]
+//! (a fixed batch for full-batch GD, fresh Gaussian fields, or minibatches of a fixed set of
+//! clean fields with fresh noise); a [`Monitor`] sees the network at checkpoints and may stop
+//! the run. The trainer never sees the closed forms: only fields, noise and times.
+
+use std::ops::ControlFlow;
+
+use burn::module::AutodiffModule;
+use burn::module::Module;
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{AdamConfig, GradientsParams, Optimizer, SgdConfig};
+use burn::prelude::ElementConversion;
+use burn::tensor::backend::AutodiffBackend;
+use ndarray::{ArrayD, Zip};
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+use serde::Serialize;
+
+use super::{fields_tensor, per_field, ScoreNetwork};
+use crate::diffusion::forward::{alpha, sigma2};
+use crate::error::{positive, Error, Result};
+use crate::model::score_network::Weighting;
+use crate::progress::Observer;
+use crate::sampling::{FieldSampler, SeededRng};
+
+/// Noised fields x_t^m = α_{t_m} x_0^m + σ_{t_m} z^m with their noise and times.
+#[derive(Debug, Clone)]
+pub struct NoisedFields {
+    /// x_t^m.
+    pub xt: Vec<ArrayD<f64>>,
+    /// z^m.
+    pub z: Vec<ArrayD<f64>>,
+    /// t_m > 0.
+    pub t: Vec<f64>,
+}
+
+impl NoisedFields {
+    /// Noises clean fields: field m at time `times[m]` with fresh z from `rng`.
+    pub fn noise(clean: &[&ArrayD<f64>], times: &[f64], rng: &mut SeededRng) -> Result<Self> {
+        let mut xt = Vec::with_capacity(clean.len());
+        let mut z = Vec::with_capacity(clean.len());
+        for (&x0, &t) in clean.iter().zip(times) {
+            let (a, s) = (alpha(t)?, sigma2(t)?.sqrt());
+            let zz: ArrayD<f64> =
+                ArrayD::from_shape_simple_fn(x0.raw_dim(), || StandardNormal.sample(rng));
+            let mut x = x0.clone();
+            Zip::from(&mut x)
+                .and(&zz)
+                .for_each(|xi, &zi| *xi = a * *xi + s * zi);
+            xt.push(x);
+            z.push(zz);
+        }
+        Ok(Self {
+            xt,
+            z,
+            t: times.to_vec(),
+        })
+    }
+}
+
+/// Where the batches of a run come from.
+pub trait BatchSource {
+    /// The next batch.
+    fn next_batch(&mut self) -> Result<NoisedFields>;
+}
+
+/// The same batch at every step: full-batch gradient descent on a fixed data set.
+#[derive(Debug, Clone)]
+pub struct FixedBatch(pub NoisedFields);
+
+impl BatchSource for FixedBatch {
+    fn next_batch(&mut self) -> Result<NoisedFields> {
+        Ok(self.0.clone())
+    }
+}
+
+/// Fresh clean fields from a Gaussian sampler at every step, each at a time drawn uniformly
+/// from a grid, with fresh noise.
+pub struct FreshFields {
+    /// The field sampler (FFT sampling of the data's Gaussian law).
+    pub sampler: FieldSampler,
+    /// Times t drawn uniformly.
+    pub times: Vec<f64>,
+    /// Fields per batch.
+    pub batch: usize,
+    /// The run's generator.
+    pub rng: SeededRng,
+}
+
+impl BatchSource for FreshFields {
+    fn next_batch(&mut self) -> Result<NoisedFields> {
+        let clean = self.sampler.sample_many(self.batch, &mut self.rng);
+        let times = draw_times(&self.times, self.batch, &mut self.rng)?;
+        NoisedFields::noise(&clean.iter().collect::<Vec<_>>(), &times, &mut self.rng)
+    }
+}
+
+/// Minibatches of a fixed set of clean fields (drawn with replacement), each at a time drawn
+/// uniformly from a grid, with fresh noise: how a diffusion model is trained on a data set.
+pub struct FieldMinibatches {
+    /// The clean fields (e.g. Monte Carlo configurations).
+    pub fields: Vec<ArrayD<f64>>,
+    /// Times t drawn uniformly.
+    pub times: Vec<f64>,
+    /// Fields per batch.
+    pub batch: usize,
+    /// The run's generator.
+    pub rng: SeededRng,
+}
+
+impl BatchSource for FieldMinibatches {
+    fn next_batch(&mut self) -> Result<NoisedFields> {
+        if self.fields.is_empty() {
+            return Err(Error::Invalid {
+                name: "training set",
+                value: "0 fields".into(),
+                requirement: "needs at least one field".into(),
+            });
+        }
+        let picks: Vec<&ArrayD<f64>> = (0..self.batch)
+            .map(|_| &self.fields[self.rng.random_range(0..self.fields.len())])
+            .collect();
+        let times = draw_times(&self.times, self.batch, &mut self.rng)?;
+        NoisedFields::noise(&picks, &times, &mut self.rng)
+    }
+}
+
+fn draw_times(grid: &[f64], m: usize, rng: &mut SeededRng) -> Result<Vec<f64>> {
+    if grid.is_empty() || grid.iter().any(|&t| !(t.is_finite() && t > 0.0)) {
+        return Err(Error::Invalid {
+            name: "training times",
+            value: format!("{grid:?}"),
+            requirement: "needs at least one time, each finite and > 0".into(),
+        });
+    }
+    Ok((0..m)
+        .map(|_| grid[rng.random_range(0..grid.len())])
+        .collect())
+}
+
+/// The update rule (the framework's implementations).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "rule", rename_all = "lowercase")]
+pub enum NetworkOptimizer {
+    /// θ ← θ − η g.
+    Gd {
+        /// η.
+        lr: f64,
+    },
+    /// Heavy ball (or Nesterov) momentum β: v ← βv + g, θ ← θ − η v.
+    Momentum {
+        /// η.
+        lr: f64,
+        /// β ∈ [0, 1).
+        momentum: f64,
+        /// Nesterov's look-ahead form.
+        nesterov: bool,
+    },
+    /// Adam (β₁, β₂, ε) with step size η.
+    Adam {
+        /// η.
+        lr: f64,
+        /// β₁.
+        beta1: f64,
+        /// β₂.
+        beta2: f64,
+        /// ε.
+        epsilon: f64,
+    },
+}
+
+impl NetworkOptimizer {
+    /// Adam with the usual β₁ = 0.9, β₂ = 0.999, ε = 10⁻⁸.
+    pub fn adam(lr: f64) -> Self {
+        NetworkOptimizer::Adam {
+            lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-8,
+        }
+    }
+
+    /// The step size η.
+    pub fn lr(&self) -> f64 {
+        match *self {
+            NetworkOptimizer::Gd { lr }
+            | NetworkOptimizer::Momentum { lr, .. }
+            | NetworkOptimizer::Adam { lr, .. } => lr,
+        }
+    }
+}
+
+/// Sees the network at checkpoints; `Break` ends the run.
+pub trait Monitor<B: AutodiffBackend> {
+    /// Called before the first step and every `checkpoint_every` steps, with the steps taken
+    /// and the last batch loss (NaN before the first step).
+    fn checkpoint(
+        &mut self,
+        step: u64,
+        loss: f64,
+        net: &ScoreNetwork<B>,
+    ) -> Result<ControlFlow<()>>;
+}
+
+/// A monitor that never stops a run.
+pub struct NoMonitor;
+
+impl<B: AutodiffBackend> Monitor<B> for NoMonitor {
+    fn checkpoint(&mut self, _: u64, _: f64, _: &ScoreNetwork<B>) -> Result<ControlFlow<()>> {
+        Ok(ControlFlow::Continue(()))
+    }
+}
+
+/// A training run: the update rule, the loss weighting, the number of steps and how often
+/// the monitor looks.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct NetworkTrainer {
+    /// The update rule.
+    pub optimizer: NetworkOptimizer,
+    /// w(t).
+    pub weighting: Weighting,
+    /// Steps at most.
+    pub steps: u64,
+    /// Steps between checkpoints (≥ 1).
+    pub checkpoint_every: u64,
+}
+
+/// What a run did: the batch losses and the steps taken.
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkLog {
+    /// Steps taken.
+    pub steps: u64,
+    /// Batch loss before each step.
+    pub losses: Vec<f64>,
+    /// Whether the monitor ended the run.
+    pub stopped_by_monitor: bool,
+}
+
+enum Rule<B: AutodiffBackend> {
+    Sgd(
+        burn::optim::adaptor::OptimizerAdaptor<
+            burn::optim::Sgd<B::InnerBackend>,
+            ScoreNetwork<B>,
+            B,
+        >,
+    ),
+    Adam(burn::optim::adaptor::OptimizerAdaptor<burn::optim::Adam, ScoreNetwork<B>, B>),
+}
+
+impl NetworkTrainer {
+    /// Trains `net` on batches from `source`, reporting steps to `observer`; returns the
+    /// trained network and the log.
+    pub fn train<B: AutodiffBackend>(
+        &self,
+        mut net: ScoreNetwork<B>,
+        source: &mut dyn BatchSource,
+        monitor: &mut dyn Monitor<B>,
+        observer: &dyn Observer,
+    ) -> Result<(ScoreNetwork<B>, NetworkLog)> {
+        positive("learning rate", self.optimizer.lr())?;
+        if self.checkpoint_every == 0 {
+            return Err(Error::Parameter {
+                name: "checkpoint interval",
+                value: 0.0,
+                requirement: "must be ≥ 1 step",
+            });
+        }
+        let mut rule = self.rule::<B>();
+        let mut losses = Vec::new();
+        let mut last = f64::NAN;
+        observer.stage("network training", self.steps);
+        for step in 0..=self.steps {
+            if (step % self.checkpoint_every == 0 || step == self.steps)
+                && monitor.checkpoint(step, last, &net)?.is_break() {
+                    observer.finish();
+                    let log = NetworkLog {
+                        steps: step,
+                        losses,
+                        stopped_by_monitor: true,
+                    };
+                    return Ok((net, log));
+                }
+            if step == self.steps {
+                break;
+            }
+            let batch = source.next_batch()?;
+            let loss = dsm_loss(&net, &batch, self.weighting)?;
+            last = loss.clone().into_scalar().elem::<f64>();
+            if !last.is_finite() {
+                return Err(Error::Unstable(format!(
+                    "network training diverged at step {step} (learning rate {}): lower it",
+                    self.optimizer.lr()
+                )));
+            }
+            losses.push(last);
+            let grads = GradientsParams::from_grads(loss.backward(), &net);
+            let lr = self.optimizer.lr();
+            net = match &mut rule {
+                Rule::Sgd(o) => o.step(lr, net, grads),
+                Rule::Adam(o) => o.step(lr, net, grads),
+            };
+            observer.advance(1);
+        }
+        observer.finish();
+        let log = NetworkLog {
+            steps: self.steps,
+            losses,
+            stopped_by_monitor: false,
+        };
+        Ok((net, log))
+    }
+
+    fn rule<B: AutodiffBackend>(&self) -> Rule<B> {
+        match self.optimizer {
+            NetworkOptimizer::Gd { .. } => Rule::Sgd(SgdConfig::new().init()),
+            NetworkOptimizer::Momentum {
+                momentum, nesterov, ..
+            } => Rule::Sgd(
+                SgdConfig::new()
+                    .with_momentum(Some(MomentumConfig {
+                        momentum,
+                        dampening: 0.0,
+                        nesterov,
+                    }))
+                    .init(),
+            ),
+            NetworkOptimizer::Adam {
+                beta1,
+                beta2,
+                epsilon,
+                ..
+            } => Rule::Adam(
+                AdamConfig::new()
+                    .with_beta_1(beta1 as f32)
+                    .with_beta_2(beta2 as f32)
+                    .with_epsilon(epsilon as f32)
+                    .init(),
+            ),
+        }
+    }
+}
+
+/// The per-site denoising loss of a batch, (1/(MV)) Σ_m w(t_m) ‖s_θ(x_t^m, t_m) + z^m/σ_m‖²,
+/// as a one-element tensor that autodiff can differentiate.
+pub fn dsm_loss<B: burn::prelude::Backend>(
+    net: &ScoreNetwork<B>,
+    batch: &NoisedFields,
+    weighting: Weighting,
+) -> Result<burn::tensor::Tensor<B, 1>> {
+    let lattice = net.lattice();
+    let device = net.devices()[0].clone();
+    let m = batch.xt.len();
+    let xt = fields_tensor::<B>(&batch.xt.iter().collect::<Vec<_>>(), lattice, &device)?;
+    let z = fields_tensor::<B>(&batch.z.iter().collect::<Vec<_>>(), lattice, &device)?;
+    let s2 = batch
+        .t
+        .iter()
+        .map(|&t| sigma2(t))
+        .collect::<Result<Vec<f64>>>()?;
+    let inv_sigma = s2.iter().map(|s| 1.0 / s.sqrt()).collect();
+    let norm = 1.0 / (m * lattice.volume()) as f64;
+    let weights = s2
+        .iter()
+        .map(|&s| {
+            norm * if weighting == Weighting::Sigma2 {
+                s
+            } else {
+                1.0
+            }
+        })
+        .collect();
+    let residual = net.score(xt, &batch.t)? + z * per_field(inv_sigma, &device);
+    Ok((residual.powi_scalar(2) * per_field(weights, &device)).sum())
+}
+
+/// The network without autodiff bookkeeping, for evaluation.
+pub fn frozen<B: AutodiffBackend>(net: &ScoreNetwork<B>) -> ScoreNetwork<B::InnerBackend> {
+    net.valid()
+}
