@@ -109,8 +109,8 @@ impl Monitor<B> for KernelRecorder {
     }
 }
 
-/// With the identity activation, no time input, full kernels and plain full-batch GD at one
-/// t, the framework network is the linear network of §4: on the same batch and from the same
+/// R11.4. With the identity activation, no time input, full kernels and plain full-batch GD
+/// at one t, the framework network is the linear network of §4: on the same batch and from the same
 /// start, its kernels after every one of 40 steps equal the crate's hand-differentiated
 /// trainer's (whose trajectory equals the per-mode closed form on the batch statistics, C8).
 /// Depth 1 from zero, depth 2 from the balanced start and from a random start. Tolerance

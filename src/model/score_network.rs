@@ -73,6 +73,15 @@ pub enum Output {
     Noise,
 }
 
+impl fmt::Display for Output {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Output::Score => "score",
+            Output::Noise => "noise",
+        })
+    }
+}
+
 /// The weight w(t) of a diffusion time in the denoising loss.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

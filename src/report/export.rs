@@ -103,3 +103,61 @@ pub fn trained_network(
         Ok(())
     })
 }
+
+/// Writes the trained network of the last run of a `train-network` study: every parameter
+/// array under its name (`input.weight` [offsets·C_in, C_out], `input.bias`,
+/// `block{j}.first.weight`, …, `block{j}.time`, `output.weight`, `output.bias`; a weight's
+/// rows run over the kernel offsets (r₁, r₂) in the order of `offsets` [K, 2], input channel
+/// fastest), scalars `d`, `l`, `seed`, `width`, `blocks`, `embedding`, `parameters`, `steps`
+/// and texts `activation`, `output`, `float`, `version`.
+pub fn network_weights(
+    study: &crate::study::network::NetworkStudy,
+    weights: &crate::study::network::NamedWeights,
+    path: &Path,
+    overwrite: bool,
+) -> Result<()> {
+    let c = &study.config;
+    let last = study
+        .runs
+        .last()
+        .ok_or_else(|| Error::Mismatch("a study without runs has no network to write".into()))?;
+    let lattice = crate::Lattice::new(c.d, last.l)?;
+    let (s1, s2) = crate::experiment::score_network::axis_sides(lattice);
+    let offsets: Vec<f64> = c
+        .spec
+        .axis_offsets(s1)
+        .into_iter()
+        .flat_map(|a| {
+            c.spec
+                .axis_offsets(s2)
+                .into_iter()
+                .flat_map(move |b| [a as f64, b as f64])
+        })
+        .collect();
+    let offsets = ndarray::Array2::from_shape_vec((offsets.len() / 2, 2), offsets)
+        .map_err(|e| Error::Mismatch(e.to_string()))?;
+    let steps = last.checkpoints.last().map_or(0, |k| k.step);
+    write_npz(path, overwrite, |npz| {
+        for (name, w) in weights {
+            npz.add_array(name.as_str(), w)?;
+        }
+        npz.add_array("offsets", &offsets)?;
+        for (name, x) in [
+            ("d", c.d as f64),
+            ("l", last.l as f64),
+            ("width", c.spec.width as f64),
+            ("blocks", c.spec.blocks as f64),
+            ("embedding", c.spec.embedding as f64),
+            ("parameters", study.parameters as f64),
+            ("steps", steps as f64),
+        ] {
+            npz.add_array(name, &arr0(x))?;
+        }
+        npz.add_array("seed", &arr0(last.seed))?;
+        npz.add_array("activation", &text(&c.spec.activation.to_string()))?;
+        npz.add_array("output", &text(&c.spec.output.to_string()))?;
+        npz.add_array("float", &text(study.float))?;
+        npz.add_array("version", &text(env!("CARGO_PKG_VERSION")))?;
+        Ok(())
+    })
+}

@@ -7,6 +7,7 @@ pub mod analysis;
 pub mod export;
 pub mod figure;
 pub mod markdown;
+pub mod network;
 pub mod plots;
 pub mod progress;
 pub mod text;

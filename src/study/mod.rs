@@ -22,6 +22,8 @@ pub mod generate;
 pub mod generation;
 pub mod local;
 pub mod local_fields;
+pub mod network;
+pub mod network_scaling;
 pub mod optimizers;
 pub mod sampled;
 pub mod sampled_continuous;

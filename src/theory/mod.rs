@@ -12,6 +12,7 @@ pub mod generation;
 pub mod ising_exact;
 pub mod local;
 pub mod momentum;
+pub mod network;
 pub mod one_layer;
 pub mod online_sgd;
 pub mod training_time;

@@ -44,7 +44,11 @@ pub fn lucas_u(a: f64, b: f64, n: u64) -> f64 {
     if n == 0 {
         return 0.0;
     }
-    let sign = if a < 0.0 && n.is_multiple_of(2) { -1.0 } else { 1.0 };
+    let sign = if a < 0.0 && n.is_multiple_of(2) {
+        -1.0
+    } else {
+        1.0
+    };
     let m = a.abs() / 2.0;
     let disc = m * m - b;
     let nf = n as f64;

@@ -45,24 +45,29 @@ pub struct CircularConv<B: Backend> {
 }
 
 impl<B: Backend> CircularConv<B> {
-    /// Applies the convolution to `h` of shape `[batch, L₁, L₂, C_in]`.
+    /// Applies the convolution to `h` of shape `[batch, L₁, L₂, C_in]`: the K shifted copies
+    /// h(· − r) are stacked along a new leading axis (contiguous copies), multiplied by the
+    /// weight's K blocks [C_in, C_out] in one batched product and summed over K.
     pub fn forward(&self, h: Tensor<B, 4>) -> Tensor<B, 4> {
         let [batch, l1, l2, c_in] = h.dims();
         let offsets = &self.offsets.0;
-        let mut shifted = Vec::with_capacity(offsets.len());
+        let k = offsets.len();
+        let mut shifted = Vec::with_capacity(k);
         let mut last_r1 = None;
         let mut row = h.clone();
         for &(r1, r2) in offsets {
             if last_r1 != Some(r1) {
-                // roll_dim(s) gives out[i] = in[i + s]: s = −r makes h(x − r)
-                row = h.clone().roll_dim(-r1, 1);
+                row = shift(h.clone(), r1, 1);
                 last_r1 = Some(r1);
             }
-            shifted.push(row.clone().roll_dim(-r2, 2));
+            shifted.push(shift(row.clone(), r2, 2).reshape([1, batch * l1 * l2, c_in]));
         }
-        let patches = Tensor::cat(shifted, 3).reshape([batch * l1 * l2, offsets.len() * c_in]);
         let c_out = self.weight.dims()[1];
-        let mut out = patches.matmul(self.weight.val());
+        let blocks = self.weight.val().reshape([k, c_in, c_out]);
+        let mut out = Tensor::cat(shifted, 0)
+            .matmul(blocks)
+            .sum_dim(0)
+            .reshape([batch * l1 * l2, c_out]);
         if let Some(b) = &self.bias {
             out = out + b.val().unsqueeze_dim(0);
         }
@@ -228,7 +233,8 @@ impl<B: Backend> ScoreNetwork<B> {
 
     /// Sets the kernels of a single-channel network (width 0 or 1, no blocks) from arrays
     /// a_l(r) of the lattice's shape, first convolution first: the start of the cross-check
-    /// with the linear network of §4.
+    /// with the linear network of §4 (R11.4: with the identity activation, no biases and no
+    /// time input the weights are a relabelling of the kernels a_l(r)).
     pub fn set_linear_kernels(&mut self, kernels: &[ArrayD<f64>]) -> Result<()> {
         let lattice = self.lattice();
         let mut convs: Vec<&mut CircularConv<B>> = vec![&mut self.input];
@@ -265,6 +271,34 @@ impl<B: Backend> ScoreNetwork<B> {
         Ok(())
     }
 
+    /// Every parameter array with its name, in the order of the forward pass:
+    /// `input.weight` [offsets·C_in, C_out], `input.bias` [C_out], `block{j}.first.weight`, …,
+    /// `block{j}.time` [features, W], `output.weight`, `output.bias`.
+    pub fn named_weights(&self) -> Result<Vec<(String, ArrayD<f64>)>> {
+        let mut out = Vec::new();
+        let mut conv = |name: String, c: &CircularConv<B>| -> Result<()> {
+            out.push((format!("{name}.weight"), array(c.weight.val())?));
+            if let Some(b) = &c.bias {
+                out.push((format!("{name}.bias"), array(b.val())?));
+            }
+            Ok(())
+        };
+        conv("input".into(), &self.input)?;
+        for (j, block) in self.blocks.iter().enumerate() {
+            conv(format!("block{j}.first"), &block.first)?;
+            conv(format!("block{j}.second"), &block.second)?;
+        }
+        if let Some(o) = &self.output {
+            conv("output".into(), o)?;
+        }
+        for (j, block) in self.blocks.iter().enumerate() {
+            if let Some(time) = &block.time {
+                out.push((format!("block{j}.time"), array(time.val())?));
+            }
+        }
+        Ok(out)
+    }
+
     /// Trainable parameters.
     pub fn parameter_count(&self) -> usize {
         self.num_params()
@@ -277,6 +311,24 @@ impl<B: Backend> ScoreNetwork<B> {
 /// 0.7310585786300049 — which the finite-difference gradient check sees.
 pub fn silu<B: Backend, const D: usize>(u: Tensor<B, D>) -> Tensor<B, D> {
     u.clone() * ((u * 0.5).tanh() + 1.0) * 0.5
+}
+
+/// h(x − r) along one spatial axis (1 or 2) of a `[batch, L₁, L₂, C]` tensor, as one
+/// circular shift of a merged axis whose inner part moves whole: the rows (L₂·C values) for
+/// axis 1, the sites (C values) for axis 2, so both copies are contiguous.
+fn shift<B: Backend>(h: Tensor<B, 4>, r: i64, axis: usize) -> Tensor<B, 4> {
+    let dims = h.dims();
+    let side = dims[axis] as i64;
+    let r = r.rem_euclid(side);
+    if r == 0 {
+        return h;
+    }
+    let inner: usize = dims[axis + 1..].iter().product();
+    let outer: usize = dims[..axis].iter().product();
+    // roll_dim(s) gives out[i] = in[i + s]: s = −r·inner makes h(x − r)
+    h.reshape([outer, dims[axis] * inner])
+        .roll_dim(-(r * inner as i64), 1)
+        .reshape(dims)
 }
 
 /// One value per field as a `[batch, 1, 1]` tensor that broadcasts over the sites.
@@ -356,6 +408,11 @@ pub fn to_vec<B: Backend, const D: usize>(x: Tensor<B, D>) -> Result<Vec<f64>> {
         .convert::<f64>()
         .to_vec::<f64>()
         .map_err(|e| Error::Mismatch(format!("tensor data: {e:?}")))
+}
+
+fn array<B: Backend, const D: usize>(x: Tensor<B, D>) -> Result<ArrayD<f64>> {
+    let shape = x.dims().to_vec();
+    ArrayD::from_shape_vec(shape, to_vec(x)?).map_err(|e| Error::Mismatch(e.to_string()))
 }
 
 fn tensor2<B: Backend>(values: Vec<f64>, shape: [usize; 2], device: &B::Device) -> Tensor<B, 2> {

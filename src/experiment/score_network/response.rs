@@ -18,7 +18,8 @@ use super::{fields_tensor, to_vec, ScoreNetwork};
 use crate::error::{Error, Result};
 use crate::lattice::Lattice;
 
-/// v̂_k(t) for each mode index `modes[j]` (integers n with k = 2πn/L), around `reference`.
+/// v̂_k(t) for each mode index `modes[j]` (integers n with k = 2πn/L), around `reference`
+/// (R11.5).
 pub fn learned_symbol<B: AutodiffBackend>(
     net: &ScoreNetwork<B>,
     reference: &ArrayD<f64>,

@@ -273,15 +273,16 @@ impl NetworkTrainer {
         observer.stage("network training", self.steps);
         for step in 0..=self.steps {
             if (step % self.checkpoint_every == 0 || step == self.steps)
-                && monitor.checkpoint(step, last, &net)?.is_break() {
-                    observer.finish();
-                    let log = NetworkLog {
-                        steps: step,
-                        losses,
-                        stopped_by_monitor: true,
-                    };
-                    return Ok((net, log));
-                }
+                && monitor.checkpoint(step, last, &net)?.is_break()
+            {
+                observer.finish();
+                let log = NetworkLog {
+                    steps: step,
+                    losses,
+                    stopped_by_monitor: true,
+                };
+                return Ok((net, log));
+            }
             if step == self.steps {
                 break;
             }
@@ -378,4 +379,44 @@ pub fn dsm_loss<B: burn::prelude::Backend>(
 /// The network without autodiff bookkeeping, for evaluation.
 pub fn frozen<B: AutodiffBackend>(net: &ScoreNetwork<B>) -> ScoreNetwork<B::InnerBackend> {
     net.valid()
+}
+
+impl std::str::FromStr for NetworkOptimizer {
+    type Err = Error;
+
+    /// `adam:LR`, `gd:LR`, `momentum:LR:BETA` or `nesterov:LR:BETA`.
+    fn from_str(text: &str) -> Result<Self> {
+        let bad = || {
+            Error::Invalid {
+            name: "network optimizer",
+            value: text.to_string(),
+            requirement: "expected adam:LR, gd:LR, momentum:LR:BETA or nesterov:LR:BETA with LR > 0 and BETA in [0, 1)".into(),
+        }
+        };
+        let parts: Vec<&str> = text.split(':').collect();
+        let number = |i: usize| -> Result<f64> {
+            parts
+                .get(i)
+                .and_then(|p| p.parse::<f64>().ok())
+                .ok_or_else(bad)
+        };
+        let rule = match (parts[0], parts.len()) {
+            ("adam", 2) => NetworkOptimizer::adam(number(1)?),
+            ("gd", 2) => NetworkOptimizer::Gd { lr: number(1)? },
+            (name @ ("momentum" | "nesterov"), 3) => NetworkOptimizer::Momentum {
+                lr: number(1)?,
+                momentum: number(2)?,
+                nesterov: name == "nesterov",
+            },
+            _ => return Err(bad()),
+        };
+        let beta_ok = match rule {
+            NetworkOptimizer::Momentum { momentum, .. } => (0.0..1.0).contains(&momentum),
+            _ => true,
+        };
+        if !(rule.lr().is_finite() && rule.lr() > 0.0 && beta_ok) {
+            return Err(bad());
+        }
+        Ok(rule)
+    }
 }

@@ -1,0 +1,185 @@
+//! `train-network`: a nonlinear, time-conditioned score network (burn) trained on Gaussian
+//! data with κ ∝ L², measured against the exact score at checkpoints, and its training time
+//! against L.
+
+use critical_slowing::experiment::score_network::train::NetworkOptimizer;
+use critical_slowing::experiment::score_network::{TrainF32, TrainF64};
+use critical_slowing::model::score_network::{Activation, KernelSize, NetworkSpec, Output};
+use critical_slowing::report::network::{network_training, NetworkTrainingReport};
+use critical_slowing::study::network::{network_study, NetworkStudyConfig};
+use critical_slowing::study::network_scaling::network_scaling;
+use critical_slowing::study::GridSpec;
+
+use super::args::{Format, Output as OutPath};
+use super::{message, observer, render};
+
+/// The options of `train-network`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Dimension d (1 or 2).
+    #[arg(long, default_value_t = 2)]
+    d: usize,
+    /// Lattice sides L, comma separated.
+    #[arg(long, value_delimiter = ',', default_value = "8,16")]
+    l: Vec<usize>,
+    /// c in the mass μ = c/L² of the data (β = 1): κ = 1 + 4dL²/c.
+    #[arg(long, default_value_t = 4.0)]
+    mass: f64,
+    /// Hidden channels W (0: one convolution, the linear network of depth 1).
+    #[arg(long, default_value_t = 8)]
+    width: usize,
+    /// Residual blocks.
+    #[arg(long, default_value_t = 1)]
+    blocks: usize,
+    /// Kernel radius R ((2R + 1)^d taps), or 0 for full kernels.
+    #[arg(long, default_value_t = 1)]
+    radius: usize,
+    /// Nonlinearity: silu or identity.
+    #[arg(long, default_value = "silu")]
+    activation: String,
+    /// Sinusoidal time features (even; 0: no time input).
+    #[arg(long, default_value_t = 16)]
+    embedding: usize,
+    /// Output: noise (s = −o/σ_t) or score (s = −o).
+    #[arg(long, default_value = "noise")]
+    output: String,
+    /// Optimizer: adam:LR, gd:LR, momentum:LR:BETA or nesterov:LR:BETA.
+    #[arg(long, default_value = "adam:0.002")]
+    optimizer: NetworkOptimizer,
+    /// Fields per batch (fresh fields every step).
+    #[arg(long, default_value_t = 16)]
+    batch: usize,
+    /// Diffusion times drawn in training: uniform:TMIN:T:N, geometric:TMIN:T:N or list:t0,t1,…
+    #[arg(long, default_value = "geometric:0.02:1:8")]
+    times: String,
+    /// Most steps per run.
+    #[arg(long, default_value_t = 2000)]
+    steps: u64,
+    /// Steps between checkpoints.
+    #[arg(long, default_value_t = 100)]
+    checkpoint: u64,
+    /// ε: trained when the held-out relative excess stays ≤ ε.
+    #[arg(long, default_value_t = 0.05)]
+    epsilon: f64,
+    /// Consecutive checkpoints the criterion must hold for.
+    #[arg(long, default_value_t = 3)]
+    window: usize,
+    /// Held-out fields per time.
+    #[arg(long, default_value_t = 16)]
+    held_out: usize,
+    /// Seeds, comma separated (one run per seed and L).
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    seeds: Vec<u64>,
+    /// Float type of the framework: f32 or f64.
+    #[arg(long, default_value = "f32")]
+    float: String,
+    #[command(flatten)]
+    out: OutPath,
+    #[command(flatten)]
+    format: Format,
+}
+
+/// Most multiply-adds a run may take before it is refused (about an hour on 2 cores).
+const WORK_LIMIT: f64 = 1e13;
+
+fn config(a: &Args) -> Result<NetworkStudyConfig, String> {
+    let activation = match a.activation.as_str() {
+        "silu" => Activation::Silu,
+        "identity" => Activation::Identity,
+        other => {
+            return Err(format!(
+                "invalid --activation {other:?}: expected silu or identity"
+            ))
+        }
+    };
+    let output = match a.output.as_str() {
+        "noise" => Output::Noise,
+        "score" => Output::Score,
+        other => {
+            return Err(format!(
+                "invalid --output {other:?}: expected noise or score"
+            ))
+        }
+    };
+    let spec = NetworkSpec {
+        width: a.width,
+        blocks: a.blocks,
+        kernel: if a.radius == 0 {
+            KernelSize::Full
+        } else {
+            KernelSize::Radius(a.radius)
+        },
+        activation,
+        embedding: a.embedding,
+        bias: true,
+        output,
+    };
+    let times = GridSpec(a.times.clone())
+        .build()
+        .map_err(message)?
+        .times()
+        .to_vec();
+    Ok(NetworkStudyConfig {
+        d: a.d,
+        sides: a.l.clone(),
+        mass_constant: a.mass,
+        spec,
+        optimizer: a.optimizer,
+        batch: a.batch,
+        times,
+        max_steps: a.steps,
+        checkpoint_every: a.checkpoint,
+        epsilon: a.epsilon,
+        window: a.window,
+        held_out: a.held_out,
+        seeds: a.seeds.clone(),
+    })
+}
+
+/// Multiply-adds of the whole run: forward and backward (×3) of every step, per field and
+/// site the network's weights once each.
+fn work(cfg: &NetworkStudyConfig) -> f64 {
+    cfg.sides
+        .iter()
+        .map(|&l| {
+            let lattice = critical_slowing::Lattice::new(cfg.d, l).expect("validated");
+            let v = lattice.volume() as f64;
+            3.0 * v
+                * cfg.spec.parameter_count(lattice) as f64
+                * (cfg.batch as f64)
+                * cfg.max_steps as f64
+                * cfg.seeds.len() as f64
+        })
+        .sum()
+}
+
+/// Trains, and reports the runs and the scaling.
+pub fn run(a: Args) -> Result<String, String> {
+    let cfg = config(&a)?;
+    cfg.validate().map_err(message)?;
+    let w = work(&cfg);
+    if w > WORK_LIMIT {
+        return Err(format!(
+            "the run would take about {w:.1e} multiply-adds (over an hour on 2 cores, limit {WORK_LIMIT:.0e}): lower --steps, --batch, --width or the sides"
+        ));
+    }
+    if let Some(path) = &a.out.out {
+        let largest = cfg.sides.iter().max().copied().unwrap_or(1);
+        let lattice = critical_slowing::Lattice::new(cfg.d, largest).map_err(message)?;
+        let bytes = 8.0 * cfg.spec.parameter_count(lattice) as f64 + 65536.0;
+        super::check_new_file(path, a.out.force, bytes)?;
+    }
+    let (study, weights) = match a.float.as_str() {
+        "f32" => network_study::<TrainF32>(&cfg, observer().as_ref()),
+        "f64" => network_study::<TrainF64>(&cfg, observer().as_ref()),
+        other => return Err(format!("invalid --float {other:?}: expected f32 or f64")),
+    }
+    .map_err(message)?;
+    let scaling = network_scaling(&study).map_err(message)?;
+    if let Some(path) = &a.out.out {
+        critical_slowing::report::export::network_weights(&study, &weights, path, a.out.force)
+            .map_err(message)?;
+    }
+    let report = NetworkTrainingReport { study, scaling };
+    render(a.format, &report, network_training)
+}
