@@ -103,6 +103,27 @@ fn cli_exits_nonzero_with_one_line_messages() {
         (&["generate", "--grid", "banana"], "grid"),
         (&["generate", "--grid", "geometric:0:1:4"], "geometric"),
         (&["generate", "--samples", "0", "--l", "4"], "samples"),
+        (&["train-network", "--d", "3"], "dimension"),
+        (&["train-network", "--radius", "5", "--l", "8"], "radius"),
+        (&["train-network", "--embedding", "3"], "embedding"),
+        (&["train-network", "--width", "0", "--blocks", "1"], "width"),
+        (&["train-network", "--activation", "relu"], "activation"),
+        (&["train-network", "--output", "x0"], "output"),
+        (&["train-network", "--float", "f16"], "float"),
+        (&["train-network", "--epsilon", "1"], "epsilon"),
+        (
+            &["train-network", "--times", "geometric:0:1:4"],
+            "geometric",
+        ),
+        (
+            &["train-network", "--checkpoint", "0", "--l", "4"],
+            "checkpoint",
+        ),
+        (&["train-network", "--mass", "-1"], "mass"),
+        (
+            &["train-network", "--l", "64,128", "--steps", "100000000"],
+            "multiply-adds",
+        ),
     ];
     for (args, needle) in cases {
         let out = run_cli(args);
@@ -120,6 +141,66 @@ fn cli_exits_nonzero_with_one_line_messages() {
     assert!(!run_cli(&["spectrum", "--no-such-flag"]).status.success());
     assert!(!run_cli(&["spectrum", "--l", "eight"]).status.success());
     assert!(!run_cli(&["train", "--layers", "wide"]).status.success());
+    assert!(!run_cli(&["train-network", "--optimizer", "adam:-1"])
+        .status
+        .success());
+    assert!(
+        !run_cli(&["train-network", "--optimizer", "momentum:0.1:1.5"])
+            .status
+            .success()
+    );
+}
+
+/// `train-network` on a tiny lattice: a table without NaN, JSON that parses, and the weights
+/// file refused when it exists without --force (the file left as it was).
+#[test]
+fn cli_train_network_runs_and_keeps_existing_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("w.npz");
+    let args = [
+        "train-network",
+        "--l",
+        "4",
+        "--width",
+        "2",
+        "--steps",
+        "20",
+        "--checkpoint",
+        "10",
+        "--held-out",
+        "4",
+    ];
+    let text = run_cli(&args);
+    assert!(
+        text.status.success(),
+        "{}",
+        String::from_utf8_lossy(&text.stderr)
+    );
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("relative excess") && !text.contains("NaN"),
+        "{text}"
+    );
+    let mut with_json = args.to_vec();
+    with_json.push("--json");
+    let json = run_cli(&with_json);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        value["study"]["runs"][0]["checkpoints"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    std::fs::write(&out, b"mine").unwrap();
+    let mut with_out = args.to_vec();
+    with_out.extend(["--out", out.to_str().unwrap()]);
+    let refused = run_cli(&with_out);
+    assert!(!refused.status.success());
+    assert_eq!(std::fs::read(&out).unwrap(), b"mine");
+    with_out.push("--force");
+    assert!(run_cli(&with_out).status.success());
+    assert!(std::fs::read(&out).unwrap().starts_with(b"PK"));
 }
 
 #[test]

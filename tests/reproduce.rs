@@ -165,6 +165,8 @@ fn assert_report_files(out: &Path) {
         "optimizer_training_time.csv",
         "optimizer_fits.json",
         "optimizers.json",
+        "network.csv",
+        "network.json",
         "figures/optimizers.svg",
         "figures/kappa.svg",
         "figures/training_time.svg",

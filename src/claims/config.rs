@@ -46,6 +46,9 @@ pub struct ReproduceConfig {
     /// Sampled generation with powered checks.
     #[serde(default)]
     pub sampled: crate::study::sampled::SampledStudyConfig,
+    /// The nonlinear network (`[network]`; claims C60–C61).
+    #[serde(default)]
+    pub network: crate::study::network_check::NetworkClaimConfig,
 }
 
 /// The embedded default configuration.
@@ -79,6 +82,7 @@ impl ReproduceConfig {
         self.validate_sizes()?;
         self.validate_numbers()?;
         self.sampled.validate()?;
+        self.network.validate()?;
         self.monte_carlo.validate()
     }
 

@@ -10,6 +10,7 @@ use crate::claims::ReproduceConfig;
 use crate::error::{Error, Result};
 use crate::study::dense::DenseKappa;
 use crate::study::finite_n::MonteCarloStudies;
+use crate::study::network_check::NetworkClaimStudy;
 use crate::study::optimizers::OptimizerStudy;
 use crate::study::sampled::{MagnetisationStudy, SamplerCheck};
 use crate::study::sampled_continuous::{ExtrapolationRow, GirsanovRow, SampledHorizonRow};
@@ -155,4 +156,7 @@ studies! {
     MonteCarlo => monte_carlo: MonteCarloStudies;
     /// Optimizers beyond gradient descent (derivations/09).
     Optimizers => optimizers: OptimizerStudy;
+    /// A nonlinear network against the exact score, and its identity cross-check
+    /// (derivations/11).
+    Networks => networks: NetworkClaimStudy;
 }

@@ -23,7 +23,7 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', default_value = "8,16")]
     l: Vec<usize>,
     /// c in the mass μ = c/L² of the data (β = 1): κ = 1 + 4dL²/c.
-    #[arg(long, default_value_t = 4.0)]
+    #[arg(long, default_value_t = 4.0, allow_negative_numbers = true)]
     mass: f64,
     /// Hidden channels W (0: one convolution, the linear network of depth 1).
     #[arg(long, default_value_t = 8)]
@@ -59,7 +59,7 @@ pub struct Args {
     #[arg(long, default_value_t = 100)]
     checkpoint: u64,
     /// ε: trained when the held-out relative excess stays ≤ ε.
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
     epsilon: f64,
     /// Consecutive checkpoints the criterion must hold for.
     #[arg(long, default_value_t = 3)]

@@ -16,7 +16,7 @@ fn with_error(x: WithError) -> String {
 }
 
 /// `x` to the precision of `scale` (two significant digits of the error), plain notation.
-fn sig(x: f64, scale: f64) -> String {
+pub(crate) fn sig(x: f64, scale: f64) -> String {
     if scale.is_nan() || scale <= 0.0 || scale.is_infinite() {
         return crate::error::number(x);
     }

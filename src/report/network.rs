@@ -5,6 +5,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::error::number;
+use crate::report::analysis::sig;
 use crate::study::network::NetworkStudy;
 use crate::study::network_scaling::NetworkScaling;
 
@@ -23,7 +24,8 @@ fn optional(x: Option<f64>) -> String {
 
 fn with_error(x: Option<f64>, e: Option<f64>) -> String {
     match (x, e) {
-        (Some(x), Some(e)) => format!("{} ± {}", number(x), number(e)),
+        (Some(x), Some(e)) if e > 0.0 => format!("{} ± {}", sig(x, e), sig(e, e)),
+        (Some(x), Some(_)) => format!("{} ± 0", number(x)),
         (Some(x), None) => number(x),
         _ => "not reached".into(),
     }

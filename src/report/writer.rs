@@ -194,6 +194,8 @@ fn tables(rep: &Reproduction, dir: &Path) -> Result<()> {
     write_table(dir, "optimizer_fits", &s.optimizers()?.fits)?;
     write_table(dir, "optimizer_fields", &s.optimizers()?.fields)?;
     write_json(dir, "optimizers", s.optimizers()?)?;
+    write_table(dir, "network", &s.networks()?.scaling.rows)?;
+    write_json(dir, "network", s.networks()?)?;
     monte_carlo_tables(s.monte_carlo()?, dir)
 }
 

@@ -217,6 +217,9 @@ impl NetworkStudyConfig {
         if !(self.epsilon > 0.0 && self.epsilon < 1.0) {
             return bad("epsilon", self.epsilon, "must lie in (0, 1)");
         }
+        if self.checkpoint_every == 0 {
+            return bad("checkpoint interval", 0.0, "must be ≥ 1 step");
+        }
         if self.batch == 0 || self.held_out < 2 || self.window == 0 {
             return bad(
                 "batch, held-out fields or window",

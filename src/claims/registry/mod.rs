@@ -30,6 +30,7 @@ macro_rules! spec {
 pub mod finite_n;
 pub mod generation;
 pub mod large_n;
+pub mod network;
 pub mod optimizers;
 pub mod sampled;
 
@@ -41,6 +42,7 @@ pub static REGISTRY: LazyLock<Vec<Claim>> = LazyLock::new(|| {
         finite_n::CLAIMS,
         optimizers::CLAIMS,
         sampled::CLAIMS,
+        network::CLAIMS,
     ]
     .concat()
 });

@@ -272,8 +272,9 @@ impl<B: Backend> ScoreNetwork<B> {
     }
 
     /// Every parameter array with its name, in the order of the forward pass:
-    /// `input.weight` [offsets·C_in, C_out], `input.bias` [C_out], `block{j}.first.weight`, …,
-    /// `block{j}.time` [features, W], `output.weight`, `output.bias`.
+    /// `input.weight` (shape offsets·C_in × C_out), `input.bias` (C_out),
+    /// `block{j}.first.weight`, …, `block{j}.time` (features × W), `output.weight`,
+    /// `output.bias`.
     pub fn named_weights(&self) -> Result<Vec<(String, ArrayD<f64>)>> {
         let mut out = Vec::new();
         let mut conv = |name: String, c: &CircularConv<B>| -> Result<()> {
