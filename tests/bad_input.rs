@@ -104,6 +104,12 @@ fn cli_exits_nonzero_with_one_line_messages() {
         (&["generate", "--grid", "geometric:0:1:4"], "geometric"),
         (&["generate", "--samples", "0", "--l", "4"], "samples"),
         (&["train-network", "--d", "3"], "dimension"),
+        (&["training-time", "--l", "8,16,8"], "twice"),
+        (&["spectrum", "--l", "2"], "too small"),
+        (&["train", "--l", "1"], "too small"),
+        (&["train", "--l", "2", "--d", "2"], "too small"),
+        (&["spectrum", "--l", "8,8"], "twice"),
+        (&["train-network", "--l", "6,6"], "twice"),
         (&["train-network", "--radius", "5", "--l", "8"], "radius"),
         (&["train-network", "--embedding", "3"], "embedding"),
         (&["train-network", "--width", "0", "--blocks", "1"], "width"),
@@ -295,8 +301,8 @@ fn cli_issue_13_inputs() {
         );
         assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
     }
-    // one distinct L: the table, and the fits marked n/a
-    let out = run_cli(&["training-time", "--l", "3,3"]);
+    // one L: the table, and the fits marked n/a
+    let out = run_cli(&["training-time", "--l", "3"]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(

@@ -21,8 +21,8 @@ pub struct Side {
     /// Dimension d.
     #[arg(long, default_value_t = 3)]
     pub d: usize,
-    /// Lattice side L.
-    #[arg(long, default_value_t = 8)]
+    /// Lattice side L (≥ 3).
+    #[arg(long, default_value_t = 8, value_parser = parse_side)]
     pub l: usize,
 }
 
@@ -32,9 +32,45 @@ pub struct Sides {
     /// Dimension d (β_c exists only for d ≥ 3).
     #[arg(long, default_value_t = 3)]
     pub d: usize,
-    /// Lattice sides L, comma separated.
-    #[arg(long, value_delimiter = ',', default_value = "8,16,32,64")]
+    /// Lattice sides L (each ≥ 3, no repeats), comma separated.
+    #[arg(long, value_delimiter = ',', default_value = "8,16,32,64", value_parser = parse_side)]
     pub l: Vec<usize>,
+}
+
+impl Sides {
+    /// The sides, refused when one is repeated (it would be run twice and weigh twice in
+    /// the fits).
+    pub fn distinct(&self) -> Result<&[usize], String> {
+        distinct_sides(&self.l)
+    }
+}
+
+/// `sides` when no value repeats, else a one-line refusal naming it.
+pub fn distinct_sides(sides: &[usize]) -> Result<&[usize], String> {
+    for (i, l) in sides.iter().enumerate() {
+        if sides[..i].contains(l) {
+            return Err(format!(
+                "--l lists L = {l} twice: each side is run once (remove the repeat)"
+            ));
+        }
+    }
+    Ok(sides)
+}
+
+/// A lattice side from the command line: an integer ≥ 3. On L = 2 a site's two neighbours
+/// along an axis are the same site and on L = 1 there are none, so the lattice Laplacian,
+/// the spectrum and every closed form degenerate.
+pub fn parse_side(text: &str) -> Result<usize, String> {
+    let l: usize = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a lattice side (a whole number ≥ 3)"))?;
+    if l < 3 {
+        return Err(format!(
+            "L = {l} is too small: on L ≤ 2 a site's two neighbours along an axis coincide or vanish, so the Laplacian and the model degenerate (use L ≥ 3)"
+        ));
+    }
+    Ok(l)
 }
 
 /// `--c` and `--epsilon`: the learning-rate fraction and the accuracy of the protocol (SPEC §4).

@@ -20,6 +20,6 @@ pub struct Args {
 
 /// The spectrum table at each side.
 pub fn run(a: Args) -> Result<String, String> {
-    let rows = study::spectrum_rows(a.sides.d, &a.sides.l, a.beta).map_err(message)?;
+    let rows = study::spectrum_rows(a.sides.d, a.sides.distinct()?, a.beta).map_err(message)?;
     render(a.format, &rows, |v| text::spectrum(v))
 }

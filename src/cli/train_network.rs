@@ -19,8 +19,8 @@ pub struct Args {
     /// Dimension d (1 or 2).
     #[arg(long, default_value_t = 2)]
     d: usize,
-    /// Lattice sides L, comma separated.
-    #[arg(long, value_delimiter = ',', default_value = "8,16")]
+    /// Lattice sides L (each ≥ 3, no repeats), comma separated.
+    #[arg(long, value_delimiter = ',', default_value = "8,16", value_parser = super::args::parse_side)]
     l: Vec<usize>,
     /// c in the mass μ = c/L² of the data (β = 1): κ = 1 + 4dL²/c.
     #[arg(long, default_value_t = 4.0, allow_negative_numbers = true)]
@@ -121,7 +121,7 @@ fn config(a: &Args) -> Result<NetworkStudyConfig, String> {
         .to_vec();
     Ok(NetworkStudyConfig {
         d: a.d,
-        sides: a.l.clone(),
+        sides: super::args::distinct_sides(&a.l)?.to_vec(),
         mass_constant: a.mass,
         spec,
         optimizer: a.optimizer,

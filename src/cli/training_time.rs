@@ -30,7 +30,7 @@ pub struct Args {
 /// The training-time table (gradient descent), or the optimizer's closed-form rows.
 pub fn run(a: Args) -> Result<String, String> {
     let protocol = Protocol::new(1, a.rates.c, a.rates.epsilon).map_err(message)?;
-    let (d, sides) = (a.sides.d, &a.sides.l);
+    let (d, sides) = (a.sides.d, a.sides.distinct()?);
     if a.optimizer.optimizer != OptimizerSpec::Gd {
         let rows = study::optimizers::closed_form_rows(
             d,
