@@ -24,6 +24,7 @@ pub mod local;
 pub mod local_fields;
 pub mod network;
 pub mod network_check;
+pub mod network_ising;
 pub mod network_scaling;
 pub mod optimizers;
 pub mod sampled;

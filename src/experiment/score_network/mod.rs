@@ -10,6 +10,7 @@
 //! backend measured 3× slower than this form: see `benches/network.rs`.)
 
 pub mod response;
+pub mod sample;
 pub mod train;
 
 use burn::module::{Ignored, Module, Param};
