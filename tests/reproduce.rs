@@ -348,7 +348,7 @@ fn claims_command_evaluates_chosen_claims() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["spec"]["id"], "C9");
     assert_eq!(rows[0]["verdict"], "pass");
-    // C9 reads only the trainer comparison (≈ 0.3 s); the whole quick run takes ≈ 35 s
+    // C9 reads only the trainer comparison (≈ 0.3 s); the whole quick run takes ≈ 55 s
     assert!(
         start.elapsed().as_secs_f64() < 10.0,
         "{:?}",

@@ -110,7 +110,7 @@ pub struct Configuration {
     /// Configuration file (TOML) replacing the embedded default.
     #[arg(long, conflicts_with = "quick")]
     pub config: Option<PathBuf>,
-    /// The small embedded configuration (the whole run takes about 35 s on 2 cores).
+    /// The small embedded configuration (the whole run takes about 55 s on 2 cores).
     #[arg(long)]
     pub quick: bool,
 }

@@ -51,7 +51,7 @@ pub fn network_training(r: &NetworkTrainingReport) -> String {
         if s.bias { "on" } else { "off" },
         s.output,
         r.study.parameters,
-        serde_json::to_string(&c.optimizer).unwrap_or_default(),
+        c.optimizer,
         c.batch,
         c.times.len(),
         number(c.times.iter().copied().fold(f64::INFINITY, f64::min)),
@@ -71,6 +71,18 @@ pub fn network_training(r: &NetworkTrainingReport) -> String {
             run.seconds,
             optional(run.trained_at.map(|s| s as f64)),
             optional(run.zero_mode_trained_at.map(|s| s as f64)),
+        );
+        let errors: Vec<String> = run
+            .axis_symbol_errors
+            .iter()
+            .enumerate()
+            .map(|(n, e)| format!("n = {n}: {e:.2e}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  after training, |v̂_k C_k(t) − 1| at t = {} on the axis modes k = 2πn/L: {}",
+            number(c.times.iter().copied().fold(f64::INFINITY, f64::min)),
+            errors.join(", ")
         );
         let _ = writeln!(
             out,

@@ -90,6 +90,10 @@ pub struct NetworkRun {
     pub trained_at: Option<u64>,
     /// First step from which the zero mode's relative error stayed ≤ ε for the window.
     pub zero_mode_trained_at: Option<u64>,
+    /// After training, the relative symbol error |v̂_k C_k(t) − 1| at the smallest time
+    /// around x̄ = 0 on the axis modes k = (2π/L)(0, …, 0, n), n = 0…⌊L/2⌋ (R11.5): which
+    /// wavelengths the network has not learned.
+    pub axis_symbol_errors: Vec<f64>,
     /// Wall time of the run, s.
     pub seconds: f64,
 }
@@ -309,6 +313,30 @@ impl<B: AutodiffBackend> Monitor<B> for ExcessMonitor<'_> {
 /// [`ScoreNetwork::named_weights`]).
 pub type NamedWeights = Vec<(String, ArrayD<f64>)>;
 
+/// |v̂_k C_k(t) − 1| on the axis modes n = 0…⌊L/2⌋ of the last axis.
+fn axis_symbol_errors<B: AutodiffBackend>(
+    net: &ScoreNetwork<B>,
+    field: &GaussianField,
+    t: f64,
+) -> Result<Vec<f64>> {
+    let lattice = field.lattice();
+    let d = lattice.dim();
+    let modes: Vec<Vec<usize>> = (0..=lattice.side() / 2)
+        .map(|n| {
+            let mut k = vec![0; d];
+            k[d - 1] = n;
+            k
+        })
+        .collect();
+    let v = learned_symbol(net, &ArrayD::zeros(lattice.shape()), t, &modes)?;
+    let c = spectrum_at(field.spectrum(), t)?;
+    Ok(modes
+        .iter()
+        .zip(v)
+        .map(|(k, v)| (v * c.at(k) - 1.0).abs())
+        .collect())
+}
+
 /// Runs the study on backend `B` (e.g. [`crate::experiment::score_network::TrainF32`]):
 /// every L and seed, checkpoints until both criteria held for the window or the step cap.
 /// Returns the runs and the weights of the last run's trained network (largest L, last seed).
@@ -351,6 +379,7 @@ pub fn network_study<B: AutodiffBackend>(
                 checkpoints: Vec::new(),
             };
             let (trained, _) = trainer.train(net, &mut source, &mut monitor, observer)?;
+            let axis_symbol_errors = axis_symbol_errors(&trained, &field, held.probe_t)?;
             weights = trained.named_weights()?;
             runs.push(NetworkRun {
                 l,
@@ -358,6 +387,7 @@ pub fn network_study<B: AutodiffBackend>(
                 kappa: field.condition_number(),
                 trained_at: monitor.excess.met,
                 zero_mode_trained_at: monitor.zero.met,
+                axis_symbol_errors,
                 checkpoints: monitor.checkpoints,
                 seconds: started.elapsed().as_secs_f64(),
             });

@@ -381,6 +381,24 @@ pub fn frozen<B: AutodiffBackend>(net: &ScoreNetwork<B>) -> ScoreNetwork<B::Inne
     net.valid()
 }
 
+impl std::fmt::Display for NetworkOptimizer {
+    /// The command line's spelling: `gd:LR`, `momentum:LR:BETA`, `nesterov:LR:BETA`, `adam:LR`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            NetworkOptimizer::Gd { lr } => write!(f, "gd:{lr}"),
+            NetworkOptimizer::Momentum {
+                lr,
+                momentum,
+                nesterov,
+            } => {
+                let name = if nesterov { "nesterov" } else { "momentum" };
+                write!(f, "{name}:{lr}:{momentum}")
+            }
+            NetworkOptimizer::Adam { lr, .. } => write!(f, "adam:{lr}"),
+        }
+    }
+}
+
 impl std::str::FromStr for NetworkOptimizer {
     type Err = Error;
 
@@ -418,5 +436,34 @@ impl std::str::FromStr for NetworkOptimizer {
             return Err(bad());
         }
         Ok(rule)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NetworkOptimizer;
+
+    #[test]
+    fn optimizer_spelling_round_trips_and_refuses_nonsense() {
+        for text in [
+            "gd:0.1",
+            "momentum:0.01:0.9",
+            "nesterov:0.01:0.5",
+            "adam:0.002",
+        ] {
+            let rule: NetworkOptimizer = text.parse().unwrap();
+            assert_eq!(rule.to_string(), text);
+        }
+        for bad in [
+            "adam",
+            "adam:0",
+            "adam:-1",
+            "gd:NaN",
+            "momentum:0.1:1",
+            "sgd:0.1",
+            "adam:1:2",
+        ] {
+            assert!(bad.parse::<NetworkOptimizer>().is_err(), "{bad} accepted");
+        }
     }
 }
