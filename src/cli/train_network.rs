@@ -153,10 +153,34 @@ fn work(cfg: &NetworkStudyConfig) -> f64 {
         .sum()
 }
 
+/// Bytes a run holds at the largest side: the held-out fields and their exact scores
+/// (2 per field and time), and per convolution of a step the stacked shifted copies of the
+/// batch with the autodiff graph's copies (about 3 per tap and channel), 8 bytes a value.
+fn memory(cfg: &NetworkStudyConfig) -> f64 {
+    let largest = cfg.sides.iter().max().copied().unwrap_or(1);
+    let lattice = critical_slowing::Lattice::new(cfg.d, largest).expect("validated");
+    let v = lattice.volume() as f64;
+    let (s1, s2) = critical_slowing::experiment::score_network::axis_sides(lattice);
+    let taps = (cfg.spec.axis_offsets(s1).len() * cfg.spec.axis_offsets(s2).len()) as f64;
+    let held = 2.0 * (cfg.held_out * cfg.times.len()) as f64;
+    let step = 3.0
+        * cfg.batch as f64
+        * taps
+        * cfg.spec.width.max(1) as f64
+        * cfg.spec.convolutions() as f64;
+    8.0 * v * (held + step)
+}
+
 /// Trains, and reports the runs and the scaling.
 pub fn run(a: Args) -> Result<String, String> {
     let cfg = config(&a)?;
     cfg.validate().map_err(message)?;
+    critical_slowing::error::check_memory(
+        "train-network",
+        memory(&cfg),
+        "lower --batch, --held-out, --width or the largest --l",
+    )
+    .map_err(message)?;
     let w = work(&cfg);
     if w > WORK_LIMIT {
         return Err(format!(
