@@ -3,14 +3,13 @@
 //! trajectory with the identity activation against the crate's linear trainer step by step,
 //! its autodiff gradient against finite differences, and its translation equivariance.
 
-use std::ops::ControlFlow;
-
 use burn::module::Param;
 use burn::prelude::Backend;
 use burn::tensor::{Tensor, TensorData};
 use critical_slowing::data::GaussianField;
 use critical_slowing::experiment::score_network::train::{
-    dsm_loss, FixedBatch, Monitor, NetworkOptimizer, NetworkTrainer, NoMonitor, NoisedFields,
+    dsm_loss, FixedBatch, LinearKernelRecorder, NetworkOptimizer, NetworkTrainer, NoMonitor,
+    NoisedFields,
 };
 use critical_slowing::experiment::score_network::{
     fields_tensor, tensor_fields, to_vec, ScoreNetwork, TrainF64,
@@ -62,8 +61,7 @@ fn periodic_convolution_equals_direct_loop() {
         ];
         for spec in specs {
             let net = ScoreNetwork::<B>::new(&spec, lattice, 11, &device()).unwrap();
-            let mut kernels = vec![net.input.kernel(lattice, 0, 0).unwrap()];
-            kinds_push(&net, lattice, &mut kernels);
+            let kernels = net.linear_kernels().unwrap();
             let kinds = vec![LayerKind::Full; kernels.len()];
             let mut reference = ConvNet::new(lattice, &kinds).unwrap();
             reference.set_kernels(&kernels).unwrap();
@@ -80,32 +78,6 @@ fn periodic_convolution_equals_direct_loop() {
                 }
             }
         }
-    }
-}
-
-fn kinds_push(net: &ScoreNetwork<B>, lattice: Lattice, kernels: &mut Vec<ArrayD<f64>>) {
-    if let Some(out) = &net.output {
-        kernels.push(out.kernel(lattice, 0, 0).unwrap());
-    }
-}
-
-/// Records the network's kernels at every checkpoint.
-struct KernelRecorder(Vec<Vec<ArrayD<f64>>>);
-
-impl Monitor<B> for KernelRecorder {
-    fn checkpoint(
-        &mut self,
-        _: u64,
-        _: f64,
-        net: &ScoreNetwork<B>,
-    ) -> critical_slowing::error::Result<ControlFlow<()>> {
-        let lattice = net.lattice();
-        let mut kernels = vec![net.input.kernel(lattice, 0, 0)?];
-        if let Some(out) = &net.output {
-            kernels.push(out.kernel(lattice, 0, 0)?);
-        }
-        self.0.push(kernels);
-        Ok(ControlFlow::Continue(()))
     }
 }
 
@@ -159,7 +131,7 @@ fn identity_network_follows_the_linear_trainer_step_by_step() {
                 steps: 40,
                 checkpoint_every: 1,
             };
-            let mut recorder = KernelRecorder(Vec::new());
+            let mut recorder = LinearKernelRecorder::default();
             trainer
                 .train(net, &mut FixedBatch(fields.clone()), &mut recorder, &Silent)
                 .unwrap();

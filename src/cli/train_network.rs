@@ -160,8 +160,7 @@ fn memory(cfg: &NetworkStudyConfig) -> f64 {
     let largest = cfg.sides.iter().max().copied().unwrap_or(1);
     let lattice = critical_slowing::Lattice::new(cfg.d, largest).expect("validated");
     let v = lattice.volume() as f64;
-    let (s1, s2) = critical_slowing::experiment::score_network::axis_sides(lattice);
-    let taps = (cfg.spec.axis_offsets(s1).len() * cfg.spec.axis_offsets(s2).len()) as f64;
+    let taps = cfg.spec.taps(lattice) as f64;
     let held = 2.0 * (cfg.held_out * cfg.times.len()) as f64;
     let step = 3.0
         * cfg.batch as f64

@@ -217,18 +217,27 @@ impl NetworkSpec {
         }
     }
 
+    /// Every kernel offset (r₁, r₂) on `lattice`, r₁ along the collapsed first axis in d = 1
+    /// (always 0): the order of a weight matrix's row blocks.
+    pub fn offsets(&self, lattice: Lattice) -> Vec<(i64, i64)> {
+        let (s1, s2) = axis_sides(lattice);
+        let second = self.axis_offsets(s2);
+        self.axis_offsets(s1)
+            .into_iter()
+            .flat_map(|a| second.iter().map(move |&b| (a, b)))
+            .collect()
+    }
+
+    /// Number of kernel offsets on `lattice` (the length of [`NetworkSpec::offsets`],
+    /// counted without listing them).
+    pub fn taps(&self, lattice: Lattice) -> usize {
+        let (s1, s2) = axis_sides(lattice);
+        self.axis_offsets(s1).len() * self.axis_offsets(s2).len()
+    }
+
     /// Trainable parameters on `lattice`.
     pub fn parameter_count(&self, lattice: Lattice) -> usize {
-        let taps: usize = (0..2)
-            .map(|axis| {
-                let side = if axis < 2 - lattice.dim() {
-                    1
-                } else {
-                    lattice.side()
-                };
-                self.axis_offsets(side).len()
-            })
-            .product();
+        let taps = self.taps(lattice);
         let bias = usize::from(self.bias);
         let w = self.width;
         if w == 0 {
@@ -238,6 +247,24 @@ impl NetworkSpec {
         let project = taps * w + bias;
         let block = 2 * (taps * w * w + bias * w) + self.embedding * w;
         lift + project + self.blocks * block
+    }
+}
+
+/// The two spatial sides of a network's tensors: (1, L) in d = 1, (L, L) in d = 2.
+pub fn axis_sides(lattice: Lattice) -> (usize, usize) {
+    match lattice.dim() {
+        1 => (1, lattice.side()),
+        _ => (lattice.side(), lattice.side()),
+    }
+}
+
+/// The lattice site of offset (r₁, r₂) folded mod L: `[r₂]` in d = 1, `[r₁, r₂]` in d = 2.
+pub fn offset_site(lattice: Lattice, (r1, r2): (i64, i64)) -> Vec<usize> {
+    let l = lattice.side() as i64;
+    let r2 = r2.rem_euclid(l) as usize;
+    match lattice.dim() {
+        1 => vec![r2],
+        _ => vec![r1.rem_euclid(l) as usize, r2],
     }
 }
 

@@ -122,17 +122,11 @@ pub fn network_weights(
         .last()
         .ok_or_else(|| Error::Mismatch("a study without runs has no network to write".into()))?;
     let lattice = crate::Lattice::new(c.d, last.l)?;
-    let (s1, s2) = crate::experiment::score_network::axis_sides(lattice);
     let offsets: Vec<f64> = c
         .spec
-        .axis_offsets(s1)
+        .offsets(lattice)
         .into_iter()
-        .flat_map(|a| {
-            c.spec
-                .axis_offsets(s2)
-                .into_iter()
-                .flat_map(move |b| [a as f64, b as f64])
-        })
+        .flat_map(|(a, b)| [a as f64, b as f64])
         .collect();
     let offsets = ndarray::Array2::from_shape_vec((offsets.len() / 2, 2), offsets)
         .map_err(|e| Error::Mismatch(e.to_string()))?;

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::error::number;
 use crate::report::analysis::sig;
-use crate::study::network::NetworkStudy;
+use crate::study::network::{NetworkRun, NetworkStudy};
 use crate::study::network_scaling::NetworkScaling;
 
 /// What `train-network` prints or writes as JSON.
@@ -31,11 +31,27 @@ fn with_error(x: Option<f64>, e: Option<f64>) -> String {
     }
 }
 
-/// The human-readable report.
+/// The human-readable report: the set-up, each run's checkpoints, the scaling over L.
 pub fn network_training(r: &NetworkTrainingReport) -> String {
+    let mut out = header(r);
+    let t_min = r
+        .study
+        .config
+        .times
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    for run in &r.study.runs {
+        out += &run_section(run, t_min);
+    }
+    out + &scaling_section(&r.scaling)
+}
+
+/// The network, the optimizer and the protocol in two lines.
+fn header(r: &NetworkTrainingReport) -> String {
     let c = &r.study.config;
     let s = &c.spec;
-    let mut out = format!(
+    format!(
         "train-network: d = {}, μ = {}/L², {} network: width {}, {} residual blocks, kernel {}, \
          {}, {} time features, biases {}, {} output ({} parameters at the largest L)\n\
          optimizer {}, batch {}, {} times in [{}, {}], ε = {} over {} checkpoints, \
@@ -60,59 +76,65 @@ pub fn network_training(r: &NetworkTrainingReport) -> String {
         c.window,
         c.held_out,
         c.seeds,
+    )
+}
+
+/// One run: when it reached ε, the axis modes' symbol errors after training (at the
+/// smallest time `t_min`), and its checkpoints.
+fn run_section(run: &NetworkRun, t_min: f64) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nL = {}, seed {}: κ = {}, {:.1} s; excess ≤ ε from step {}, zero mode from step {}",
+        run.l,
+        run.seed,
+        number(run.kappa),
+        run.seconds,
+        optional(run.trained_at.map(|s| s as f64)),
+        optional(run.zero_mode_trained_at.map(|s| s as f64)),
     );
-    for run in &r.study.runs {
-        let _ = writeln!(
-            out,
-            "\nL = {}, seed {}: κ = {}, {:.1} s; excess ≤ ε from step {}, zero mode from step {}",
-            run.l,
-            run.seed,
-            number(run.kappa),
-            run.seconds,
-            optional(run.trained_at.map(|s| s as f64)),
-            optional(run.zero_mode_trained_at.map(|s| s as f64)),
+    let errors: Vec<String> = run
+        .axis_symbol_errors
+        .iter()
+        .enumerate()
+        .map(|(n, e)| format!("n = {n}: {e:.2e}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  after training, |v̂_k C_k(t) − 1| at t = {} on the axis modes k = 2πn/L: {}",
+        number(t_min),
+        errors.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "  {:>7}  {:>10}  {:>22}  {:>12}",
+        "step", "batch loss", "relative excess", "zero-mode err"
+    );
+    for k in &run.checkpoints {
+        let loss = if k.loss.is_finite() {
+            format!("{:.4}", k.loss)
+        } else {
+            "—".into()
+        };
+        let excess = format!(
+            "{:.3e} ± {:.1e}",
+            k.relative_excess, k.relative_excess_error
         );
-        let errors: Vec<String> = run
-            .axis_symbol_errors
-            .iter()
-            .enumerate()
-            .map(|(n, e)| format!("n = {n}: {e:.2e}"))
-            .collect();
-        let _ = writeln!(
-            out,
-            "  after training, |v̂_k C_k(t) − 1| at t = {} on the axis modes k = 2πn/L: {}",
-            number(c.times.iter().copied().fold(f64::INFINITY, f64::min)),
-            errors.join(", ")
-        );
-        let _ = writeln!(
-            out,
-            "  {:>7}  {:>10}  {:>22}  {:>12}",
-            "step", "batch loss", "relative excess", "zero-mode err"
-        );
-        for k in &run.checkpoints {
-            let _ = writeln!(
-                out,
-                "  {:>7}  {:>10}  {:>22}  {:>12}",
-                k.step,
-                if k.loss.is_finite() {
-                    format!("{:.4}", k.loss)
-                } else {
-                    "—".into()
-                },
-                format!(
-                    "{:.3e} ± {:.1e}",
-                    k.relative_excess, k.relative_excess_error
-                ),
-                format!("{:.3e}", k.zero_mode_error),
-            );
-        }
+        let zero = format!("{:.3e}", k.zero_mode_error);
+        let _ = writeln!(out, "  {:>7}  {loss:>10}  {excess:>22}  {zero:>12}", k.step);
     }
+    out
+}
+
+/// The training times against L and the fitted laws.
+fn scaling_section(scaling: &NetworkScaling) -> String {
+    let mut out = String::new();
     let _ = writeln!(
         out,
         "\n{:>5}  {:>9}  {:>7}  {:>20}  {:>15}  {:>14}  {:>8}",
         "L", "κ", "reached", "steps to ε", "zero-mode steps", "final excess", "s/run"
     );
-    for row in &r.scaling.rows {
+    for row in &scaling.rows {
         let _ = writeln!(
             out,
             "{:>5}  {:>9}  {:>7}  {:>20}  {:>15}  {:>14}  {:>8.1}",
@@ -125,7 +147,7 @@ pub fn network_training(r: &NetworkTrainingReport) -> String {
             row.seconds,
         );
     }
-    match &r.scaling.fit {
+    match &scaling.fit {
         Some(f) => {
             let _ = writeln!(
                 out,

@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::data::GaussianField;
 use crate::diffusion::forward::spectrum_at;
 use crate::error::{Error, Result};
+use crate::experiment::observables::mean_and_error;
 use crate::experiment::score_network::response::learned_symbol;
 use crate::experiment::score_network::train::{
     frozen, FreshFields, Monitor, NetworkOptimizer, NetworkTrainer, NoisedFields,
@@ -124,6 +125,13 @@ impl ExactReference {
     /// Draws `held_out` fields per time of `times` from `field` (seeded), with the σ_t²
     /// weights of the loss.
     pub fn draw(field: &GaussianField, times: &[f64], held_out: usize, seed: u64) -> Result<Self> {
+        if held_out < 2 {
+            return Err(Error::Parameter {
+                name: "held-out fields",
+                value: held_out as f64,
+                requirement: "a standard error needs ≥ 2 fields per time",
+            });
+        }
         let lattice = field.lattice();
         let fft = RealFft::new(lattice);
         let sampler = FieldSampler::new(field.spectrum())?;
@@ -178,12 +186,10 @@ impl ExactReference {
                 .zip(exact)
                 .map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>() / v)
                 .collect();
+            let e = mean_and_error(&per_field);
+            excess += w * e.mean;
+            variance += (w * e.error).powi(2);
             let m = per_field.len() as f64;
-            let mean = per_field.iter().sum::<f64>() / m;
-            let var =
-                per_field.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / (m - 1.0).max(1.0);
-            excess += w * mean;
-            variance += w * w * var / m;
             norm += w * exact
                 .iter()
                 .map(|b| b.iter().map(|y| y * y).sum::<f64>() / v)

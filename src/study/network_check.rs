@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::GaussianField;
 use crate::error::{Error, Result};
 use crate::experiment::score_network::train::{
-    FixedBatch, Monitor, NetworkOptimizer, NetworkTrainer, NoisedFields,
+    FixedBatch, LinearKernelRecorder, NetworkOptimizer, NetworkTrainer, NoisedFields,
 };
 use crate::experiment::score_network::{ScoreNetwork, TrainF32, TrainF64};
 use crate::experiment::trainer::{FullBatchGd, StoppingRule};
@@ -122,25 +122,6 @@ pub fn network_claim_study(
     })
 }
 
-struct Kernels(Vec<Vec<ndarray::ArrayD<f64>>>);
-
-impl Monitor<TrainF64> for Kernels {
-    fn checkpoint(
-        &mut self,
-        _: u64,
-        _: f64,
-        net: &ScoreNetwork<TrainF64>,
-    ) -> Result<std::ops::ControlFlow<()>> {
-        let lattice = net.lattice();
-        let mut k = vec![net.input.kernel(lattice, 0, 0)?];
-        if let Some(out) = &net.output {
-            k.push(out.kernel(lattice, 0, 0)?);
-        }
-        self.0.push(k);
-        Ok(std::ops::ControlFlow::Continue(()))
-    }
-}
-
 /// The two-layer identity network (framework, f64) and the crate's linear trainer, both
 /// from the same random start on the same batch (d = 2, L = 6, t = 0.2, 12 fields), 40 GD
 /// steps of η = 0.05: the largest |difference| of any kernel entry at any step over the
@@ -185,7 +166,7 @@ pub fn identity_deviation(seed: u64) -> Result<f64> {
         steps,
         checkpoint_every: 1,
     };
-    let mut seen = Kernels(Vec::new());
+    let mut seen = LinearKernelRecorder::default();
     trainer.train(net, &mut FixedBatch(fields), &mut seen, &Silent)?;
     let scale = expected
         .iter()

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::error::Result;
+use crate::experiment::observables::mean_and_error;
 use crate::fit;
 use crate::mc::stats::jackknife;
 use crate::study::network::{NetworkRun, NetworkStudy};
@@ -57,17 +58,14 @@ pub struct NetworkScaling {
     pub fit: Option<NetworkScalingFit>,
 }
 
+/// Mean and standard error of the runs that reached ε: no mean without runs, no error with
+/// one run.
 fn mean_error(values: &[f64]) -> (Option<f64>, Option<f64>) {
-    let n = values.len() as f64;
     if values.is_empty() {
         return (None, None);
     }
-    let mean = values.iter().sum::<f64>() / n;
-    let error = (values.len() > 1).then(|| {
-        let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
-        (var / n).sqrt()
-    });
-    (Some(mean), error)
+    let m = mean_and_error(values);
+    (Some(m.mean), (values.len() > 1).then_some(m.error))
 }
 
 fn row(l: usize, runs: &[&NetworkRun]) -> NetworkScalingRow {

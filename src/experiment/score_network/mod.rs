@@ -22,7 +22,8 @@ use rand_distr::{Distribution, StandardNormal};
 use crate::diffusion::forward::sigma2;
 use crate::error::{Error, Result};
 use crate::lattice::Lattice;
-use crate::model::score_network::{Activation, NetworkSpec, Output};
+pub use crate::model::score_network::axis_sides;
+use crate::model::score_network::{offset_site, Activation, NetworkSpec, Output};
 use crate::sampling::seeded_rng;
 
 /// The CPU backend the crate trains on, in single precision (what practitioners train in).
@@ -81,15 +82,9 @@ impl<B: Backend> CircularConv<B> {
         let w = to_vec(self.weight.val())?;
         let c_in = self.weight.dims()[0] / self.offsets.0.len();
         let c_out = self.weight.dims()[1];
-        let l = lattice.side() as i64;
         let mut kernel = ArrayD::zeros(lattice.shape());
-        for (j, &(r1, r2)) in self.offsets.0.iter().enumerate() {
-            let value = w[(j * c_in + i) * c_out + o];
-            let r2 = r2.rem_euclid(l) as usize;
-            match lattice.dim() {
-                1 => kernel[[r2].as_slice()] += value,
-                _ => kernel[[r1.rem_euclid(l) as usize, r2].as_slice()] += value,
-            }
+        for (j, &r) in self.offsets.0.iter().enumerate() {
+            kernel[offset_site(lattice, r).as_slice()] += w[(j * c_in + i) * c_out + o];
         }
         Ok(kernel)
     }
@@ -132,12 +127,7 @@ impl<B: Backend> ScoreNetwork<B> {
         device: &B::Device,
     ) -> Result<Self> {
         spec.validate(lattice)?;
-        let (s1, s2) = axis_sides(lattice);
-        let offsets: Vec<(i64, i64)> = spec
-            .axis_offsets(s1)
-            .into_iter()
-            .flat_map(|a| spec.axis_offsets(s2).into_iter().map(move |b| (a, b)))
-            .collect();
+        let offsets = spec.offsets(lattice);
         let mut rng = seeded_rng(seed);
         let mut conv = |c_in: usize, c_out: usize| {
             let fan_in = (offsets.len() * c_in) as f64;
@@ -252,24 +242,28 @@ impl<B: Backend> ScoreNetwork<B> {
             if kernel.shape() != lattice.shape().as_slice() {
                 return Err(Error::Mismatch("a kernel of the wrong shape".into()));
             }
-            let l = lattice.side() as i64;
             let values = conv
                 .offsets
                 .0
                 .iter()
-                .map(|&(r1, r2)| {
-                    let r2 = r2.rem_euclid(l) as usize;
-                    match lattice.dim() {
-                        1 => kernel[[r2].as_slice()],
-                        _ => kernel[[r1.rem_euclid(l) as usize, r2].as_slice()],
-                    }
-                })
+                .map(|&r| kernel[offset_site(lattice, r).as_slice()])
                 .collect::<Vec<f64>>();
             let device = conv.weight.device();
             let rows = values.len();
             conv.weight = Param::from_tensor(tensor2(values, [rows, 1], &device));
         }
         Ok(())
+    }
+
+    /// The kernels a_l(r) of the input and output convolutions (input channel 0 to output
+    /// channel 0), first convolution first: for a single-channel network, the inverse of
+    /// [`ScoreNetwork::set_linear_kernels`].
+    pub fn linear_kernels(&self) -> Result<Vec<ArrayD<f64>>> {
+        let lattice = self.lattice();
+        std::iter::once(&self.input)
+            .chain(self.output.as_ref())
+            .map(|c| c.kernel(lattice, 0, 0))
+            .collect()
     }
 
     /// Every parameter array with its name, in the order of the forward pass:
@@ -357,14 +351,6 @@ pub fn embedding(t: f64, features: usize) -> Vec<f64> {
             [(omega * u).sin(), (omega * u).cos()]
         })
         .collect()
-}
-
-/// The two spatial sides of the network's tensors: (1, L) in d = 1, (L, L) in d = 2.
-pub fn axis_sides(lattice: Lattice) -> (usize, usize) {
-    match lattice.dim() {
-        1 => (1, lattice.side()),
-        _ => (lattice.side(), lattice.side()),
-    }
 }
 
 /// Fields of the lattice's shape stacked into a `[batch, L₁, L₂]` tensor.

@@ -213,6 +213,18 @@ impl<B: AutodiffBackend> Monitor<B> for NoMonitor {
     }
 }
 
+/// Records [`ScoreNetwork::linear_kernels`] at every checkpoint (the step-by-step
+/// comparison of a single-channel network with the linear trainer, R11.4).
+#[derive(Debug, Default)]
+pub struct LinearKernelRecorder(pub Vec<Vec<ArrayD<f64>>>);
+
+impl<B: AutodiffBackend> Monitor<B> for LinearKernelRecorder {
+    fn checkpoint(&mut self, _: u64, _: f64, net: &ScoreNetwork<B>) -> Result<ControlFlow<()>> {
+        self.0.push(net.linear_kernels()?);
+        Ok(ControlFlow::Continue(()))
+    }
+}
+
 /// A training run: the update rule, the loss weighting, the number of steps and how often
 /// the monitor looks.
 #[derive(Debug, Clone, Copy, Serialize)]
