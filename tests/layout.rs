@@ -63,3 +63,39 @@ fn only_report_and_the_command_line_print() {
         }
     }
 }
+
+/// The features `cargo tree` resolves for every package, one line per package.
+fn resolved_features(edges: &str) -> std::collections::BTreeSet<String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args(["tree", "--offline", "--locked", "--prefix", "none"])
+        .args(["-f", "{p} {f}", "-e", edges])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.ends_with("(*)"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// `cargo run --release` after `cargo test --release` must not rebuild: every package the
+/// binary needs is resolved with the same features whether or not the test-only crates are in
+/// the graph (Cargo.toml's feature-alignment lines). A package the tests alone need may appear
+/// only in the second set; one that appears in both with other features fails here.
+#[test]
+fn tests_and_the_binary_share_one_build() {
+    let binary = resolved_features("normal,build");
+    let with_tests = resolved_features("normal,dev,build");
+    let differing: Vec<&String> = binary.difference(&with_tests).collect();
+    assert!(
+        differing.is_empty(),
+        "resolved with other features when the tests build: {differing:?}"
+    );
+}
