@@ -65,6 +65,7 @@ fn quick_reproduction_passes_every_claim_and_writes_the_report() {
     assert_eq!(csv.lines().count(), rep.claims.len() + 1);
     assert_provenance(&out, &cfg);
     assert_rewrite_leaves_no_temporaries(&rep, &out, dir.path());
+    assert_rerun_is_identical(&cfg, &rep, &out);
     let table: String = rep
         .claims
         .iter()
@@ -82,6 +83,116 @@ fn quick_reproduction_passes_every_claim_and_writes_the_report() {
     insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("reproduce_quick_claims", table);
     });
+}
+
+/// A second run of the same configuration gives the same claims and, file by file, the same
+/// report apart from what records the run rather than the physics: wall times (`seconds`
+/// columns and keys, "… s" durations in the text), the date and the command line. Every
+/// parallel reduction adds its parts in a fixed order, so no last digit may depend on how the
+/// threads were scheduled.
+fn assert_rerun_is_identical(cfg: &ReproduceConfig, first: &claims::Reproduction, out: &Path) {
+    let again = claims::run(cfg, &Silent).unwrap();
+    assert_eq!(again.claims, first.claims, "the claims differ between runs");
+    let dir = tempfile::tempdir().unwrap();
+    let out2 = dir.path().join("out");
+    report::write(&again, &out2, false).unwrap();
+    let mut compared = 0;
+    for entry in walk(out) {
+        let name = entry.strip_prefix(out).unwrap();
+        let (a, b) = (without_timing(&entry), without_timing(&out2.join(name)));
+        assert!(a == b, "{} differs between two runs", name.display());
+        compared += 1;
+    }
+    assert_eq!(compared, walk(&out2).len(), "the runs wrote different files");
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files.extend(walk(&p));
+        } else {
+            files.push(p);
+        }
+    }
+    files.sort();
+    files
+}
+
+/// A report file's bytes with the run's own record taken out: JSON keys `seconds`, `date_utc`
+/// and `command_line`; CSV columns headed `seconds`; in text, durations ("12.5 s"), the date
+/// and the command line.
+fn without_timing(path: &Path) -> Vec<u8> {
+    let bytes = std::fs::read(path).unwrap();
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("json") => {
+            let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            strip_keys(&mut v, &["seconds", "date_utc", "command_line"]);
+            v.to_string().into_bytes()
+        }
+        Some("csv") => {
+            let text = String::from_utf8(bytes).unwrap();
+            let header: Vec<&str> = text.lines().next().unwrap_or("").split(',').collect();
+            let keep: Vec<bool> = header.iter().map(|h| *h != "seconds").collect();
+            text.lines()
+                .map(|l| {
+                    let cells: Vec<&str> = l.split(',').collect();
+                    if cells.len() != keep.len() {
+                        return l.to_string(); // a quoted comma: compare the whole line
+                    }
+                    let kept: Vec<&str> = cells
+                        .iter()
+                        .zip(&keep)
+                        .filter(|(_, &k)| k)
+                        .map(|(c, _)| *c)
+                        .collect();
+                    kept.join(",")
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+                .into_bytes()
+        }
+        Some("md") | Some("txt") => {
+            let text = String::from_utf8(bytes).unwrap();
+            text.lines()
+                .filter(|l| !l.contains("date (UTC)") && !l.contains("| command |"))
+                .map(without_durations)
+                .collect::<Vec<_>>()
+                .join("\n")
+                .into_bytes()
+        }
+        _ => bytes,
+    }
+}
+
+/// Removes the `keys` from every object of a JSON value.
+fn strip_keys(v: &mut serde_json::Value, keys: &[&str]) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for k in keys {
+                map.remove(*k);
+            }
+            map.values_mut().for_each(|x| strip_keys(x, keys));
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|x| strip_keys(x, keys)),
+        _ => {}
+    }
+}
+
+/// A line with every duration ("54.6 s", "3 s") replaced by "… s".
+fn without_durations(line: &str) -> String {
+    let words: Vec<&str> = line.split(' ').collect();
+    let mut out = Vec::with_capacity(words.len());
+    for (i, w) in words.iter().enumerate() {
+        let next_is_unit = words
+            .get(i + 1)
+            .is_some_and(|n| *n == "s" || n.starts_with("s.") || n.starts_with("s,") || n.starts_with("s;"));
+        let number = w.trim_end_matches(',').parse::<f64>().is_ok();
+        out.push(if next_is_unit && number { "…" } else { w });
+    }
+    out.join(" ")
 }
 
 /// Each claim, evaluated on a copy of the studies that holds only those its registry entry

@@ -10,6 +10,7 @@ use critical_slowing::experiment::{ConvNet, DataSet, EmpiricalStatistics, Noised
 use critical_slowing::fourier::RealFft;
 use critical_slowing::model::LayerKind;
 use critical_slowing::sampling::{seeded_rng, FieldSampler};
+use critical_slowing::study::sampled_continuous::sampled_horizon_rows;
 use critical_slowing::theory::generation::exact_score_symbols;
 use critical_slowing::Lattice;
 use ndarray::ArrayD;
@@ -46,6 +47,9 @@ fn everything() -> Vec<Vec<u64>> {
     let scores = SymbolScores(exact_score_symbols(field.spectrum(), &grid).unwrap());
     let generated = generate(Sampler::SdeExponential, &grid, &scores, 13, &mut rng).unwrap();
     let estimate = SpectrumEstimate::from_fields(lattice, &generated).unwrap();
+    // the sampled horizon's zero-mode sums over 4000 fields (a parallel `sum()` here once
+    // changed the last digit between runs)
+    let horizon = sampled_horizon_rows(3, &[4, 6], 4000, 5).unwrap();
     vec![
         bits(&many),
         bits(&batch.xt),
@@ -68,6 +72,10 @@ fn everything() -> Vec<Vec<u64>> {
         bits(&data_batch.xt),
         bits(&generated),
         estimate.variances().iter().map(|x| x.to_bits()).collect(),
+        horizon
+            .iter()
+            .flat_map(|r| [r.excess.to_bits(), r.horizon_estimate.to_bits()])
+            .collect(),
     ]
 }
 

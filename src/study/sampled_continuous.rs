@@ -317,7 +317,9 @@ pub fn sampled_horizon_rows(
             let t = (horizon - 1.0).max(0.0);
             let (a, s) = ((-t).exp(), (-(-2.0 * t).exp_m1()).sqrt());
             let sampler = FieldSampler::new(field.spectrum())?;
-            let sum_sq: f64 = split_rngs(&mut seeded_rng(seed + i as u64), samples)
+            // fields run in parallel; their squares are added in field order afterwards (a
+            // parallel sum's order depends on scheduling, and so would its last digits)
+            let squares: Vec<f64> = split_rngs(&mut seeded_rng(seed + i as u64), samples)
                 .into_par_iter()
                 .map(|mut r| {
                     let x = sampler.sample(&mut r);
@@ -330,7 +332,8 @@ pub fn sampled_horizon_rows(
                         .sum();
                     sum * sum
                 })
-                .sum();
+                .collect();
+            let sum_sq: f64 = squares.iter().sum();
             let p0 = sum_sq / (samples * lattice.volume()) as f64;
             let excess = p0 - 1.0;
             Ok(SampledHorizonRow {
