@@ -63,6 +63,7 @@ fn quick_reproduction_passes_every_claim_and_writes_the_report() {
     );
     let csv = std::fs::read_to_string(out.join("claims.csv")).unwrap();
     assert_eq!(csv.lines().count(), rep.claims.len() + 1);
+    assert_values_name_their_quantity(&rep, &csv);
     assert_provenance(&out, &cfg);
     assert_rewrite_leaves_no_temporaries(&rep, &out, dir.path());
     assert_rerun_is_identical(&cfg, &rep, &out);
@@ -85,6 +86,34 @@ fn quick_reproduction_passes_every_claim_and_writes_the_report() {
     });
 }
 
+/// A value is present only with its quantity and source, and claims.csv has the columns.
+fn assert_values_name_their_quantity(rep: &claims::Reproduction, csv: &str) {
+    for c in &rep.claims {
+        assert!(
+            c.analytic.is_none() || c.spec.analytic_side.is_some(),
+            "{}",
+            c.spec.id
+        );
+        assert!(
+            c.numeric.is_none() || c.spec.numeric_side.is_some(),
+            "{}",
+            c.spec.id
+        );
+    }
+    let header = csv.lines().next().unwrap();
+    for column in [
+        "analytic_quantity",
+        "analytic_source",
+        "numeric_quantity",
+        "numeric_source",
+    ] {
+        assert!(
+            header.split(',').any(|h| h == column),
+            "claims.csv lacks {column}"
+        );
+    }
+}
+
 /// A second run of the same configuration gives the same claims and, file by file, the same
 /// report apart from what records the run rather than the physics: wall times (`seconds`
 /// columns and keys, "… s" durations in the text), the date and the command line. Every
@@ -103,7 +132,11 @@ fn assert_rerun_is_identical(cfg: &ReproduceConfig, first: &claims::Reproduction
         assert!(a == b, "{} differs between two runs", name.display());
         compared += 1;
     }
-    assert_eq!(compared, walk(&out2).len(), "the runs wrote different files");
+    assert_eq!(
+        compared,
+        walk(&out2).len(),
+        "the runs wrote different files"
+    );
 }
 
 /// Every file under `dir`.
@@ -186,9 +219,9 @@ fn without_durations(line: &str) -> String {
     let words: Vec<&str> = line.split(' ').collect();
     let mut out = Vec::with_capacity(words.len());
     for (i, w) in words.iter().enumerate() {
-        let next_is_unit = words
-            .get(i + 1)
-            .is_some_and(|n| *n == "s" || n.starts_with("s.") || n.starts_with("s,") || n.starts_with("s;"));
+        let next_is_unit = words.get(i + 1).is_some_and(|n| {
+            *n == "s" || n.starts_with("s.") || n.starts_with("s,") || n.starts_with("s;")
+        });
         let number = w.trim_end_matches(',').parse::<f64>().is_ok();
         out.push(if next_is_unit && number { "…" } else { w });
     }
@@ -325,6 +358,61 @@ fn derivation_ids() -> BTreeSet<String> {
         }
     }
     ids
+}
+
+/// Every value names its quantity and source: a side is declared exactly when the description
+/// does not say "none", the claims an audit found not to be independent measurements are
+/// labelled as what they are, and every ID falls in one of the topic ranges the report states.
+#[test]
+fn claims_name_their_quantities_sources_and_topic() {
+    use critical_slowing::claims::{Source, ID_GROUPS};
+    for c in REGISTRY.iter().map(|c| c.spec) {
+        assert_eq!(
+            c.analytic_side.is_none(),
+            c.analytic.starts_with("none"),
+            "{}: analytic side",
+            c.id
+        );
+        assert_eq!(
+            c.numeric_side.is_none(),
+            c.numeric.starts_with("none"),
+            "{}: numeric side",
+            c.id
+        );
+    }
+    let source = |id: &str| {
+        let c = REGISTRY.iter().find(|c| c.spec.id == id).unwrap().spec;
+        (
+            c.analytic_side.map(|v| v.source),
+            c.numeric_side.map(|v| v.source),
+        )
+    };
+    for id in ["C6", "C7", "C8", "C28", "C40", "C42", "C60"] {
+        assert_eq!(source(id).1, Some(Source::CrossCheck), "{id}");
+    }
+    for id in ["C12", "C30"] {
+        assert_eq!(source(id).1, Some(Source::ByConstruction), "{id}");
+    }
+    assert_eq!(source("C50").0, Some(Source::ByConstruction));
+    assert_eq!(source("C41").1, Some(Source::ClosedForm));
+    // "C1–C14 …; C15–C22 …": each registry ID in exactly one range
+    let ranges: Vec<(u32, u32)> = ID_GROUPS
+        .split("; ")
+        .map(|g| {
+            let span = g.split(' ').next().unwrap();
+            let (lo, hi) = span.split_once('–').unwrap();
+            let n = |x: &str| x.trim_start_matches('C').parse::<u32>().unwrap();
+            (n(lo), n(hi))
+        })
+        .collect();
+    for c in REGISTRY.iter() {
+        let n: u32 = c.spec.id[1..].parse().unwrap();
+        let hits = ranges
+            .iter()
+            .filter(|(lo, hi)| (*lo..=*hi).contains(&n))
+            .count();
+        assert_eq!(hits, 1, "{} is in {hits} topic ranges", c.spec.id);
+    }
 }
 
 #[test]

@@ -102,6 +102,138 @@ impl Check {
     }
 }
 
+/// The quantity a claim's value is, named in every table (CSV, JSON, Markdown) so that a reader
+/// does not take a p-value for an exponent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Quantity {
+    /// p of y ∝ L^p (or ∝ κ^p), from a log–log fit.
+    Exponent,
+    /// |fitted exponent − its expected value|.
+    ExponentDeviation,
+    /// The slope of a straight-line fit (against ln L, or against n).
+    Slope,
+    /// A number of training steps (or their largest difference).
+    Steps,
+    /// The increase of a step count per doubling of L.
+    StepsPerDoubling,
+    /// |increment per doubling − its expected value|, in steps.
+    StepsPerDoublingDeviation,
+    /// A quotient of two like quantities.
+    Ratio,
+    /// A relative error or deviation |a − b|/|b|.
+    RelativeError,
+    /// The relative change over one doubling of L.
+    RelativeChange,
+    /// Standard deviation over mean, across sides.
+    RelativeSpread,
+    /// (bound − value)/bound.
+    RelativeMargin,
+    /// A difference in units of its standard error.
+    StandardErrors,
+    /// A test's p-value.
+    PValue,
+    /// A test's power: the probability of rejecting a stated alternative.
+    Power,
+    /// A Kullback–Leibler divergence per lattice site (nats).
+    KlPerSite,
+    /// An excess denoising loss per site.
+    ExcessLossPerSite,
+    /// A count of parameters.
+    ParameterCount,
+    /// A plain number (a critical coupling).
+    Value,
+}
+
+impl Quantity {
+    /// The name printed in tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Quantity::Exponent => "exponent",
+            Quantity::ExponentDeviation => "exponent deviation",
+            Quantity::Slope => "slope",
+            Quantity::Steps => "steps",
+            Quantity::StepsPerDoubling => "steps per doubling",
+            Quantity::StepsPerDoublingDeviation => "deviation in steps per doubling",
+            Quantity::Ratio => "ratio",
+            Quantity::RelativeError => "relative error",
+            Quantity::RelativeChange => "relative change",
+            Quantity::RelativeSpread => "relative spread",
+            Quantity::RelativeMargin => "relative margin",
+            Quantity::StandardErrors => "standard errors (z)",
+            Quantity::PValue => "p-value",
+            Quantity::Power => "power",
+            Quantity::KlPerSite => "KL per site",
+            Quantity::ExcessLossPerSite => "excess loss per site",
+            Quantity::ParameterCount => "parameter count",
+            Quantity::Value => "value",
+        }
+    }
+}
+
+impl fmt::Display for Quantity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where a claim's value comes from, so that "numeric" in a table always means what it says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// A closed form of `derivations/` (or an anchor from the literature).
+    ClosedForm,
+    /// An independent measurement: trainers, samplers or Monte Carlo on sampled fields, which
+    /// could have disagreed with the closed form.
+    Measurement,
+    /// A code cross-check: the same map or formula computed another way (e.g. a trainer whose
+    /// trajectory is the closed form evaluated on its own data); agreement shows the code is
+    /// right, not the physics.
+    CrossCheck,
+    /// True by construction (a definition, a design choice, a sample size chosen for it); the
+    /// check guards the code against regressions only.
+    ByConstruction,
+}
+
+impl Source {
+    /// The name printed in tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::ClosedForm => "closed form",
+            Source::Measurement => "measurement",
+            Source::CrossCheck => "code cross-check",
+            Source::ByConstruction => "by construction",
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What one side of a claim is: its quantity and where it comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Side {
+    /// The quantity.
+    pub quantity: Quantity,
+    /// Its source.
+    pub source: Source,
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}, {}", self.quantity, self.source)
+    }
+}
+
+/// The claim-ID ranges by topic, in one line (the IDs are stable across releases, so the ranges
+/// have gaps where a topic has room to grow).
+pub const ID_GROUPS: &str = "C1–C14 spectrum, training times and locality at n = ∞; \
+C15–C22 generation; C23–C32 finite n (Monte Carlo data); C40–C45 optimizers; \
+C50–C51 samplers on sampled fields; C60–C61 nonlinear networks";
+
 /// A claim's description, without values.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ClaimSpec {
@@ -117,6 +249,10 @@ pub struct ClaimSpec {
     pub analytic: &'static str,
     /// What the numeric value is, or why the claim has no numeric side.
     pub numeric: &'static str,
+    /// The analytic value's quantity and source (`None`: no analytic value).
+    pub analytic_side: Option<Side>,
+    /// The numeric value's quantity and source (`None`: no numeric value).
+    pub numeric_side: Option<Side>,
     /// Why the check is what it is.
     pub justification: &'static str,
 }

@@ -134,9 +134,13 @@ pub fn markdown(rep: &Reproduction, figs: &[(&str, &str)]) -> Result<String> {
     md += "\n### How each value was obtained\n\n";
     for c in &rep.claims {
         md += &format!(
-            "- **{}** analytic: {}; numeric: {}; check: {}. Tests: {}.\n",
+            "- **{}** analytic ({}): {}; numeric ({}): {}; check: {}. Tests: {}.\n",
             c.spec.id,
+            c.spec
+                .analytic_side
+                .map_or("none".into(), |v| v.to_string()),
             c.spec.analytic,
+            c.spec.numeric_side.map_or("none".into(), |v| v.to_string()),
             c.spec.numeric,
             c.spec.justification,
             c.spec.tests.join(", ")

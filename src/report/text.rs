@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::claims::{ClaimResult, Verdict, REGISTRY};
+use crate::claims::{ClaimResult, Side, Source, Verdict, ID_GROUPS, REGISTRY};
 use crate::error::number;
 use crate::study::{GenerateReport, SpectrumRow, TrainReport, TrainingTable};
 
@@ -252,8 +252,46 @@ pub fn check_text(c: &ClaimResult) -> String {
     }
 }
 
-/// The claims table as Markdown rows.
+/// A value with its quantity and source: `1.98 (exponent, measurement)`; `—` without a value.
+fn value_with_side(v: Option<f64>, side: Option<Side>, digits: usize) -> String {
+    match (v, side) {
+        (None, _) => "—".into(),
+        (Some(_), None) => value(v, digits),
+        (Some(_), Some(side)) => format!("{} ({side})", value(v, digits)),
+    }
+}
+
+/// The claims as two Markdown tables, under one line saying how the IDs are grouped: first the
+/// claims whose numeric value is an independent measurement, then those whose numeric side is
+/// a code cross-check, true by construction, or absent (closed forms alone). Each value names
+/// its quantity and its source, so that "numeric" never hides a cross-check.
 pub fn claims_table(claims: &[ClaimResult]) -> String {
+    let measured = |c: &&ClaimResult| {
+        c.spec
+            .numeric_side
+            .is_some_and(|v| v.source == Source::Measurement)
+    };
+    let (first, second): (Vec<&ClaimResult>, Vec<&ClaimResult>) =
+        claims.iter().partition(|c| measured(c));
+    let mut s = format!(
+        "Claim IDs by topic: {ID_GROUPS}. Each value names its quantity and its source: a \
+         closed form, an independent measurement, a code cross-check (the same map computed \
+         another way) or a value true by construction.\n\n"
+    );
+    if !first.is_empty() {
+        s += "**Closed forms against independent measurements**\n\n";
+        s += &claim_rows(&first);
+    }
+    if !second.is_empty() {
+        s += "\n**Code cross-checks, values true by construction, and closed forms alone** (these \
+              guard the code; they are not evidence for the physics)\n\n";
+        s += &claim_rows(&second);
+    }
+    s
+}
+
+/// One Markdown table of claims.
+fn claim_rows(claims: &[&ClaimResult]) -> String {
     let mut s = String::from(
         "| ID | claim | analytic | numeric | check | verdict | derivation |\n|---|---|---|---|---|---|---|\n",
     );
@@ -264,14 +302,19 @@ pub fn claims_table(claims: &[ClaimResult]) -> String {
             "| {} | {} | {} | {} | {} | {} | {} |",
             c.spec.id,
             c.spec.statement,
-            value(c.analytic, digits),
-            value(c.numeric, digits),
+            value_with_side(c.analytic, c.spec.analytic_side, digits),
+            value_with_side(c.numeric, c.spec.numeric_side, digits),
             check_text(c),
             c.verdict,
             c.spec.results.join(", ")
         );
     }
     s
+}
+
+/// `quantity (source)`, or `none`.
+fn side_text(side: Option<Side>) -> String {
+    side.map_or_else(|| "none".into(), |v| v.to_string())
 }
 
 /// The registry as the `claims` command lists it.
@@ -281,17 +324,19 @@ pub fn claims_list() -> String {
         .map(|c| {
             let s = &c.spec;
             format!(
-                "{}  {}\n    derivation: {}\n    tests: {}\n    analytic: {}\n    numeric: {}\n    tolerance: {}\n",
+                "{}  {}\n    derivation: {}\n    tests: {}\n    analytic [{}]: {}\n    numeric [{}]: {}\n    tolerance: {}\n",
                 s.id,
                 s.statement,
                 s.results.join(", "),
                 s.tests.join(", "),
+                side_text(s.analytic_side),
                 s.analytic,
+                side_text(s.numeric_side),
                 s.numeric,
                 s.justification
             )
         })
-        .collect()
+        .fold(format!("Claim IDs by topic: {ID_GROUPS}.\n\n"), |acc, c| acc + &c)
 }
 
 /// One line per claim that did not pass, with its verdict.

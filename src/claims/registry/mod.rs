@@ -21,9 +21,25 @@ pub struct Claim {
     pub evaluate: fn(&Studies) -> Result<Evaluation>,
 }
 
+/// One side of a claim: `side!(Exponent, Measurement)` or `side!(none)`.
+macro_rules! side {
+    (none) => {
+        None
+    };
+    ($q:ident, $s:ident) => {
+        Some($crate::claims::Side {
+            quantity: $crate::claims::Quantity::$q,
+            source: $crate::claims::Source::$s,
+        })
+    };
+}
+
 macro_rules! spec {
-    ($id:expr, $st:expr, [$($r:expr),*], [$($t:expr),*], $an:expr, $nu:expr, $j:expr) => {
-        $crate::claims::ClaimSpec { id: $id, statement: $st, results: &[$($r),*], tests: &[$($t),*], analytic: $an, numeric: $nu, justification: $j }
+    ($id:expr, $st:expr, [$($r:expr),*], [$($t:expr),*], $an:expr, $nu:expr, $j:expr, ($($a:tt)*), ($($n:tt)*)) => {
+        $crate::claims::ClaimSpec {
+            id: $id, statement: $st, results: &[$($r),*], tests: &[$($t),*], analytic: $an, numeric: $nu,
+            justification: $j, analytic_side: side!($($a)*), numeric_side: side!($($n)*),
+        }
     };
 }
 
