@@ -103,6 +103,16 @@ fn cli_exits_nonzero_with_one_line_messages() {
         (&["generate", "--grid", "banana"], "grid"),
         (&["generate", "--grid", "geometric:0:1:4"], "geometric"),
         (&["generate", "--samples", "0", "--l", "4"], "samples"),
+        (
+            &["generate", "--grid", "geometric:0.001:1e300:40"],
+            "at most 50",
+        ),
+        // 1.5 × the closed-form T₁ ≈ 7 600 steps on 1 024 fields of 32³ sites: about 11 min
+        (
+            &["train", "--d", "3", "--l", "32", "--time-limit", "1"],
+            "over --time-limit 1",
+        ),
+        (&["train", "--time-limit", "0"], "time-limit"),
         (&["train-network", "--d", "3"], "dimension"),
         (&["training-time", "--l", "8,16,8"], "twice"),
         (&["spectrum", "--l", "2"], "too small"),
@@ -339,7 +349,7 @@ fn cli_issue_13_inputs() {
 /// equations Ĥθ = b̂ predicts.
 #[test]
 fn cli_train_local_layer_stops_at_its_data_optimum() {
-    let steps = |args: &[&str]| -> (Option<u64>, Option<u64>) {
+    let run = |args: &[&str]| -> serde_json::Value {
         let mut a = vec!["train", "--json"];
         a.extend_from_slice(args);
         let out = run_cli(&a);
@@ -348,7 +358,10 @@ fn cli_train_local_layer_stops_at_its_data_optimum() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let steps = |args: &[&str]| -> (Option<u64>, Option<u64>) {
+        let r = run(args);
         (
             r["measured_steps"].as_u64(),
             r["predicted_steps_empirical"].as_u64(),
@@ -358,7 +371,14 @@ fn cli_train_local_layer_stops_at_its_data_optimum() {
     let (local, _) = steps(&["--l", "3", "--layers", "local:1"]);
     assert!(full.is_some());
     assert_eq!(local, full);
+    // the run says that this local layer is the full one; at L = 5 it is not
+    let note = run(&["--l", "3", "--layers", "local:1"])["note"].clone();
+    assert!(
+        note.as_str().unwrap().contains("full layers here"),
+        "{note}"
+    );
     let (measured, predicted) = steps(&["--l", "5", "--layers", "local:1", "--samples", "256"]);
+    assert!(run(&["--l", "5", "--layers", "local:1", "--samples", "16"])["note"].is_null());
     assert!(measured.is_some());
     // the trainer's gradient is the exact gradient of the same quadratic loss, so the steps
     // agree up to one step of rounding at the threshold

@@ -241,6 +241,8 @@ fn time_grids_by_hand() {
     assert!(message(TimeGrid::new(vec![-0.1, 1.0])).contains("t_0 ≥ 0"));
     assert!(message(TimeGrid::new(vec![0.0, f64::INFINITY])).contains("finite"));
     assert!(message(TimeGrid::new(vec![0.2, 0.1])).contains("increase"));
+    assert!(message(TimeGrid::geometric(1e-3, 1e300, 40)).contains("at most 50"));
+    assert!(TimeGrid::uniform(0.0, 50.0, 4).is_ok());
 }
 
 /// R10.6 on a grid that starts at t_0 = 0.5 > 0, where the normalisation Φ(t_0) of the

@@ -146,7 +146,10 @@ pub fn train(r: &TrainReport) -> String {
         r.final_excess_loss_population,
         sci(r.predicted_excess_loss_population),
         sci(r.predicted_excess_loss_balanced),
-    )
+    ) + &r
+        .note
+        .as_ref()
+        .map_or(String::new(), |n| format!("note: {n}\n"))
 }
 
 /// The powered sample tests of a `generate` run, one line.

@@ -47,7 +47,7 @@ pub use generation::{
 pub use local::{local_rows, LocalRow};
 pub use local_fields::{EmpiricalLocalRow, LocalTrainingRow};
 pub use spectrum::{spectrum_row, spectrum_rows, SpectrumRow};
-pub use train::{train, TrainConfig, TrainReport};
+pub use train::{train, train_cost, TrainConfig, TrainCost, TrainReport, TRAIN_RATE};
 pub use trainer_comparison::{compare_trainer_with_closed_form, TrainerComparison};
 pub use training::{
     numeric_training, timescales, training_table, NumericTrainingRow, SampledSetup, TimescaleRow,
