@@ -7,7 +7,7 @@
 //! χ² test (used on the zero mode, R10.2), and the plug-in KL and W2² with windows derived from
 //! their exact null distributions (R10.3, R10.4). Each comes with its exact (or provably
 //! bounded) power against a named alternative: (a) every P_u scaled by 1 + δ, (b) only the
-//! zero mode scaled by 1 + δ (SPEC §8).
+//! zero mode scaled by 1 + δ (derivations/10, R10.1–R10.2).
 
 use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
 use statrs::function::gamma::{digamma, ln_gamma};

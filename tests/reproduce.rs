@@ -65,8 +65,8 @@ fn quick_reproduction_passes_every_claim_and_writes_the_report() {
     assert_eq!(csv.lines().count(), rep.claims.len() + 1);
     assert_values_name_their_quantity(&rep, &csv);
     assert_provenance(&out, &cfg);
-    assert_rewrite_leaves_no_temporaries(&rep, &out, dir.path());
     assert_rerun_is_identical(&cfg, &rep, &out);
+    assert_rewrite_leaves_no_temporaries(&rep, &out, dir.path());
     let table: String = rep
         .claims
         .iter()
@@ -325,9 +325,33 @@ fn assert_report_files(out: &Path) {
     }
 }
 
-/// Writing again replaces the report atomically and leaves no temporary directories.
+/// Writing again replaces the report atomically and leaves no temporary directories; files
+/// the user put into the report directory stay, with their contents, while the tool's own
+/// files are replaced.
 fn assert_rewrite_leaves_no_temporaries(rep: &claims::Reproduction, out: &Path, parent: &Path) {
+    let manifest = std::fs::read_to_string(out.join(report::MANIFEST)).unwrap();
+    assert!(manifest.lines().any(|l| l == "claims.csv"), "{manifest}");
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    std::fs::write(out.join("figures/my_plot.svg"), "<svg/>").unwrap();
+    std::fs::create_dir(out.join("analysis")).unwrap();
+    std::fs::write(out.join("analysis/fit.py"), "print(1)").unwrap();
+    std::fs::write(out.join("spectrum.csv"), "stale").unwrap();
     report::write(rep, out, false).unwrap();
+    for (file, text) in [
+        ("notes.txt", "mine"),
+        ("figures/my_plot.svg", "<svg/>"),
+        ("analysis/fit.py", "print(1)"),
+    ] {
+        assert_eq!(
+            std::fs::read_to_string(out.join(file)).unwrap(),
+            text,
+            "{file}"
+        );
+    }
+    assert_ne!(
+        std::fs::read_to_string(out.join("spectrum.csv")).unwrap(),
+        "stale"
+    );
     let leftovers: Vec<_> = std::fs::read_dir(parent)
         .unwrap()
         .filter_map(|e| e.ok())
@@ -471,6 +495,27 @@ fn reproduce_bad_input_fails_with_one_line_and_no_report() {
         QUICK_CONFIG.replace("epsilon = 0.01", "epsilon = 2.0"),
     )
     .unwrap();
+    let write = |name: &str, text: String| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    // values that once crashed out of memory after seconds of work, refused before any
+    let huge_sampled = write(
+        "sampled.toml",
+        format!("{QUICK_CONFIG}\n[sampled]\nsides = [1000]\n"),
+    );
+    let huge_optimizer = write(
+        "optimizer.toml",
+        QUICK_CONFIG.replace("samples = 256", "samples = 100000000"),
+    );
+    // 100 000 configurations of 256² sites: 210 GB, within every per-field bound
+    let huge_data = write(
+        "data.toml",
+        format!(
+            "{QUICK_CONFIG}\n[monte_carlo]\nising_2d_sides = [8, 256]\ngaussian_limit_l = 8\nconfigurations = 100000\n"
+        ),
+    );
     let file_out = dir.path().join("a-file");
     std::fs::write(&file_out, "keep me").unwrap();
     let out = dir.path().join("out");
@@ -493,6 +538,12 @@ fn reproduce_bad_input_fails_with_one_line_and_no_report() {
             vec!["--config".into(), invalid.display().to_string()],
             "epsilon",
         ),
+        (vec!["--config".into(), huge_sampled], "sampled.sides"),
+        (
+            vec!["--config".into(), huge_optimizer],
+            "optimizers.samples",
+        ),
+        (vec!["--config".into(), huge_data], "of memory"),
         (
             vec!["--quick".into(), "--out".into(), "/dev/null/out".into()],
             "cannot create /dev/null",

@@ -82,8 +82,43 @@ impl ReproduceConfig {
         self.validate_sizes()?;
         self.validate_numbers()?;
         self.sampled.validate()?;
+        self.optimizers.validate()?;
         self.network.validate()?;
         self.monte_carlo.validate()
+    }
+
+    /// Bytes the largest data set of the run holds at once: the studies run one after another,
+    /// and each holds its fields about four times over (clean, noised, noise, transform), 8
+    /// bytes a value. Counted: the numeric trainers, the sampled generation check, the momentum
+    /// trainers, the powered sampler checks (the fields a power of 0.99 needs, R10.1–R10.2)
+    /// and the Monte Carlo training data at the largest Ising side (n = 1, d = 2).
+    pub fn memory_estimate(&self) -> Result<f64> {
+        let volume = |l: usize| (l as f64).powi(self.d as i32);
+        let largest = |v: &[usize]| v.iter().copied().max().unwrap_or(0);
+        let mut sets = vec![
+            (
+                self.numeric_samples as f64,
+                volume(largest(&self.numeric_sides)),
+            ),
+            (self.sampling_samples as f64, volume(self.sampling_l)),
+            (
+                self.optimizers.samples as f64,
+                volume(largest(&self.optimizers.numeric_sides)),
+            ),
+            (
+                self.monte_carlo.configurations as f64,
+                (largest(&self.monte_carlo.ising_2d_sides) as f64).powi(2),
+            ),
+        ];
+        for &l in &self.sampled.sides {
+            let v = volume(l);
+            let fields = crate::study::sampled::samples_for_power(v as usize, crate::study::LEVEL)?;
+            sets.push((fields as f64, v));
+        }
+        Ok(sets
+            .iter()
+            .map(|(fields, sites)| 4.0 * 8.0 * fields * sites)
+            .fold(0.0, f64::max))
     }
 
     /// The lists of sides and depths.

@@ -73,7 +73,7 @@ pub fn parse_side(text: &str) -> Result<usize, String> {
     Ok(l)
 }
 
-/// `--c` and `--epsilon`: the learning-rate fraction and the accuracy of the protocol (SPEC §4).
+/// `--c` and `--epsilon`: the learning-rate fraction and the accuracy of the protocol.
 #[derive(Args, Debug, Clone, Copy)]
 pub struct Rates {
     /// Learning-rate fraction c ∈ (0, 1]: η = c/λ*.
@@ -125,6 +125,14 @@ impl Configuration {
             (None, true) => QUICK_CONFIG.to_string(),
             (None, false) => DEFAULT_CONFIG.to_string(),
         };
-        ReproduceConfig::from_toml(&text).map_err(|e| e.to_string())
+        let cfg = ReproduceConfig::from_toml(&text).map_err(|e| e.to_string())?;
+        let needed = cfg.memory_estimate().map_err(|e| e.to_string())?;
+        critical_slowing::error::check_memory(
+            "the configuration's largest data set",
+            needed,
+            "lower its sides or sample counts",
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(cfg)
     }
 }

@@ -41,6 +41,11 @@ pub struct Args {
     /// Independent chains, run in parallel.
     #[arg(long, default_value_t = 1)]
     chains: usize,
+    /// Longest run to start, in minutes: chains × (thermalisation + measured sweeps) × V × n
+    /// spin-component updates at the measured rate (1.7·10⁷ per second and thread); longer
+    /// runs are refused before any work. Raise it to run them anyway.
+    #[arg(long, default_value_t = 60.0)]
+    time_limit: f64,
     /// Master seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -76,6 +81,7 @@ fn config(a: &Args) -> Result<McConfig, String> {
         spectrum: false,
     };
     cfg.validate().map_err(message)?;
+    check_time(&cfg, a.time_limit)?;
     let needed = cfg.memory_estimate().map_or(f64::INFINITY, |b| b as f64);
     critical_slowing::error::check_memory(
         "Monte Carlo run",
@@ -131,4 +137,23 @@ fn configurations(a: &Args, cfg: &McConfig, count: usize) -> Result<String, Stri
         mc::npz::write_dataset(&set, out, a.output.force, format).map_err(message)?;
     }
     render(a.format, &summary, text::configurations)
+}
+
+/// Refuses a run expected to take longer than `minutes`.
+fn check_time(cfg: &McConfig, minutes: f64) -> Result<(), String> {
+    if !(minutes.is_finite() && minutes > 0.0) {
+        return Err(format!(
+            "invalid --time-limit {minutes}: expected minutes > 0"
+        ));
+    }
+    let seconds = cfg.expected_seconds(rayon::current_num_threads());
+    if seconds > 60.0 * minutes {
+        return Err(format!(
+            "the run would take about {:.0} minutes ({:.1e} spin-component updates), over \
+             --time-limit {minutes}: lower --thermalization, --samples, --chains or --l, or raise --time-limit",
+            seconds / 60.0,
+            cfg.component_updates().map_or(f64::INFINITY, |u| u as f64)
+        ));
+    }
+    Ok(())
 }

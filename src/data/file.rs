@@ -1,4 +1,4 @@
-//! Lattice configurations from and to numpy files (SPEC §12). Reading: an `.npy` file, or an entry of an `.npz`
+//! Lattice configurations from and to numpy files. Reading: an `.npy` file, or an entry of an `.npz`
 //! archive, holding an array of shape [M, L, …, L] (one scalar field per configuration) or
 //! [M, n, L, …, L] (n component fields per configuration), float32 or float64, in C or Fortran
 //! order. Everything is checked before the array is read: the dtype, the shape (d ∈ {1, …, 4},

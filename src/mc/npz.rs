@@ -83,7 +83,7 @@ fn text_array(text: &str) -> Array<u8, ndarray::Ix1> {
     Array::from(text.as_bytes().to_vec())
 }
 
-/// Writes a training data set (SPEC §12): `phi` of shape [M, n, L, …, L] holding the large-n
+/// Writes a training data set: `phi` of shape [M, n, L, …, L] holding the large-n
 /// fields φ = √n s (R7.1) of the M configurations and `s` the unit spins (same shape), float64
 /// unless `format.float32`; scalars `n`, `d`, `l`, `k`, `beta`, `tau_int_m2` (sweeps),
 /// `spacing` (sweeps between configurations), `thermalization` (sweeps), `pilot_sweeps`,

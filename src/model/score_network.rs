@@ -1,4 +1,4 @@
-//! The description of a nonlinear, time-conditioned convolutional score network (SPEC §11):
+//! The description of a nonlinear, time-conditioned convolutional score network:
 //! its shape, what it outputs and how it is trained, shared by the framework implementation
 //! ([`crate::experiment::score_network`]) and the studies that compare it with the closed
 //! forms. A description only: nothing here builds tensors or trains.

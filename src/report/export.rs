@@ -1,4 +1,4 @@
-//! Data out (SPEC §12): generated fields and trained networks as `.npz`, in the layout the
+//! Data out: generated fields and trained networks as `.npz`, in the layout the
 //! crate reads back ([`crate::data::file`]), with the run's parameters as metadata arrays:
 //! numbers as 0-d float64 arrays, texts as uint8 arrays of their UTF-8 bytes (numpy:
 //! `bytes(f["sampler"]).decode()`). Written atomically, never over a file unless asked.

@@ -13,4 +13,4 @@ pub mod progress;
 pub mod text;
 pub mod writer;
 
-pub use writer::{check_output, write};
+pub use writer::{check_output, write, MANIFEST};

@@ -14,8 +14,64 @@ use crate::error::{Error, Result};
 use crate::report::markdown::markdown;
 use crate::report::{plots, text};
 
-/// The file that marks a directory as a report of this tool.
+/// The file that marks a directory as a report of this tool; it lists, after its first line,
+/// the files the tool wrote there (relative paths, one per line).
 pub const MANIFEST: &str = ".critical-slowing-report";
+
+/// The manifest's first line.
+const MANIFEST_HEADER: &str = "critical-slowing report\n";
+
+/// Every file under `dir`, as paths relative to it, sorted; the manifest itself left out.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    fn walk(root: &Path, at: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(at) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else if let Ok(relative) = path.strip_prefix(root) {
+                out.push(relative.to_path_buf());
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, dir, &mut files);
+    files.retain(|p| p.as_os_str() != MANIFEST);
+    files.sort();
+    files
+}
+
+/// Moves into the new report `new` every file of the earlier report `old` that the tool did
+/// not write (not listed in `old`'s manifest); one whose name the new report uses is kept as
+/// `NAME.yours`. A manifest without a list (an older version) counts the files the new report
+/// writes again as the tool's.
+fn keep_foreign_files(old: &Path, new: &Path) -> std::io::Result<()> {
+    let listed = std::fs::read_to_string(old.join(MANIFEST)).unwrap_or_default();
+    let listed: std::collections::BTreeSet<PathBuf> =
+        listed.lines().skip(1).map(PathBuf::from).collect();
+    for relative in files_under(old) {
+        let mut target = new.join(&relative);
+        if listed.contains(&relative) {
+            continue;
+        }
+        if target.exists() {
+            if listed.is_empty() {
+                continue; // an older manifest: a file the tool writes again is the tool's
+            }
+            // the user's own file under a name the tool now uses: kept beside it
+            let mut name = target.file_name().unwrap_or_default().to_os_string();
+            name.push(".yours");
+            target.set_file_name(name);
+        }
+        if let Some(dir) = target.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::rename(old.join(&relative), &target)?;
+    }
+    Ok(())
+}
 
 /// Temporary directories of the report being written; locked while the finished report is
 /// swapped into place, so that [`abandon_temporaries`] never interrupts the swap.
@@ -276,9 +332,17 @@ fn fill_and_swap(
     out: &Path,
     parent: &Path,
 ) -> Result<()> {
-    std::fs::write(dir.join(MANIFEST), "critical-slowing report\n")
+    std::fs::write(dir.join(MANIFEST), MANIFEST_HEADER)
         .map_err(|e| Error::io("write", &dir.join(MANIFEST), e))?;
     fill(dir)?;
+    // the manifest lists what this tool wrote, so that a later run knows which files are not
+    // its own and keeps them
+    let written: String = files_under(dir)
+        .iter()
+        .map(|p| format!("{}\n", p.display()))
+        .collect();
+    std::fs::write(dir.join(MANIFEST), format!("{MANIFEST_HEADER}{written}"))
+        .map_err(|e| Error::io("write", &dir.join(MANIFEST), e))?;
     // swap into place, with the registry locked so that a signal waits for the swap; the
     // temporary directory is removed on every error path by its guard
     let _swapping = temporaries();
@@ -290,6 +354,15 @@ fn fill_and_swap(
         let old_path = old.path().join("report");
         std::fs::rename(out, &old_path).map_err(|e| Error::io("move", out, e))?;
         std::fs::rename(dir, out).map_err(|e| Error::io("move the new report to", out, e))?;
+        if let Err(e) = keep_foreign_files(&old_path, out) {
+            // never lose a file of the user's: the earlier report stays where it is
+            let kept = old.keep();
+            return Err(Error::io(
+                "move your own files into the new report (the earlier report is kept in full)",
+                &kept,
+                e,
+            ));
+        }
         drop(old);
     } else {
         std::fs::rename(dir, out).map_err(|e| Error::io("move the new report to", out, e))?;

@@ -1,5 +1,5 @@
 //! A nonlinear, time-conditioned score network trained on Gaussian critical data, measured
-//! against the exact score (SPEC §11): the held-out relative excess loss and the zero mode's
+//! against the exact score: the held-out relative excess loss and the zero mode's
 //! learned symbol against steps, per L and seed, and the training time to ε against L.
 //!
 //! The trainer ([`crate::experiment::score_network::train`]) sees fresh sampled fields only;

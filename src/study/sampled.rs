@@ -42,6 +42,13 @@ impl Default for SampledStudyConfig {
 impl SampledStudyConfig {
     /// Checks the sides before any work.
     pub fn validate(&self) -> Result<()> {
+        if self.sides.is_empty() || self.sides.iter().any(|l| !(4..=32).contains(l)) {
+            return Err(crate::error::Error::Invalid {
+                name: "sampled.sides",
+                value: format!("{:?}", self.sides),
+                requirement: "needs ≥ 1 side, each in 4…32 (each side draws the thousands of fields a power of 0.99 needs; larger lattices would not fit the run's memory or time)".into(),
+            });
+        }
         let g = &self.generation_sides;
         if g.len() >= 2 && g.windows(2).all(|w| w[1] > w[0]) && g[0] >= 4 && g[g.len() - 1] <= 16 {
             Ok(())

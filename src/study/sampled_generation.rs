@@ -7,7 +7,7 @@
 //!
 //! M is chosen before any field is drawn, from a stated requirement: the fewest fields on the
 //! ladder M_k = ⌈1000·2^{k/2}⌉ for which the row's window test, at the row's level, has power
-//! ≥ 0.99 against reference alternative (a) of SPEC §8 (every mode's generated variance off by
+//! ≥ 0.99 against reference alternative (a) of derivations/10 (every mode's generated variance off by
 //! ±2 %), computed by [`power_plug_in_kl_in`].
 
 use rayon::prelude::*;
@@ -37,10 +37,10 @@ pub const SCALING_BUDGETS: [(&str, usize, Budget); 3] = [
 /// Power each row's window test must reach against reference alternative (a).
 pub const POWER_TARGET: f64 = 0.99;
 
-/// Relative error of every mode's variance in reference alternative (a) (SPEC §8).
+/// Relative error of every mode's variance in reference alternative (a) (derivations/10, R10.1–R10.2).
 pub const VARIANCE_ERROR: f64 = 0.02;
 
-/// Relative error of the zero mode's variance in reference alternative (b) (SPEC §8).
+/// Relative error of the zero mode's variance in reference alternative (b) (derivations/10, R10.1–R10.2).
 pub const ZERO_MODE_ERROR: f64 = 0.10;
 
 /// First rung of the sample-size ladder M_k = ⌈1000·2^{k/2}⌉.

@@ -12,7 +12,7 @@ pub const CLAIMS: &[Claim] = &[
         spec: spec!("C50", "fields from every sampler follow their closed-form generated spectrum, tested with power ≥ 0.99", ["R6.1", "R10.1", "R10.2"], ["tests/generation.rs", "tests/power.rs", "tests/sampler_reference.rs"],
             "smallest power of the pooled χ² (2 % on every mode) and zero-mode (10 % on k = 0) tests at their level, over sde-exp, sde-em, ode-exp (exact score, 40-step geometric grid)",
             "smallest p-value of those tests on the fields each sampler drew",
-            "M is the fewest fields giving power ≥ 0.99 against both reference alternatives at level 1e-6/2 per test (SPEC §8); a correct sampler fails a test with probability ≤ 5e-7",
+            "M is the fewest fields giving power ≥ 0.99 against both reference alternatives at level 1e-6/2 per test (derivations/10, R10.1–R10.2); a correct sampler fails a test with probability ≤ 5e-7",
             (Power, ByConstruction), (PValue, Measurement)),
         studies: &[S::SamplerChecks],
         evaluate: c50,

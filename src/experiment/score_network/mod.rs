@@ -1,4 +1,4 @@
-//! Nonlinear, time-conditioned convolutional score networks (SPEC §11) in the `burn` deep
+//! Nonlinear, time-conditioned convolutional score networks in the `burn` deep
 //! learning framework: reverse-mode autodiff and the optimizers come from the framework, the
 //! network's shape from [`NetworkSpec`]. Nothing here calls the closed forms.
 //!

@@ -1,5 +1,5 @@
 //! The learned symbol of a network: its linear response to plane waves around a reference
-//! field (SPEC §11), v̂_k(t) = −Re⟨e_k, J_θ(x̄, t) e_k⟩ with J_θ the Jacobian of s_θ in x and
+//! field, v̂_k(t) = −Re⟨e_k, J_θ(x̄, t) e_k⟩ with J_θ the Jacobian of s_θ in x and
 //! e_k = V^{−1/2} e^{ik·x}.
 //!
 //! With real waves c_k = √(2/V) cos(k·x) and s_k = √(2/V) sin(k·x), e_k = (c_k + i s_k)/√2 and

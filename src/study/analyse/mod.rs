@@ -1,4 +1,4 @@
-//! A user's lattice data through the theory (SPEC §12): a linear score network sees a data set
+//! A user's lattice data through the theory: a linear score network sees a data set
 //! only through its two-point function (R8.1), so every closed form of derivations/03–06 and 09
 //! is evaluated on the measured spectrum Ĉ_k. The spectrum is averaged over the classes of modes
 //! the lattice symmetry fixes ([`class_averaged_spectrum`]), so κ = Ĉ_max/Ĉ_min is a ratio of

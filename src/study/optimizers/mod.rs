@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::GaussianField;
 use crate::diffusion::forward::spectrum_at;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::lattice::Lattice;
 use crate::model::optimizer::{Momentum, OptimizerSpec};
 use crate::model::Protocol;
@@ -65,6 +65,49 @@ impl Default for OptimizerStudyConfig {
             samples: 256,
             sgd_steps: 20_000,
         }
+    }
+}
+
+impl OptimizerStudyConfig {
+    /// Checks the table before any work: sides as in the top level (closed-form sides ≤ 512,
+    /// trainer sides ≤ 16), sample and step counts within what a run can hold and finish.
+    pub fn validate(&self) -> Result<()> {
+        let increasing = |v: &[usize], hi: usize| {
+            v.len() >= 2 && v[0] >= 4 && v.windows(2).all(|w| w[0] < w[1]) && v[v.len() - 1] <= hi
+        };
+        let bad = |name: &'static str, value: String, requirement: &str| Error::Invalid {
+            name,
+            value,
+            requirement: requirement.to_string(),
+        };
+        for (sides, name, hi) in [
+            (&self.sides, "optimizers.sides", 512),
+            (&self.adam_sides, "optimizers.adam_sides", 512),
+            (&self.numeric_sides, "optimizers.numeric_sides", 16),
+        ] {
+            if !increasing(sides, hi) {
+                return Err(bad(
+                    name,
+                    format!("{sides:?}"),
+                    &format!("≥ 2 increasing sides in 4..={hi}"),
+                ));
+            }
+        }
+        if !(16..=65_536).contains(&self.samples) {
+            return Err(bad(
+                "optimizers.samples",
+                self.samples.to_string(),
+                "in 16..=65536 fields per data set",
+            ));
+        }
+        if !(1_000..=10_000_000).contains(&self.sgd_steps) {
+            return Err(bad(
+                "optimizers.sgd_steps",
+                self.sgd_steps.to_string(),
+                "in 1000..=10000000 (the stationary average needs ≥ 1000 steps after burn-in)",
+            ));
+        }
+        Ok(())
     }
 }
 
