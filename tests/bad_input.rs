@@ -113,6 +113,15 @@ fn cli_exits_nonzero_with_one_line_messages() {
             "over --time-limit 1",
         ),
         (&["train", "--time-limit", "0"], "time-limit"),
+        (
+            &["mc", "--thermalization", "18446744073709551615"],
+            "overflow",
+        ),
+        // 10¹⁰ sweeps of 32² spins: 10¹³ updates, about 10⁴ minutes at the measured rate
+        (
+            &["mc", "--thermalization", "10000000000"],
+            "over --time-limit 60",
+        ),
         (&["train-network", "--d", "3"], "dimension"),
         (&["training-time", "--l", "8,16,8"], "twice"),
         (&["spectrum", "--l", "2"], "too small"),
