@@ -99,6 +99,8 @@ const TAB10: [(u8, u8, u8); 10] = [
 
 /// Pixel size of every figure.
 const SIZE: (u32, u32) = (1000, 560);
+/// Data lines with at most this many points mark each evaluated point.
+const MAX_MARKED_POINTS: usize = 60;
 /// Width of the legend column right of the plot, so the legend never covers data.
 const LEGEND_WIDTH: u32 = 290;
 
@@ -117,6 +119,30 @@ fn tick(v: &f64) -> String {
         format!("10{sup}")
     } else {
         crate::error::number(*v)
+    }
+}
+
+/// A tick label on a logarithmic axis spanning `decades`: only 1, 2, 3 and 5 × 10ⁿ are
+/// labelled within 1.2 decades, 1, 2 and 5 × 10ⁿ within 2.5, only 10ⁿ beyond, so that
+/// neighbouring labels never run into each other ("80 90 100"); the other ticks keep their grid
+/// lines without a label.
+fn log_tick(v: &f64, decades: f64) -> String {
+    if *v <= 0.0 || !v.is_finite() {
+        return String::new();
+    }
+    let mantissa = v / 10f64.powf(v.log10().floor());
+    let near = |m: f64| (mantissa - m).abs() < 1e-6 * m || (mantissa - 10.0 * m).abs() < 1e-5 * m;
+    let labelled = if decades > 2.5 {
+        near(1.0)
+    } else if decades > 1.2 {
+        near(1.0) || near(2.0) || near(5.0)
+    } else {
+        near(1.0) || near(2.0) || near(3.0) || near(5.0)
+    };
+    if labelled {
+        tick(v)
+    } else {
+        String::new()
     }
 }
 
@@ -220,12 +246,28 @@ impl Figure {
         E: std::fmt::Display,
     {
         let mut chart = chart.map_err(plot_error)?;
+        let decades = |r: std::ops::Range<f64>| (r.end / r.start).abs().log10();
+        let (x_decades, y_decades) = (decades(chart.x_range()), decades(chart.y_range()));
+        let x_tick = |v: &f64| {
+            if self.log_x {
+                log_tick(v, x_decades)
+            } else {
+                tick(v)
+            }
+        };
+        let y_tick = |v: &f64| {
+            if self.log_y {
+                log_tick(v, y_decades)
+            } else {
+                tick(v)
+            }
+        };
         chart
             .configure_mesh()
             .x_desc(self.x_label.as_str())
             .y_desc(self.y_label.as_str())
-            .x_label_formatter(&tick)
-            .y_label_formatter(&tick)
+            .x_label_formatter(&x_tick)
+            .y_label_formatter(&y_tick)
             .label_style(("sans-serif", 14))
             .axis_desc_style(("sans-serif", 16))
             .draw()
@@ -241,6 +283,13 @@ impl Figure {
             match s.style {
                 Style::Line | Style::Thin => {
                     let width = if s.style == Style::Line { 2 } else { 1 };
+                    // a data line marks the points it was evaluated at (unless so dense that
+                    // marks would hide the line)
+                    if s.style == Style::Line && points.len() <= MAX_MARKED_POINTS {
+                        chart
+                            .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))
+                            .map_err(plot_error)?;
+                    }
                     chart
                         .draw_series(LineSeries::new(points, color.stroke_width(width)))
                         .map_err(plot_error)?;
@@ -310,4 +359,31 @@ impl Figure {
 fn color(i: usize) -> RGBAColor {
     let (r, g, b) = TAB10[i % TAB10.len()];
     RGBColor(r, g, b).to_rgba()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_tick;
+
+    /// Within 1.2 decades 1, 2, 3 and 5 × 10ⁿ carry labels, within 2.5 only 1, 2 and 5 × 10ⁿ,
+    /// beyond only the decades.
+    #[test]
+    fn log_ticks_never_crowd() {
+        let labelled = |decades: f64| -> Vec<f64> {
+            [
+                3.0, 4.0, 5.0, 8.0, 9.0, 10.0, 20.0, 30.0, 50.0, 80.0, 90.0, 100.0, 200.0, 1e3,
+            ]
+            .into_iter()
+            .filter(|v| !log_tick(v, decades).is_empty())
+            .collect()
+        };
+        assert_eq!(
+            labelled(1.0),
+            [3.0, 5.0, 10.0, 20.0, 30.0, 50.0, 100.0, 200.0, 1e3]
+        );
+        assert_eq!(labelled(2.0), [5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 1e3]);
+        assert_eq!(labelled(3.0), [10.0, 100.0, 1e3]);
+        assert_eq!(log_tick(&1e4, 3.0), "10⁴");
+        assert!(log_tick(&0.0, 1.0).is_empty());
+    }
 }
