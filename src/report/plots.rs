@@ -190,8 +190,15 @@ pub fn generation(s: &Studies, collapsed: bool) -> Result<Figure> {
     }
     Ok(Figure {
         title: format!(
-            "One layer: KL(data ‖ gen) per site, d = {}, ε = {}, c = {}, trained at each grid time t",
-            s.config.d, s.config.epsilon, s.config.lr_fraction
+            "One layer: KL(data ‖ gen) per site against {}, d = {}, ε = {}, c = {}",
+            if collapsed {
+                "N/κ (the collapse of R6.6)"
+            } else {
+                "N steps per grid time"
+            },
+            s.config.d,
+            s.config.epsilon,
+            s.config.lr_fraction
         ),
         x_label: if collapsed {
             "N/κ"
@@ -269,7 +276,7 @@ pub fn two_point(s: &Studies) -> Result<Figure> {
                     .map(|x| (x.generated_samples_band.lo, x.generated_samples_band.hi))
                     .collect(),
                 ..series(
-                    "generated: samples (bars: χ² band)",
+                    "generated: samples (bars: level-10⁻⁶ χ² acceptance band, not a standard error)",
                     pts(|x| x.generated_samples),
                     Style::Points,
                     0,
@@ -357,11 +364,28 @@ pub fn finite_n_training(s: &Studies) -> Result<Figure> {
     })
 }
 
+/// A histogram given by its bin centres and heights as a step outline: each bin a flat top
+/// across its width (the spacing of the centres), joined by vertical edges, down to 0 at
+/// both ends.
+fn steps(bins: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let Some(width) = bins.get(1).map(|b| b.0 - bins[0].0) else {
+        return bins.to_vec();
+    };
+    let mut out = Vec::with_capacity(2 * bins.len() + 2);
+    out.push((bins[0].0 - width / 2.0, 0.0));
+    for &(centre, height) in bins {
+        out.push((centre - width / 2.0, height));
+        out.push((centre + width / 2.0, height));
+    }
+    out.push((bins[bins.len() - 1].0 + width / 2.0, 0.0));
+    out
+}
+
 /// Magnetisation histogram of held-out 2D Ising configurations at K_c (double-peaked) against
 /// the fields generated with the optimal linear score (a single Gaussian, R8.3).
 pub fn ising_histogram(s: &Studies) -> Result<Figure> {
     let g = &s.monte_carlo()?.gaussian_limit;
-    let pick = |i: usize| g.histogram.iter().map(|h| (h[0], h[i])).collect();
+    let pick = |i: usize| steps(&g.histogram.iter().map(|h| (h[0], h[i])).collect::<Vec<_>>());
     Ok(Figure {
         title: format!(
             "Magnetisation of 2D Ising data at K_c, L = {}, and of linear generation",
@@ -442,4 +466,23 @@ pub fn all(s: &Studies) -> Result<Vec<(&'static str, &'static str, Figure)>> {
         ("optimizers.svg", "Training time against L for GD, heavy ball and Nesterov (β = 0.9 and tuned) and per-mode Adam, one layer (filled) and two layers (open), log–log; the legend gives each fitted slope.", optimizers(s)?),
         ("two_point.svg", "Two-point function of generated samples (one layer, 100 steps per grid time) against the data. The bar on each sampled G(r) is where it must lie if the closed form is right: the per-mode χ² intervals (joint level 10⁻⁶) propagated through G(r).", two_point(s)?),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::steps;
+
+    /// The outline encloses each bin's area (height × width) and starts and ends at zero.
+    #[test]
+    fn step_outline_encloses_the_bins() {
+        let bins = [(0.0, 1.0), (0.5, 3.0), (1.0, 2.0)];
+        let outline = steps(&bins);
+        assert_eq!(outline.first(), Some(&(-0.25, 0.0)));
+        assert_eq!(outline.last(), Some(&(1.25, 0.0)));
+        let area: f64 = outline
+            .windows(2)
+            .map(|w| (w[1].0 - w[0].0) * 0.5 * (w[0].1 + w[1].1))
+            .sum();
+        assert!((area - 0.5 * 6.0).abs() < 1e-12, "{area}");
+    }
 }
