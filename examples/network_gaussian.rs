@@ -45,9 +45,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 c.step, c.loss, c.relative_excess, c.relative_excess_error, c.zero_mode_error
             );
         }
+        let step = |n: Option<u64>| n.map_or("not reached".to_string(), |n| format!("step {n}"));
         println!(
-            "  trained at {:?}, zero mode at {:?}",
-            run.trained_at, run.zero_mode_trained_at
+            "  trained at {}, zero mode at {}",
+            step(run.trained_at),
+            step(run.zero_mode_trained_at)
         );
     }
     println!("{:.1} s", started.elapsed().as_secs_f64());

@@ -22,9 +22,11 @@ fn main() -> critical_slowing::Result<()> {
         let log = FullBatchGd::new(eta, 100_000)?.train(&mut net, &problem.batch, &rule)?;
         let data = empirical_prediction(&problem.stats, depth, eta, v0, p.epsilon, 100_000);
         let population = training_time(spectrum, &p)?.steps;
+        let steps = |n: Option<u64>| n.map_or("not reached".to_string(), |n| n.to_string());
         println!(
-            "depth {depth}: measured {:?} steps; closed form on the data {:?}; on the population {population}",
-            log.trained_at, data
+            "depth {depth}: measured {} steps; closed form on the data {}; on the population {population}",
+            steps(log.trained_at),
+            steps(data)
         );
     }
     Ok(())

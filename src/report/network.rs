@@ -55,7 +55,7 @@ fn header(r: &NetworkTrainingReport) -> String {
         "train-network: d = {}, μ = {}/L², {} network: width {}, {} residual blocks, kernel {}, \
          {}, {} time features, biases {}, {} output ({} parameters at the largest L)\n\
          optimizer {}, batch {}, {} times in [{}, {}], ε = {} over {} checkpoints, \
-         {} held-out fields per time, seeds {:?}\n",
+         {} held-out fields per time, seeds {}\n",
         c.d,
         number(c.mass_constant),
         r.study.float,
@@ -75,7 +75,11 @@ fn header(r: &NetworkTrainingReport) -> String {
         number(c.epsilon),
         c.window,
         c.held_out,
-        c.seeds,
+        c.seeds
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
     )
 }
 
