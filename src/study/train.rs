@@ -405,7 +405,7 @@ pub const TRAIN_RATE: f64 = 3.7e8;
 /// Fresh-field SGD does more per field and site than full-batch GD (each step draws and
 /// transforms its batch): `train --d 3 --l 16 --batch 64 --steps 2000` took 20 s, 14× the
 /// full-batch rate.
-const SGD_COST: f64 = 14.0;
+pub const SGD_COST: f64 = 14.0;
 
 /// What a `train` run is expected to cost, known before it starts.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
