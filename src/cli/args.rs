@@ -15,6 +15,37 @@ pub struct Format {
     pub json: bool,
 }
 
+/// `--time-limit`: the longest run a command starts.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct TimeLimit {
+    /// Longest run to start, in minutes: the run's work is estimated from its options at the
+    /// rate measured on 2 cores, and a run expected to take longer is refused before any work,
+    /// with the estimate. Raise it to run such a run anyway.
+    #[arg(long, default_value_t = 60.0)]
+    pub time_limit: f64,
+}
+
+impl TimeLimit {
+    /// Refuses a run expected to take `seconds`, over the limit: the message gives the
+    /// estimate, its terms (`terms`) and the options that lower it (`advice`).
+    pub fn check(&self, seconds: f64, terms: &str, advice: &str) -> Result<(), String> {
+        let minutes = self.time_limit;
+        if !(minutes.is_finite() && minutes > 0.0) {
+            return Err(format!(
+                "invalid --time-limit {minutes}: expected minutes > 0"
+            ));
+        }
+        if seconds > 60.0 * minutes {
+            return Err(format!(
+                "the run would take about {:.0} minutes {terms}, over --time-limit {minutes}: \
+                 lower {advice}, or raise --time-limit",
+                seconds / 60.0
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// `--d` and one `--l`: the lattice of a single run.
 #[derive(Args, Debug, Clone, Copy)]
 pub struct Side {

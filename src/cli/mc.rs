@@ -6,7 +6,7 @@ use critical_slowing::progress::McProgress;
 use critical_slowing::report::text;
 use critical_slowing::study::configurations::monte_carlo_configurations;
 
-use super::args::{Format, Output, Side};
+use super::args::{Format, Output, Side, TimeLimit};
 use super::{message, observer, render};
 
 /// The options of `mc`.
@@ -41,11 +41,8 @@ pub struct Args {
     /// Independent chains, run in parallel.
     #[arg(long, default_value_t = 1)]
     chains: usize,
-    /// Longest run to start, in minutes: chains × (thermalisation + measured sweeps) × V × n
-    /// spin-component updates at the measured rate (1.7·10⁷ per second and thread); longer
-    /// runs are refused before any work. Raise it to run them anyway.
-    #[arg(long, default_value_t = 60.0)]
-    time_limit: f64,
+    #[command(flatten)]
+    time_limit: TimeLimit,
     /// Master seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -81,7 +78,7 @@ fn config(a: &Args) -> Result<McConfig, String> {
         spectrum: false,
     };
     cfg.validate().map_err(message)?;
-    check_time(&cfg, a.time_limit)?;
+    check_time(&cfg, &a.time_limit)?;
     let needed = cfg.memory_estimate().map_or(f64::INFINITY, |b| b as f64);
     critical_slowing::error::check_memory(
         "Monte Carlo run",
@@ -139,21 +136,15 @@ fn configurations(a: &Args, cfg: &McConfig, count: usize) -> Result<String, Stri
     render(a.format, &summary, text::configurations)
 }
 
-/// Refuses a run expected to take longer than `minutes`.
-fn check_time(cfg: &McConfig, minutes: f64) -> Result<(), String> {
-    if !(minutes.is_finite() && minutes > 0.0) {
-        return Err(format!(
-            "invalid --time-limit {minutes}: expected minutes > 0"
-        ));
-    }
-    let seconds = cfg.expected_seconds(rayon::current_num_threads());
-    if seconds > 60.0 * minutes {
-        return Err(format!(
-            "the run would take about {:.0} minutes ({:.1e} spin-component updates), over \
-             --time-limit {minutes}: lower --thermalization, --samples, --chains or --l, or raise --time-limit",
-            seconds / 60.0,
+/// Refuses a run whose chains × (thermalisation + measured sweeps) × V × n spin-component
+/// updates, at the measured 1.7·10⁷ per second and thread, exceed `--time-limit`.
+fn check_time(cfg: &McConfig, limit: &TimeLimit) -> Result<(), String> {
+    limit.check(
+        cfg.expected_seconds(rayon::current_num_threads()),
+        &format!(
+            "({:.1e} spin-component updates)",
             cfg.component_updates().map_or(f64::INFINITY, |u| u as f64)
-        ));
-    }
-    Ok(())
+        ),
+        "--thermalization, --samples, --chains or --l",
+    )
 }

@@ -7,7 +7,7 @@ use critical_slowing::report::export::{trained_network, trained_network_bytes};
 use critical_slowing::report::text;
 use critical_slowing::study;
 
-use super::args::{Format, Optimizer, Output, Rates, Side};
+use super::args::{Format, Optimizer, Output, Rates, Side, TimeLimit};
 use super::{message, observer, render};
 
 /// The options of `train`.
@@ -37,11 +37,8 @@ pub struct Args {
     /// Seed of the data.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Longest run to start, in minutes of 2 cores: the expected steps (from the closed-form
-    /// training time for full layers, else --steps) times fields, sites and depth, at the
-    /// measured rate; longer runs are refused before any work. Raise it to run them anyway.
-    #[arg(long, default_value_t = 60.0)]
-    time_limit: f64,
+    #[command(flatten)]
+    time_limit: TimeLimit,
     #[command(flatten)]
     rates: Rates,
     #[command(flatten)]
@@ -67,7 +64,7 @@ pub fn run(a: Args) -> Result<String, String> {
         seed: a.seed,
         protocol,
     };
-    check_cost(&config, a.time_limit)?;
+    check_cost(&config, &a.time_limit)?;
     if a.optimizer.optimizer != OptimizerSpec::Gd {
         if a.output.out.is_some() {
             return Err("--out writes gradient-descent networks; the optimizer runs of --optimizer keep no network to write".into());
@@ -87,24 +84,19 @@ pub fn run(a: Args) -> Result<String, String> {
     render(a.format, &r, text::train)
 }
 
-/// Refuses a run expected to take longer than `minutes` (validating the configuration first).
-fn check_cost(config: &study::TrainConfig, minutes: f64) -> Result<(), String> {
-    if !(minutes.is_finite() && minutes > 0.0) {
-        return Err(format!(
-            "invalid --time-limit {minutes}: expected minutes > 0"
-        ));
-    }
+/// Refuses a run whose expected time (the closed-form steps, else --steps, × fields × sites ×
+/// depth at the measured rate; validating the configuration first) exceeds `--time-limit`.
+fn check_cost(config: &study::TrainConfig, limit: &TimeLimit) -> Result<(), String> {
     let cost = study::train_cost(config).map_err(message)?;
-    if cost.seconds > 60.0 * minutes {
-        return Err(format!(
-            "the run would take about {:.0} minutes on 2 cores ({} steps on {} fields of {} sites, \
-             depth {}), over --time-limit {minutes}: lower --l, --samples or --steps, or raise --time-limit",
-            cost.seconds / 60.0,
+    limit.check(
+        cost.seconds,
+        &format!(
+            "on 2 cores ({} steps on {} fields of {} sites, depth {})",
             cost.steps,
             config.batch.unwrap_or(config.samples),
             config.l.pow(config.d as u32),
             config.depth
-        ));
-    }
-    Ok(())
+        ),
+        "--l, --samples or --steps",
+    )
 }

@@ -146,6 +146,18 @@ fn log_tick(v: &f64, decades: f64) -> String {
     }
 }
 
+/// The tick labels of an axis: [`log_tick`] on a logarithmic axis spanning `decades`, else
+/// [`tick`].
+fn axis_ticks(log: bool, decades: f64) -> impl Fn(&f64) -> String {
+    move |v| {
+        if log {
+            log_tick(v, decades)
+        } else {
+            tick(v)
+        }
+    }
+}
+
 /// Range of the finite values (positive ones on a logarithmic axis), padded by 5 % of the
 /// width (linear) or of the decades (logarithmic).
 fn range(values: impl Iterator<Item = f64>, log: bool) -> Option<(f64, f64)> {
@@ -247,21 +259,8 @@ impl Figure {
     {
         let mut chart = chart.map_err(plot_error)?;
         let decades = |r: std::ops::Range<f64>| (r.end / r.start).abs().log10();
-        let (x_decades, y_decades) = (decades(chart.x_range()), decades(chart.y_range()));
-        let x_tick = |v: &f64| {
-            if self.log_x {
-                log_tick(v, x_decades)
-            } else {
-                tick(v)
-            }
-        };
-        let y_tick = |v: &f64| {
-            if self.log_y {
-                log_tick(v, y_decades)
-            } else {
-                tick(v)
-            }
-        };
+        let x_tick = axis_ticks(self.log_x, decades(chart.x_range()));
+        let y_tick = axis_ticks(self.log_y, decades(chart.y_range()));
         chart
             .configure_mesh()
             .x_desc(self.x_label.as_str())
@@ -273,58 +272,75 @@ impl Figure {
             .draw()
             .map_err(plot_error)?;
         for s in &self.series {
-            let color = color(s.color);
-            let points: Vec<(f64, f64)> = s
-                .points
-                .iter()
-                .copied()
-                .filter(|p| self.visible(p))
-                .collect();
-            match s.style {
-                Style::Line | Style::Thin => {
-                    let width = if s.style == Style::Line { 2 } else { 1 };
-                    // a data line marks the points it was evaluated at (unless so dense that
-                    // marks would hide the line)
-                    if s.style == Style::Line && points.len() <= MAX_MARKED_POINTS {
-                        chart
-                            .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))
-                            .map_err(plot_error)?;
-                    }
-                    chart
-                        .draw_series(LineSeries::new(points, color.stroke_width(width)))
-                        .map_err(plot_error)?;
-                }
-                Style::Points => {
-                    chart
-                        .draw_series(
-                            points
-                                .into_iter()
-                                .map(|p| Circle::new(p, 4, color.filled())),
-                        )
-                        .map_err(plot_error)?;
-                }
-                Style::Open => {
-                    chart
-                        .draw_series(
-                            points
-                                .into_iter()
-                                .map(|p| Circle::new(p, 5, color.stroke_width(2))),
-                        )
-                        .map_err(plot_error)?;
-                }
-            }
-            let bars = s
-                .points
-                .iter()
-                .zip(&s.errors)
-                .filter(|(p, &(lo, hi))| {
-                    self.visible(p) && self.visible(&(p.0, lo)) && self.visible(&(p.0, hi))
-                })
-                .map(|(&(x, _), &(lo, hi))| {
-                    PathElement::new(vec![(x, lo), (x, hi)], color.stroke_width(1))
-                });
-            chart.draw_series(bars).map_err(plot_error)?;
+            self.draw_series(&mut chart, s)?;
         }
+        Ok(())
+    }
+
+    /// One series in its style (marks, a line, or a data line with its evaluated points
+    /// marked) and its error bars.
+    fn draw_series<DB, X, Y>(
+        &self,
+        chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+        s: &Series,
+    ) -> Result<()>
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+        X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+        Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    {
+        let color = color(s.color);
+        let points: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .copied()
+            .filter(|p| self.visible(p))
+            .collect();
+        match s.style {
+            Style::Line | Style::Thin => {
+                let width = if s.style == Style::Line { 2 } else { 1 };
+                // a data line marks the points it was evaluated at (unless so dense that
+                // marks would hide the line)
+                if s.style == Style::Line && points.len() <= MAX_MARKED_POINTS {
+                    chart
+                        .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))
+                        .map_err(plot_error)?;
+                }
+                chart
+                    .draw_series(LineSeries::new(points, color.stroke_width(width)))
+                    .map_err(plot_error)?;
+            }
+            Style::Points => {
+                chart
+                    .draw_series(
+                        points
+                            .into_iter()
+                            .map(|p| Circle::new(p, 4, color.filled())),
+                    )
+                    .map_err(plot_error)?;
+            }
+            Style::Open => {
+                chart
+                    .draw_series(
+                        points
+                            .into_iter()
+                            .map(|p| Circle::new(p, 5, color.stroke_width(2))),
+                    )
+                    .map_err(plot_error)?;
+            }
+        }
+        let bars = s
+            .points
+            .iter()
+            .zip(&s.errors)
+            .filter(|(p, &(lo, hi))| {
+                self.visible(p) && self.visible(&(p.0, lo)) && self.visible(&(p.0, hi))
+            })
+            .map(|(&(x, _), &(lo, hi))| {
+                PathElement::new(vec![(x, lo), (x, hi)], color.stroke_width(1))
+            });
+        chart.draw_series(bars).map_err(plot_error)?;
         Ok(())
     }
 

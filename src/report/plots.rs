@@ -71,6 +71,47 @@ pub fn timescales(s: &Studies) -> Result<Figure> {
     })
 }
 
+/// The trainers on fields (open markers) for D = 1, 2, each with its closed form on the
+/// population at the trainers' own t drawn through it: the trainers ran at t = numeric_t,
+/// where the spectrum is better conditioned than at t = 0, so that agreement reads as
+/// agreement.
+fn trainer_series(s: &Studies) -> Result<Vec<Series>> {
+    let mut out = Vec::new();
+    for depth in [1usize, 2] {
+        let numeric: Vec<_> = s
+            .numeric_training()?
+            .iter()
+            .filter(|r| r.depth == depth)
+            .collect();
+        let color = s
+            .training()?
+            .fits
+            .iter()
+            .position(|f| f.depth == depth)
+            .unwrap_or(depth - 1);
+        let t = s.config.numeric_t;
+        out.push(series(
+            format!("D = {depth} closed form, t = {t} (population)"),
+            numeric
+                .iter()
+                .map(|r| (r.l as f64, r.closed_form_population as f64))
+                .collect(),
+            Style::Thin,
+            color,
+        ));
+        out.push(series(
+            format!("D = {depth} trainer on fields, t = {t}"),
+            numeric
+                .iter()
+                .map(|r| (r.l as f64, r.measured as f64))
+                .collect(),
+            Style::Open,
+            color,
+        ));
+    }
+    Ok(out)
+}
+
 /// Training time against L for every depth, with fitted lines in the markers' colour, and the
 /// trainers on fields (open markers, their own t).
 pub fn training_time(s: &Studies) -> Result<Figure> {
@@ -117,41 +158,7 @@ pub fn training_time(s: &Studies) -> Result<Figure> {
         ));
         out.push(series(fit_name, line, Style::Thin, i));
     }
-    // the trainers ran at t = numeric_t, where the spectrum is better conditioned than at
-    // t = 0: their closed form at the same t is drawn through them, so that agreement reads
-    // as agreement
-    for depth in [1usize, 2] {
-        let numeric: Vec<_> = s
-            .numeric_training()?
-            .iter()
-            .filter(|r| r.depth == depth)
-            .collect();
-        let color = s
-            .training()?
-            .fits
-            .iter()
-            .position(|f| f.depth == depth)
-            .unwrap_or(depth - 1);
-        let t = s.config.numeric_t;
-        out.push(series(
-            format!("D = {depth} closed form, t = {t} (population)"),
-            numeric
-                .iter()
-                .map(|r| (r.l as f64, r.closed_form_population as f64))
-                .collect(),
-            Style::Thin,
-            color,
-        ));
-        out.push(series(
-            format!("D = {depth} trainer on fields, t = {t}"),
-            numeric
-                .iter()
-                .map(|r| (r.l as f64, r.measured as f64))
-                .collect(),
-            Style::Open,
-            color,
-        ));
-    }
+    out.extend(trainer_series(s)?);
     Ok(Figure {
         title: format!(
             "Training time to ε = {} at β_c, d = {}, c = {}",

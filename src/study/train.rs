@@ -193,6 +193,24 @@ struct Setup {
 }
 
 impl Setup {
+    /// The closed-form training time on the population, where there is one: one local layer
+    /// (R5.2; `None`, "not reached within the step cap", past the cap) or a stack of full
+    /// layers (R3.3, R4.6); `None` for other stacks.
+    fn population_steps(&self) -> Result<Option<u64>> {
+        match &self.local_one {
+            Some(local) => {
+                let cap = self.config.steps.max(1);
+                match local.training_steps(self.eta, self.protocol.epsilon, cap) {
+                    Ok(n) => Ok(Some(n)),
+                    Err(Error::NoConvergence { .. }) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            }
+            None if self.all_full() => Ok(Some(training_time(&self.spec_t, &self.protocol)?.steps)),
+            None => Ok(None),
+        }
+    }
+
     fn new(config: TrainConfig) -> Result<Self> {
         validate(&config)?;
         let protocol = config.protocol.with_depth(config.depth)?;
@@ -425,18 +443,9 @@ pub fn train_cost(config: &TrainConfig) -> Result<TrainCost> {
     let (steps, fields, factor) = match config.batch {
         Some(b) => (config.steps, b, SGD_COST),
         None => {
-            let predicted = match &s.local_one {
-                Some(local) => {
-                    match local.training_steps(s.eta, s.protocol.epsilon, config.steps) {
-                        Ok(n) => Some(n),
-                        Err(Error::NoConvergence { .. }) => None,
-                        Err(e) => return Err(e),
-                    }
-                }
-                None if s.all_full() => Some(training_time(&s.spec_t, &s.protocol)?.steps),
-                None => None,
-            };
-            let expected = predicted.map_or(config.steps as f64, |n| 1.5 * n as f64 + 100.0);
+            let expected = s
+                .population_steps()?
+                .map_or(config.steps as f64, |n| 1.5 * n as f64 + 100.0);
             (
                 expected.min(config.steps as f64) as u64,
                 config.samples,
@@ -468,18 +477,7 @@ pub fn train_network(
         None if s.has_full() => Some(s.exact_optimum.clone()),
         None => None,
     };
-    let mut predicted_steps_population = match &s.local_one {
-        Some(local) => {
-            // R5.2 on the population; `None` ("not reached within N steps") past the cap
-            match local.training_steps(s.eta, s.protocol.epsilon, config.steps.max(1)) {
-                Ok(n) => Some(n),
-                Err(Error::NoConvergence { .. }) => None,
-                Err(e) => return Err(e),
-            }
-        }
-        None if s.all_full() => Some(training_time(&s.spec_t, &s.protocol)?.steps),
-        None => None,
-    };
+    let mut predicted_steps_population = s.population_steps()?;
     // an exactly balanced stack of local layers never leaves the balanced manifold (R5.6):
     // report the prediction from it and from a start perturbed by 10⁻⁶
     let stacked = s.local_one.is_none() && !s.all_full();
