@@ -59,3 +59,68 @@ pub fn power_law(x: &[f64], y: &[f64]) -> Result<LineFit> {
     let ly: Vec<f64> = y.iter().map(|v| v.ln()).collect();
     line(&lx, &ly)
 }
+
+/// A weighted straight-line fit with the standard error of its slope.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct WeightedFit {
+    /// Slope b of y = a + b x.
+    pub slope: f64,
+    /// Standard error of the slope from the points' errors, √[(AᵀWA)⁻¹]₁₁ with W = diag(1/σᵢ²).
+    pub slope_error: f64,
+    /// Intercept a.
+    pub intercept: f64,
+    /// χ² = Σ (yᵢ − a − b xᵢ)²/σᵢ² over (points − 2) degrees of freedom; NaN for two points.
+    pub chi2_per_dof: f64,
+}
+
+/// Weighted least squares for y = a + b x with independent errors σᵢ (> 0): the rows of the
+/// design matrix and of y are divided by σᵢ and solved by SVD (ndarray-linalg); the slope's
+/// error is from the inverse of the weighted normal matrix (ndarray-linalg).
+pub fn weighted_line(x: &[f64], y: &[f64], sigma: &[f64]) -> Result<WeightedFit> {
+    use ndarray_linalg::Inverse;
+    if sigma.len() != x.len() || sigma.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+        return Err(Error::Parameter {
+            name: "fit errors",
+            value: sigma.iter().copied().fold(f64::INFINITY, f64::min),
+            requirement: "one finite error > 0 per point",
+        });
+    }
+    let scaled_x: Vec<f64> = x.iter().zip(sigma).map(|(v, s)| v / s).collect();
+    let scaled_y: Vec<f64> = y.iter().zip(sigma).map(|(v, s)| v / s).collect();
+    line(x, y)?; // the same validation of the points as the unweighted fit
+    let a = Array2::from_shape_fn((x.len(), 2), |(i, j)| {
+        if j == 0 {
+            1.0 / sigma[i]
+        } else {
+            scaled_x[i]
+        }
+    });
+    let b = Array1::from(scaled_y);
+    let failed = |e: ndarray_linalg::error::LinalgError| Error::NoConvergence {
+        what: "weighted least-squares fit",
+        detail: e.to_string(),
+    };
+    let sol = a.least_squares(&b).map_err(failed)?;
+    let (intercept, slope) = (sol.solution[0], sol.solution[1]);
+    let covariance = a.t().dot(&a).inv().map_err(failed)?;
+    let chi2: f64 = (0..x.len())
+        .map(|i| ((y[i] - intercept - slope * x[i]) / sigma[i]).powi(2))
+        .sum();
+    let dof = x.len() as f64 - 2.0;
+    Ok(WeightedFit {
+        slope,
+        slope_error: covariance[[1, 1]].sqrt(),
+        intercept,
+        chi2_per_dof: if dof > 0.0 { chi2 / dof } else { f64::NAN },
+    })
+}
+
+/// Power law y = A x^p with errors σᵢ on y, fitted on log–log axes with the errors of ln y,
+/// σᵢ/yᵢ (first order): the slope is p with its standard error.
+pub fn weighted_power_law(x: &[f64], y: &[f64], sigma: &[f64]) -> Result<WeightedFit> {
+    power_law(x, y)?; // the same validation of the points as the unweighted fit
+    let lx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
+    let ly: Vec<f64> = y.iter().map(|v| v.ln()).collect();
+    let ls: Vec<f64> = sigma.iter().zip(y).map(|(s, v)| s / v).collect();
+    weighted_line(&lx, &ly, &ls)
+}

@@ -719,3 +719,122 @@ fn mismatched_inputs_do_not_panic() {
     assert_eq!(wolff.update(&g4, &mut s3, 0.5, &mut rng), 0);
     assert!(Geometry::new(Lattice::new(2, 1).unwrap()).is_err());
 }
+
+/// R7.10 (a): the weighted fit against the textbook sums (S = Σw, S_x, S_xx, S_y, S_xy with
+/// w = 1/σ², Δ = S S_xx − S_x²: slope (S S_xy − S_x S_y)/Δ, its variance S/Δ) to 1e-12, and its
+/// error is calibrated: over R = 4000 synthetic data sets with known σᵢ the sample variance of
+/// the slope over the reported variance is χ²_{R−1}/(R − 1), inside its two-sided 1e-6 interval
+/// (a slope error off by 10 % in variance lies outside it: the interval is ±0.1 wide).
+#[test]
+fn weighted_fit_matches_textbook_sums_and_its_error_is_calibrated() {
+    use critical_slowing::fit::weighted_line;
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, StandardNormal};
+    let x = [2.0f64.ln(), 3.0f64.ln(), 4.0f64.ln(), 5.0f64.ln()];
+    let sigma = [0.01, 0.03, 0.02, 0.1];
+    let truth = |xi: f64| 0.3 + 1.75 * xi;
+    let y = [
+        truth(x[0]) + 0.004,
+        truth(x[1]) - 0.02,
+        truth(x[2]),
+        truth(x[3]) + 0.05,
+    ];
+    let w: Vec<f64> = sigma.iter().map(|s| 1.0 / (s * s)).collect();
+    let sum = |f: &dyn Fn(usize) -> f64| (0..4).map(f).sum::<f64>();
+    let (s, sx, sxx) = (
+        sum(&|i| w[i]),
+        sum(&|i| w[i] * x[i]),
+        sum(&|i| w[i] * x[i] * x[i]),
+    );
+    let (sy, sxy) = (sum(&|i| w[i] * y[i]), sum(&|i| w[i] * x[i] * y[i]));
+    let delta = s * sxx - sx * sx;
+    let fit = weighted_line(&x, &y, &sigma).unwrap();
+    assert!(
+        (fit.slope - (s * sxy - sx * sy) / delta).abs() < 1e-12,
+        "{fit:?}"
+    );
+    assert!(
+        (fit.slope_error - (s / delta).sqrt()).abs() < 1e-12,
+        "{fit:?}"
+    );
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+    let r = 4000;
+    let slopes: Vec<f64> = (0..r)
+        .map(|_| {
+            let noisy: Vec<f64> = (0..4)
+                .map(|i| {
+                    let z: f64 = StandardNormal.sample(&mut rng);
+                    truth(x[i]) + sigma[i] * z
+                })
+                .collect();
+            weighted_line(&x, &noisy, &sigma).unwrap().slope
+        })
+        .collect();
+    let mean = slopes.iter().sum::<f64>() / r as f64;
+    let var = slopes.iter().map(|b| (b - mean).powi(2)).sum::<f64>() / (r - 1) as f64;
+    let chi = ChiSquared::new((r - 1) as f64).unwrap();
+    let ratio = var / fit.slope_error.powi(2);
+    let (lo, hi) = (
+        chi.inverse_cdf(LEVEL / 2.0) / (r - 1) as f64,
+        chi.inverse_cdf(1.0 - LEVEL / 2.0) / (r - 1) as f64,
+    );
+    assert!(
+        lo <= ratio && ratio <= hi,
+        "variance ratio {ratio} not in [{lo}, {hi}]"
+    );
+    assert!(
+        weighted_line(&x, &y, &[0.01, 0.0, 0.02, 0.1]).is_err(),
+        "a zero error is refused"
+    );
+}
+
+/// R7.10 (c), (d) on an AR(1) process with τ_int = 9.5: over 400 series of N = 2000 the mean
+/// of τ̂ differs from τ by no more than the allowance (σ_τ/τ)² ≈ 12 % of R7.10 (c), plus 5
+/// standard errors of the mean over the series (1.4 % each; measured bias −0.4 %, so the
+/// allowance is a bound, not an estimate); and the
+/// spacing bound (s/2) coth(s/(2τ)) ≤ τ (1 + s²/(12τ²)) of R7.10 (d) holds on a grid of s/τ,
+/// with the excess within 1 % of s²/(12τ²) for s ≤ 0.1 τ (its next term is −s⁴/(720 τ⁴)).
+/// (A bias of twice the allowance, 23 %, lies 3 standard errors beyond the 19 % window.)
+#[test]
+fn tau_estimator_bias_and_spacing_allowances() {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, StandardNormal};
+    let rho: f64 = 0.9;
+    let exact = (1.0 + rho) / (2.0 * (1.0 - rho));
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let (mut taus, mut allowance) = (Vec::new(), 0.0);
+    for _ in 0..400 {
+        let mut x: f64 = StandardNormal.sample(&mut rng);
+        let series: Vec<f64> = (0..2000)
+            .map(|_| {
+                let xi: f64 = StandardNormal.sample(&mut rng);
+                x = rho * x + (1.0 - rho * rho).sqrt() * xi;
+                x
+            })
+            .collect();
+        let e = estimate(&[&series]).unwrap();
+        allowance += (e.tau_error / e.tau_int).powi(2) / 400.0;
+        taus.push(e.tau_int);
+    }
+    let mean = taus.iter().sum::<f64>() / 400.0;
+    let sd = (taus.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / 399.0).sqrt();
+    let bias = mean / exact - 1.0;
+    eprintln!(
+        "τ̂ bias {bias:.4}, allowance {allowance:.4}, SE {:.4}",
+        sd / exact / 20.0
+    );
+    assert!(
+        bias.abs() <= allowance + Z_LEVEL * sd / exact / 20.0,
+        "bias {bias} beyond the allowance {allowance}"
+    );
+    for k in 1..=40 {
+        let (tau, s) = (1.0, k as f64 * 0.05);
+        let sampled = s / 2.0 / (s / (2.0 * tau)).tanh();
+        let bound = tau * (1.0 + s * s / (12.0 * tau * tau));
+        assert!(sampled >= tau && sampled <= bound + 1e-15, "s = {s}");
+        if s <= 0.1 {
+            let excess = sampled / tau - 1.0;
+            assert!((excess / (s * s / 12.0) - 1.0).abs() < 0.01, "s = {s}");
+        }
+    }
+}

@@ -69,27 +69,36 @@ fn monte_carlo_markdown(s: &crate::claims::Studies) -> Result<String> {
     let mut md = format!(
         "\n### Beyond n = ∞: exponents side by side\n\n\
          | exponent | n = ∞ (d = {}) | 2D Ising (theory) | 2D Ising (measured) |\n|---|---|---|---|\n\
-         | Metropolis z (τ_int of m) | — | 2.17 | {:.3} |\n\
-         | Wolff z (τ_int of m²) | — | 0.25 | {:.3} |\n\
+         | Metropolis z (τ_int of m) | — | 2.17 | {:.3} ± {:.3} |\n\
+         | Wolff z (τ_int of the energy) | — | 0.25 | {:.3} ± {:.3} |\n\
+         | Wolff z (τ_int of m²) | — | — | {:.3} ± {:.3} |\n\
          | one-layer training T₁ ∝ L^p | 2 (closed form fit {:.3}) | 7/4 | {:.3} ± {:.3} |\n\
          | two-layer T₂: steps per doubling of L (log) | {:.3} | {:.3} | {:.3} |\n\
-         | susceptibility γ/ν | 2 | 7/4 | {:.3} |\n",
-        s.config.d, m.z_metropolis, m.z_wolff, inf, f.exponent, f.error, two_inf,
-        m.two_layer_increment_predicted, m.two_layer_increment, m.susceptibility_exponent
+         | susceptibility γ/ν | 2 | 7/4 | {:.3} ± {:.3} |\n\n\
+         Errors are standard errors: of fits weighted by the per-side errors (R7.4), and the \
+         jackknife over blocks of configurations for T₁.\n",
+        s.config.d, m.z_metropolis.slope, m.z_metropolis.slope_error, m.z_wolff.slope,
+        m.z_wolff.slope_error, m.z_wolff_m2.slope, m.z_wolff_m2.slope_error, inf, f.exponent,
+        f.error, two_inf, m.two_layer_increment_predicted, m.two_layer_increment,
+        m.susceptibility_exponent.slope, m.susceptibility_exponent.slope_error
     );
-    md += "\n### 2D Ising data at K_c\n\n| L | χ | U | τ_int Wolff | spacing | configurations | κ | T₁ | T₂ |\n|---|---|---|---|---|---|---|---|---|\n";
+    md += "\n### 2D Ising data at K_c\n\n| L | χ | U | Wolff τ_int(e) | Wolff τ_int(m²) | spacing | configurations | κ | Ĉ_min | T₁ | T₂ |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
     for r in &m.ising {
         md += &format!(
-            "| {} | {:.2} ± {:.2} | {:.3} ± {:.3} | {:.2} | {} | {} | {:.1} | {} | {} |\n",
+            "| {} | {:.2} ± {:.2} | {:.3} ± {:.3} | {:.2} ± {:.2} | {:.2} ± {:.2} | {} | {} | {:.1} | {:.4} | {} | {} |\n",
             r.l,
             r.chi,
             r.chi_error,
             r.binder,
             r.binder_error,
+            r.tau_wolff_energy,
+            r.tau_wolff_energy_error,
             r.tau_wolff,
+            r.tau_wolff_error,
             r.spacing,
             r.configurations,
             r.kappa,
+            r.c_min,
             r.t1,
             r.t2
         );

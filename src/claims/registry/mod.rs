@@ -118,3 +118,28 @@ pub(crate) fn exponent(x: &[f64], y: &[f64]) -> Result<f64> {
 pub(crate) fn sides(v: &[usize]) -> Vec<f64> {
     v.iter().map(|&l| l as f64).collect()
 }
+
+/// Standard errors of a statistical window: a Gaussian estimate leaves
+/// expected ± 5σ with probability 5.7·10⁻⁷ (two-sided), the level of the crate's checks.
+pub const WINDOW_ERRORS: f64 = 5.0;
+
+/// A window from the statistics: expected ± (5σ + allowance), σ the estimate's standard error
+/// and the allowance a derived bound on the corrections the estimate does not average away
+/// (finite size, discretisation, estimator bias). A NaN or negative part makes the check fail.
+pub(crate) fn statistical_window(expected: f64, sigma: f64, allowance: f64) -> Check {
+    let tolerance = WINDOW_ERRORS * sigma + allowance;
+    Check::Within {
+        expected,
+        tolerance: if sigma >= 0.0 && allowance >= 0.0 {
+            tolerance
+        } else {
+            f64::NAN
+        },
+    }
+}
+
+/// The shift of a log–log slope over sides L₁ < L₂ by relative corrections δ(L₁), δ(L₂) to
+/// the fitted quantity: |δ(L₂) − δ(L₁)|/ln(L₂/L₁) (ln y = ln(A L^p) + δ to first order).
+pub(crate) fn slope_shift(l1: f64, delta1: f64, l2: f64, delta2: f64) -> f64 {
+    (delta2 - delta1).abs() / (l2 / l1).ln()
+}

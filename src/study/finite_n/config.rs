@@ -41,9 +41,9 @@ impl Default for MonteCarloStudyConfig {
         Self {
             ising_2d_sides: vec![8, 16, 32],
             configurations: 2000,
-            measurements: 5000,
+            measurements: 40_000,
             metropolis_sides: vec![4, 8, 16],
-            metropolis_measurements: 100_000,
+            metropolis_measurements: 400_000,
             trainer_sides: 2,
             gaussian_limit_l: 16,
             generation_steps: 400,

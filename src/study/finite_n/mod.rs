@@ -18,7 +18,7 @@ pub mod rows;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::fit;
+use crate::fit::{self, WeightedFit};
 use crate::model::Protocol;
 use crate::progress::Observer;
 
@@ -37,8 +37,8 @@ pub use rows::{DynamicRow, IsingSideRow, LargeNRow, TrainerOnDataRow};
 pub struct MonteCarloStudies {
     /// The 2D Ising sides.
     pub ising: Vec<IsingSideRow>,
-    /// γ/ν: exponent of χ(L) over the Ising sides.
-    pub susceptibility_exponent: f64,
+    /// γ/ν: exponent of χ(L) over the Ising sides, weighted by χ's errors (R7.4).
+    pub susceptibility_exponent: WeightedFit,
     /// Exponent of T₁(L) on the measured spectra with its jackknife error (R8.2).
     pub one_layer_exponent: FittedExponent,
     /// Mean increment of T₂ per doubling of L on the measured spectra (R8.2).
@@ -49,10 +49,13 @@ pub struct MonteCarloStudies {
     pub trainer: Vec<TrainerOnDataRow>,
     /// τ_int against L for both algorithms.
     pub dynamics: Vec<DynamicRow>,
-    /// Dynamic exponent of Wolff (τ_int(|m|²) in sweep-equivalents).
-    pub z_wolff: f64,
-    /// Dynamic exponent of Metropolis (τ_int of the signed m).
-    pub z_metropolis: f64,
+    /// Dynamic exponent of Wolff from τ_int of the energy in sweep-equivalents (the observable
+    /// of the literature's z ≈ 0.25), weighted by the τ errors (R7.4).
+    pub z_wolff: WeightedFit,
+    /// The same from τ_int(|m|²), for comparison (observable-dependent on small sides).
+    pub z_wolff_m2: WeightedFit,
+    /// Dynamic exponent of Metropolis (τ_int of the signed m), weighted by the τ errors.
+    pub z_metropolis: WeightedFit,
     /// Data against the generated Gaussian (R8.3).
     pub gaussian_limit: GaussianLimit,
     /// Grid steps of that generation.
@@ -80,27 +83,23 @@ pub fn monte_carlo_studies(
     cfg.validate()?;
     let (ising, data) = ising_sides(cfg, protocol, seed, observer)?;
     let ls: Vec<f64> = ising.iter().map(|r| r.l as f64).collect();
-    let chi: Vec<f64> = ising.iter().map(|r| r.chi).collect();
-    let susceptibility_exponent = fit::power_law(&ls, &chi)?.slope;
+    let weighted = |y: &dyn Fn(&IsingSideRow) -> (f64, f64)| {
+        let (v, e): (Vec<f64>, Vec<f64>) = ising.iter().map(y).unzip();
+        fit::weighted_power_law(&ls, &v, &e)
+    };
+    let susceptibility_exponent = weighted(&|r| (r.chi, r.chi_error))?;
+    let z_wolff = weighted(&|r| (r.tau_wolff_energy, r.tau_wolff_energy_error))?;
+    let z_wolff_m2 = weighted(&|r| (r.tau_wolff, r.tau_wolff_error))?;
     let one_layer_exponent = training_exponent(&data, 1, protocol, cfg.jackknife_blocks)?;
     let eta_lr = protocol.lr_fraction / 4.0; // λ* = 4 for D = 2 (R4.1)
     let eta_ising = crate::mc::eta(1, 2).unwrap_or(0.25);
     let trainer = trainers_on_data(&data[..cfg.trainer_sides], protocol, t, seed)?;
-    let mut dynamics: Vec<DynamicRow> = ising
-        .iter()
-        .map(|r| DynamicRow {
-            algorithm: "wolff".into(),
-            l: r.l,
-            tau: r.tau_wolff,
-            tau_error: r.tau_wolff_error,
-        })
-        .collect();
+    let mut dynamics = wolff_dynamics(&ising);
     let metropolis = metropolis_rows(cfg, seed, observer)?;
-    let z_wolff =
-        fit::power_law(&ls, &ising.iter().map(|r| r.tau_wolff).collect::<Vec<_>>())?.slope;
     let lm: Vec<f64> = metropolis.iter().map(|r| r.l as f64).collect();
-    let z_metropolis =
-        fit::power_law(&lm, &metropolis.iter().map(|r| r.tau).collect::<Vec<_>>())?.slope;
+    let (tau, tau_error): (Vec<f64>, Vec<f64>) =
+        metropolis.iter().map(|r| (r.tau, r.tau_error)).unzip();
+    let z_metropolis = fit::weighted_power_law(&lm, &tau, &tau_error)?;
     dynamics.extend(metropolis);
     let g = cfg
         .ising_2d_sides
@@ -127,6 +126,7 @@ pub fn monte_carlo_studies(
         trainer,
         dynamics,
         z_wolff,
+        z_wolff_m2,
         z_metropolis,
         gaussian_limit,
         generation_steps,
@@ -134,6 +134,26 @@ pub fn monte_carlo_studies(
         large_n_slope,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// The Wolff rows of the dynamics table: τ_int of the energy and of |m|² per side.
+fn wolff_dynamics(ising: &[IsingSideRow]) -> Vec<DynamicRow> {
+    let row = |r: &IsingSideRow, observable: &str, tau: f64, tau_error: f64| DynamicRow {
+        algorithm: "wolff".into(),
+        observable: observable.into(),
+        l: r.l,
+        tau,
+        tau_error,
+    };
+    ising
+        .iter()
+        .flat_map(|r| {
+            [
+                row(r, "energy", r.tau_wolff_energy, r.tau_wolff_energy_error),
+                row(r, "m2", r.tau_wolff, r.tau_wolff_error),
+            ]
+        })
+        .collect()
 }
 
 /// Mean increment of y per doubling of L (points in increasing L).

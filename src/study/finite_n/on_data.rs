@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::data::ComponentData;
 use crate::diffusion::forward::spectrum_at;
 use crate::error::Result;
-use crate::experiment::estimate::measured_spectrum;
+use crate::experiment::estimate::{class_averaged_spectrum, measured_spectrum};
 use crate::fit;
 use crate::model::Protocol;
 use crate::symbol::Symbol;
@@ -22,19 +22,22 @@ pub struct FiniteNTrainingRow {
     pub l: usize,
     /// Depth D.
     pub depth: usize,
-    /// κ = Ĉ_max/Ĉ_min of the data (t = 0).
+    /// κ = Ĉ_max/Ĉ_min of the data's class-averaged spectrum (t = 0).
     pub kappa: f64,
-    /// T_D(ε) from the closed form on the measured spectrum at t = 0 (R8.2).
+    /// T_D(ε) from the closed form on the class-averaged measured spectrum at t = 0 (R8.2).
     pub steps: u64,
 }
 
-/// T_D(ε) at t = 0 from the closed form on the measured spectrum of `data` (R8.1, R8.2).
+/// T_D(ε) at t = 0 from the closed form on the class-averaged measured spectrum of `data`
+/// (R8.1, R8.2, R8.4). The spectrum is averaged over the classes of modes the lattice symmetry
+/// fixes, so that Ĉ_min — which sets κ and T₁ — is a class mean, not the minimum over many
+/// nearly equal noisy modes (that minimum is biased low: +1.4 to +3.8 % on κ at L = 16…64).
 pub fn closed_form_on_data(
     data: &ComponentData,
     depth: usize,
     protocol: Protocol,
 ) -> Result<FiniteNTrainingRow> {
-    let spectrum = measured_spectrum(data.lattice(), &data.scalar_fields())?;
+    let spectrum = class_averaged_spectrum(data.lattice(), &data.scalar_fields())?;
     let tt = training_time(&spectrum, &protocol.with_depth(depth)?)?;
     Ok(FiniteNTrainingRow {
         l: data.lattice().side(),

@@ -36,12 +36,23 @@ pub struct IsingSideRow {
     /// Metropolis's (the sweep-equivalents per measurement are a mean over every cluster of
     /// the run, far more precise than τ_int, and are taken as exact).
     pub tau_wolff_error: f64,
+    /// Wolff τ_int of the energy per site in sweep-equivalents (the observable of the z ≈ 0.25
+    /// anchor, C25).
+    pub tau_wolff_energy: f64,
+    /// Its statistical error (R7.4), as for `tau_wolff_error`.
+    pub tau_wolff_energy_error: f64,
+    /// Sweep-equivalents between two measurements of the Wolff run: N_c clusters of mean size
+    /// ⟨|C|⟩ reflect s = N_c⟨|C|⟩/V sweeps (R7.2).
+    pub measurement_spacing: f64,
     /// Sweep-equivalents between training configurations (≥ 2 τ_int, R7.4).
     pub spacing: u64,
     /// Configurations in the data set.
     pub configurations: usize,
-    /// κ = Ĉ_max/Ĉ_min of the data (R8.2).
+    /// κ = Ĉ_max/Ĉ_min of the data's class-averaged spectrum (R8.2, R8.4).
     pub kappa: f64,
+    /// Ĉ_min of the class-averaged spectrum: for the nearest-neighbour ferromagnet the staggered
+    /// mode k = (π, π), which tends to a constant as L grows (R8.2).
+    pub c_min: f64,
     /// Ĉ_0 of the data (= χ up to sampling error, R8.2).
     pub c0: f64,
     /// T₁(ε) from the closed form on the measured spectrum (R8.2).
@@ -55,6 +66,8 @@ pub struct IsingSideRow {
 pub struct DynamicRow {
     /// `wolff` or `metropolis`.
     pub algorithm: String,
+    /// The observable whose τ_int this is: `m` (signed), `m2` (|m|²) or `energy`.
+    pub observable: String,
     /// Side L.
     pub l: usize,
     /// τ_int in sweep-equivalents: |m|² for Wolff, the signed m for Metropolis (R7.4).
@@ -140,9 +153,13 @@ pub(super) fn ising_sides(
             binder_error: r.binder.error,
             tau_wolff: r.m2.tau_int * r.sweep_equivalents_per_measurement,
             tau_wolff_error: r.m2.tau_error * r.sweep_equivalents_per_measurement,
+            tau_wolff_energy: r.energy.tau_int * r.sweep_equivalents_per_measurement,
+            tau_wolff_energy_error: r.energy.tau_error * r.sweep_equivalents_per_measurement,
+            measurement_spacing: r.sweep_equivalents_per_measurement,
             spacing: set.spacing,
             configurations: d.len(),
             kappa: one.kappa,
+            c_min: c0 / one.kappa,
             c0,
             t1: one.steps,
             t2: two.steps,
@@ -220,6 +237,7 @@ pub(super) fn metropolis_rows(
             let r = crate::mc::run(&c, &progress)?;
             Ok(DynamicRow {
                 algorithm: "metropolis".into(),
+                observable: "m".into(),
                 l,
                 tau: r.m1.tau_int,
                 tau_error: r.m1.tau_error,
