@@ -267,6 +267,7 @@ impl Figure {
             .y_desc(self.y_label.as_str())
             .x_label_formatter(&x_tick)
             .y_label_formatter(&y_tick)
+            .max_light_lines(4)
             .label_style(("sans-serif", 14))
             .axis_desc_style(("sans-serif", 16))
             .draw()

@@ -85,7 +85,7 @@ fn monte_carlo_markdown(s: &crate::claims::Studies) -> Result<String> {
     md += "\n### 2D Ising data at K_c\n\n| L | χ | U | Wolff τ_int(e) | Wolff τ_int(m²) | spacing | configurations | κ | Ĉ_min | T₁ | T₂ |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
     for r in &m.ising {
         md += &format!(
-            "| {} | {:.2} ± {:.2} | {:.3} ± {:.3} | {:.2} ± {:.2} | {:.2} ± {:.2} | {} | {} | {:.1} | {:.4} | {} | {} |\n",
+            "| {} | {:.2} ± {:.2} | {:.3} ± {:.3} | {:.2} ± {:.2} | {:.2} ± {:.2} | {} | {} | {:.1} | {:.4} | {} ± {:.0} | {} |\n",
             r.l,
             r.chi,
             r.chi_error,
@@ -100,6 +100,7 @@ fn monte_carlo_markdown(s: &crate::claims::Studies) -> Result<String> {
             r.kappa,
             r.c_min,
             r.t1,
+            r.t1_error,
             r.t2
         );
     }

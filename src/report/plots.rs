@@ -220,16 +220,23 @@ pub fn generation(s: &Studies, collapsed: bool) -> Result<Figure> {
     })
 }
 
-/// Symbol trajectories of the trainer against the closed form on the data's statistics.
-pub fn symbols(s: &Studies) -> Result<Figure> {
+/// Symbol trajectories of the trainer on sampled fields against the closed form on the data's
+/// statistics, for the networks of one depth (one figure per depth, so that D = 1 and D = 2 do
+/// not hide each other).
+pub fn symbols(s: &Studies, depth: usize) -> Result<Figure> {
     let mut out = Vec::new();
-    for (i, tr) in s.trainer_comparison()?.trajectories.iter().enumerate() {
+    let comparison = s.trainer_comparison()?;
+    for (i, tr) in comparison
+        .trajectories
+        .iter()
+        .filter(|tr| tr.depth == depth)
+        .enumerate()
+    {
         let mode = if tr.mode == "slowest" {
             "slowest k".to_string()
         } else {
             tr.mode.clone()
         };
-        let name = format!("D = {}, {mode}", tr.depth);
         let trainer = tr
             .points
             .iter()
@@ -240,9 +247,9 @@ pub fn symbols(s: &Studies) -> Result<Figure> {
             .iter()
             .map(|p| (p.step as f64, p.closed_form))
             .collect();
-        out.push(series(format!("{name}: trainer"), trainer, Style::Open, i));
+        out.push(series(format!("{mode}: trainer"), trainer, Style::Open, i));
         out.push(series(
-            format!("{name}: closed form"),
+            format!("{mode}: closed form"),
             closed,
             Style::Thin,
             i,
@@ -250,13 +257,61 @@ pub fn symbols(s: &Studies) -> Result<Figure> {
     }
     Ok(Figure {
         title: format!(
-            "Network symbol v_k(n): trainer vs closed form on the data, d = {}, L = {}, t = {}, c = {}",
-            s.config.d, s.trainer_comparison()?.l, s.trainer_comparison()?.t, s.config.lr_fraction
+            "Network symbol v_k(n), {}: trainer vs closed form on the data, d = {}, L = {}, t = {}, c = {}",
+            if depth == 1 { "one layer" } else { "two layers" },
+            s.config.d, comparison.l, comparison.t, s.config.lr_fraction
         ),
         x_label: "step n".into(),
         y_label: "Re v_k".into(),
         log_x: false,
         log_y: false,
+        series: out,
+    })
+}
+
+/// The sampled generation rows of C17–C19: KL(gen ‖ data) per site of M generated fields against
+/// the closed form of the same direction, per claim's step budget, with the rows' acceptance
+/// windows as bars.
+pub fn generation_sampled(s: &Studies) -> Result<Figure> {
+    let rows = &s.sampled_generation_scaling()?.rows;
+    let mut out = Vec::new();
+    for (i, (claim, budget)) in [
+        ("C17", "D = 1, N = 200"),
+        ("C18", "D = 1, N = 0.1κ"),
+        ("C19", "D = 2, N ∝ ln L"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let of: Vec<_> = rows.iter().filter(|r| r.claim == claim).collect();
+        let pts = |f: fn(&crate::study::sampled_generation::SampledScalingRow) -> f64| {
+            of.iter().map(|r| (r.l as f64, f(r))).collect::<Vec<_>>()
+        };
+        out.push(series(
+            format!("{claim} ({budget}): closed form"),
+            pts(|r| r.predicted_kl_per_site),
+            Style::Line,
+            i,
+        ));
+        out.push(Series {
+            errors: of
+                .iter()
+                .map(|r| (r.window_lo_per_site, r.window_hi_per_site))
+                .collect(),
+            ..series(
+                format!("{claim}: sampled, acceptance window"),
+                pts(|r| r.measured_kl_per_site),
+                Style::Open,
+                i,
+            )
+        });
+    }
+    Ok(Figure {
+        title: "Sampled generation: KL(gen ‖ data) per site of M generated fields against its closed form".into(),
+        x_label: "L".into(),
+        y_label: "KL(gen ‖ data) per site".into(),
+        log_x: false,
+        log_y: true,
         series: out,
     })
 }
@@ -343,12 +398,19 @@ pub fn finite_n_training(s: &Studies) -> Result<Figure> {
         log_x: true,
         log_y: true,
         series: vec![
-            series(
-                "2D Ising (n = 1, d = 2), measured Ĉ_k",
-                ising.clone(),
-                Style::Points,
-                0,
-            ),
+            Series {
+                errors: m
+                    .ising
+                    .iter()
+                    .map(|r| (r.t1 as f64 - r.t1_error, r.t1 as f64 + r.t1_error))
+                    .collect(),
+                ..series(
+                    "2D Ising, class-averaged Ĉ_k (± jackknife SE)",
+                    ising.clone(),
+                    Style::Points,
+                    0,
+                )
+            },
             series(
                 format!("fit ∝ L^{:.3} ± {:.3} (7/4 predicted)", f.exponent, f.error),
                 power_line(&ising, f.exponent),
@@ -474,7 +536,9 @@ pub fn all(s: &Studies) -> Result<Vec<(&'static str, &'static str, Figure)>> {
         ("training_time.svg", "Training time against L for every depth (log–log) with fitted power laws in the same colour; trainers on sampled fields at their own diffusion time t as open markers.", training_time(s)?),
         ("generation_kl.svg", "One-layer generated KL per site against the step budget N, per L.", generation(s, false)?),
         ("generation_kl_collapsed.svg", "The same against N/κ: the curves collapse.", generation(s, true)?),
-        ("symbols.svg", "Symbol trajectories of the trainer on sampled fields (open markers) against the closed form on the data's statistics (lines), for k = 0 and the slowest mode (smallest Ĉ_k).", symbols(s)?),
+        ("generation_sampled.svg", "The sampled side of C17–C19: KL(gen ‖ data) per site of M fields generated with each claim's step budget (open markers, with the level-10⁻⁶ acceptance window of each row as a bar) against the closed form of the same direction (lines). The closed-form curves above are KL(data ‖ gen) at larger L.", generation_sampled(s)?),
+        ("symbols_one_layer.svg", "One-layer symbol trajectories of the trainer on sampled fields (open markers) against the closed form on the data's statistics (lines), for k = 0 and the slowest mode (smallest Ĉ_k).", symbols(s, 1)?),
+        ("symbols_two_layers.svg", "The same for two layers (the product of the layers' symbols).", symbols(s, 2)?),
         ("finite_n_training.svg", "One-layer training time against L (log–log): closed form on the measured spectra of 2D Ising Monte Carlo data at K_c (slope 7/4) beside n = ∞ at β_c (slope 2).", finite_n_training(s)?),
         ("ising_histogram.svg", "Magnetisation histogram of 2D Ising data at K_c (double-peaked) against the fields generated by the optimal linear score (one Gaussian with the data's ⟨m²⟩).", ising_histogram(s)?),
         ("optimizers_one_layer.svg", "One-layer training time against L for GD, heavy ball and Nesterov (β = 0.9 and tuned) and per-mode Adam, log–log, with each fitted exponent. GD, momentum:0.9 and nesterov:0.9 lie on one line: with η scaled by 1 − β their slowest mode contracts at GD's rate (R9.3).", optimizers(s, 1)?),

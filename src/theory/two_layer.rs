@@ -24,3 +24,16 @@ pub fn flow_time(c: f64, eta: f64, v0: f64, epsilon: f64) -> f64 {
 pub fn timescale(eta: f64) -> f64 {
     1.0 / (4.0 * eta)
 }
+
+/// The expected increase of the two-layer step count per doubling of L between two sides with
+/// condition numbers κ₁ < κ₂, `doublings` = log₂(L₂/L₁) apart, and its window (R4.7):
+/// T₂ depends on κ alone (R4.4), T₂ = ln κ/(2 ln r) + const + g(1/κ) with r = 1 + 2η, so the
+/// increment is ln(κ₂/κ₁)/(2 ln r)/n. The window is the rounding of the two step counts, 1/n,
+/// plus the catch-up bound on g: |g(1/κ₂) − g(1/κ₁)| ≤ [2η/(1 + 2η)]/[(1 − r⁻²) ln r]/κ₁,
+/// divided by n. Returns (expected increment, window).
+pub fn increment_per_doubling(kappa1: f64, kappa2: f64, doublings: f64, eta: f64) -> (f64, f64) {
+    let ln_r = (1.0 + 2.0 * eta).ln();
+    let expected = (kappa2 / kappa1).ln() / (2.0 * ln_r) / doublings;
+    let catch_up = 2.0 * eta / (1.0 + 2.0 * eta) / ((1.0 - (-2.0 * ln_r).exp()) * ln_r) / kappa1;
+    (expected, (1.0 + catch_up) / doublings)
+}

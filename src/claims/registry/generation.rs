@@ -37,7 +37,7 @@ pub const CLAIMS: &[Claim] = &[
     Claim {
         spec: spec!("C18", "one-layer generated KL per site collapses as a function of N/κ", ["R6.6", "R6.8", "R10.3"], ["tests/generation_scaling.rs"],
             "relative spread of KL(data ‖ gen) per site across generation_sides at N = 0.1κ",
-            "relative spread of the sampled, bias-corrected KL(gen ‖ data) per site across [sampled] generation_sides at N = round(0.1κ(t₁)), sampled as in C17",
+            "relative spread of the sampled, bias-corrected KL(gen ‖ data) per site across [sampled] generation_sides at N = round(0.1κ(t₁)), sampled as in C17. It checks the sampler against the closed-form spread at those sides; the collapse itself is the analytic side's (sides up to 8 are too small to show it)",
             "analytic: finite-size drift of κ/L² and the mode density at the smallest L: 15 %; numeric: at L = 4, 8 the closed-form spread of KL(gen ‖ data) is itself 26 % (N = 5 and 20; 36 independent modes at L = 4 make the per-site mean a coarse Riemann sum; with the same N at both sides, N = 5 or 20, they differ by ×4.4 or ×7.2), so the tolerance is the closed-form spread plus the sampling error: the spread's range when every row lies in its window, narrowed as in C17 (C17's level and M)",
             (RelativeSpread, ClosedForm), (RelativeSpread, Measurement)),
         studies: &[S::GenerationOneLayer, S::SampledGenerationScaling],

@@ -27,7 +27,7 @@ pub const CLAIMS: &[Claim] = &[
     Claim {
         spec: spec!("C42", "fixed momentum β = 0.9 (η scaled by 1 − β) keeps T₁ ∝ L²", ["R9.3"], ["tests/optimizers.rs"],
             "largest |exponent − 2| of T₁(L) over heavy ball and Nesterov with β = 0.9, closed form", "largest |trainer T − closed form on the data's Ĉ_k| over the β = 0.9 trainers on sampled fields (steps)",
-            "analytic: the slowest mode contracts at 1 − c/κ to first order (R9.3) and κ/L² drifts by < 2 % (R1.5): ≤ 0.05; numeric: rounding ties only, ≤ 1",
+            "analytic: the slowest mode contracts at 1 − c/κ to first order (R9.3), so T ∝ κ; the limit is the drift of κ/L² over the sides, |exponent of κ(L) − 2| (R1.5; 0.007 on 8…64, d = 3), plus the rounding of the step counts, 1/(T_min ln(L_max/L_min)); numeric: rounding ties only, ≤ 1",
             (ExponentDeviation, ClosedForm), (Steps, CrossCheck)),
         studies: &[S::Optimizers],
         evaluate: c42,
@@ -35,7 +35,7 @@ pub const CLAIMS: &[Claim] = &[
     Claim {
         spec: spec!("C43", "per-mode (Fourier) Adam trains one layer in a time growing like ln L (measured, no closed form)", ["R9.5", "R9.6", "R9.7"], ["tests/optimizers.rs"],
             "fitted exponent of T₁(L), Adam in the Fourier parametrisation on the population gradient, lr by R9.6, over optimizers.adam_sides", "last over first increment of T₁ per doubling of L",
-            "measured 0.28 over L = 8…64 and 0.31 over 8…32 (R9.7); a law a + b ln L has a local exponent b/(a + b ln L) that falls with the range, so 0.3 ± 0.1 covers both ranges and excludes tuned momentum's 1 and GD's 2; numeric: a logarithm has constant increments (26–31 steps measured) and any power law growing ones: ≤ 1. Real-space Adam is left out of reproduce: its learning-rate search takes minutes at L = 16 and did not finish at L = 32 in 30 min (R9.7)",
+            "analytic: no closed form gives Adam's T; a law a + b ln L has the local exponent b/T(L), falling over the sides, and a log–log least-squares slope is a weighted mean of local slopes, so the fitted exponent must lie in [b/T(L_max), b/T(L_min)] with b from the end sides (plus the rounding of the step counts) — the range a logarithm with the measured increments allows, not a value calibrated on this run (measured 0.28 over L = 8…64, range about 0.2–0.4; tuned momentum's 1 and GD's 2 lie far outside); numeric: a logarithm has constant increments (26–31 steps measured) and any power law growing ones: ≤ 1. Real-space Adam is left out of reproduce: its learning-rate search takes minutes at L = 16 and did not finish at L = 32 in 30 min (R9.7)",
             (Exponent, Measurement), (Ratio, Measurement)),
         studies: &[S::Optimizers],
         evaluate: c43,
@@ -51,7 +51,7 @@ pub const CLAIMS: &[Claim] = &[
     Claim {
         spec: spec!("C45", "online SGD's learned symbol fluctuates with the derived stationary variance", ["R9.9", "R9.10"], ["tests/optimizers.rs"],
             "power of the test against a uniform 5 % error on every mode's variance (normal approximation with the measured standard error)", "mean over steps of the mode-averaged |e_k|²/S_∞,k, online SGD on fields (d = 2, L = 8, B = 16, optimizers.sgd_steps steps)",
-            "batch means (K = 100 batches, each ≫ the correlation time ≤ 3 steps): |mean − 1| ≤ t_{K−1} SE at two-sided level 1e-6; a test worth running has power ≥ 0.9 against a 5 % error",
+            "batch means (K = 100 batches, each ≫ the correlation time ≤ 3 steps): |mean − 1| ≤ t_{K−1} SE at two-sided level 1e-6; a test worth running has power ≥ 0.9 against a 5 % error. Nothing forces the mean to 1: the default configuration with seeds 1, 2, 3 gives 1.003, 1.001, 0.999 (SE ≈ 0.002)",
             (Power, ClosedForm), (Ratio, Measurement)),
         studies: &[S::Optimizers],
         evaluate: c45,
@@ -126,9 +126,36 @@ fn c42(s: &Studies) -> Result<Evaluation> {
         return missing("the fixed-momentum exponent");
     }
     judged_apart(
-        (worst, Check::AtMost { limit: 0.05 }),
+        (
+            worst,
+            Check::AtMost {
+                limit: kappa_law_allowance(s, "momentum:0.9")?,
+            },
+        ),
         (field_deviation(s, ":0.9")?, Check::AtMost { limit: 1.0 }),
     )
+}
+
+/// C42's limit on |exponent − 2| of a one-layer T ∝ κ law (R9.3, first order): the drift of κ/L²
+/// over the [optimizers] sides, |exponent of κ − 2| (R1.5), plus the rounding of the step counts,
+/// 1/(T_min ln(L_max/L_min)).
+fn kappa_law_allowance(s: &Studies, optimizer: &str) -> Result<f64> {
+    let rows: Vec<&OptimizerRow> = s
+        .optimizers()?
+        .rows
+        .iter()
+        .filter(|r| r.optimizer == optimizer && r.depth == 1)
+        .collect();
+    let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+        return Ok(f64::NAN);
+    };
+    let ls: Vec<f64> = rows.iter().map(|r| r.l as f64).collect();
+    let kappa = rows
+        .iter()
+        .map(|r| super::large_n::population_kappa(s.config.d, r.l, 0.0))
+        .collect::<Result<Vec<f64>>>()?;
+    let drift = (super::exponent(&ls, &kappa)? - 2.0).abs();
+    Ok(drift + 1.0 / (first.steps as f64 * (last.l as f64 / first.l as f64).ln()))
 }
 
 /// Last increment of T per doubling over the first, for one optimizer and depth.
@@ -154,16 +181,35 @@ fn c43(s: &Studies) -> Result<Evaluation> {
     judged_apart(
         (
             Some(f.exponent),
-            Check::Within {
-                expected: 0.3,
-                tolerance: 0.1,
-            },
+            logarithm_exponent_range(&s.optimizers()?.rows, ADAM_FOURIER),
         ),
         (
             increment_ratio(&s.optimizers()?.rows, ADAM_FOURIER, 1),
             Check::AtMost { limit: 1.0 },
         ),
     )
+}
+
+/// C43: the power-law exponent a logarithm T = a + b ln L would show over the rows' sides. Its
+/// local exponent d ln T/d ln L = b/T falls from b/T(L_min) to b/T(L_max), and a least-squares
+/// slope on log–log axes is a weighted mean of local slopes, so it lies between them; b from the
+/// end rows, widened by the rounding of the step counts, 1/(T_min ln(L_max/L_min)).
+fn logarithm_exponent_range(rows: &[OptimizerRow], optimizer: &str) -> Check {
+    let pts: Vec<&OptimizerRow> = rows
+        .iter()
+        .filter(|r| r.optimizer == optimizer && r.depth == 1)
+        .collect();
+    let (Some(a), Some(b)) = (pts.first(), pts.last()) else {
+        return Check::AtMost { limit: f64::NAN };
+    };
+    let span = (b.l as f64 / a.l as f64).ln();
+    let (t1, t2) = (a.steps as f64, b.steps as f64);
+    let slope = (t2 - t1) / span;
+    let rounding = 1.0 / (t1 * span);
+    Check::Between {
+        lo: slope / t2 - rounding,
+        hi: slope / t1 + rounding,
+    }
 }
 
 /// Largest root r of the growth recurrence of a two-layer mode far below its optimum (R9.8):

@@ -26,8 +26,8 @@ pub use config::{MonteCarloStudyConfig, STUDY_CHAINS, STUDY_THERMALIZATION, TRAI
 use gaussian_limit::linear_generation;
 pub use gaussian_limit::{gaussian_limit, trained_scores, GaussianLimit};
 pub use on_data::{
-    closed_form_on_data, measured_spectrum_at, training_exponent, FiniteNTrainingRow,
-    FittedExponent,
+    closed_form_on_data, measured_spectrum_at, training_exponent, training_jackknife,
+    FiniteNTrainingRow, FittedExponent,
 };
 use rows::{ising_sides, large_n_rows, metropolis_rows, trainers_on_data};
 pub use rows::{DynamicRow, IsingSideRow, LargeNRow, TrainerOnDataRow};
@@ -81,7 +81,12 @@ pub fn monte_carlo_studies(
 ) -> Result<MonteCarloStudies> {
     let start = std::time::Instant::now();
     cfg.validate()?;
-    let (ising, data) = ising_sides(cfg, protocol, seed, observer)?;
+    let (mut ising, data) = ising_sides(cfg, protocol, seed, observer)?;
+    let (one_layer_exponent, t1_errors) =
+        training_jackknife(&data, 1, protocol, cfg.jackknife_blocks)?;
+    for (row, error) in ising.iter_mut().zip(t1_errors) {
+        row.t1_error = error;
+    }
     let ls: Vec<f64> = ising.iter().map(|r| r.l as f64).collect();
     let weighted = |y: &dyn Fn(&IsingSideRow) -> (f64, f64)| {
         let (v, e): (Vec<f64>, Vec<f64>) = ising.iter().map(y).unzip();
@@ -90,7 +95,6 @@ pub fn monte_carlo_studies(
     let susceptibility_exponent = weighted(&|r| (r.chi, r.chi_error))?;
     let z_wolff = weighted(&|r| (r.tau_wolff_energy, r.tau_wolff_energy_error))?;
     let z_wolff_m2 = weighted(&|r| (r.tau_wolff, r.tau_wolff_error))?;
-    let one_layer_exponent = training_exponent(&data, 1, protocol, cfg.jackknife_blocks)?;
     let eta_lr = protocol.lr_fraction / 4.0; // λ* = 4 for D = 2 (R4.1)
     let eta_ising = crate::mc::eta(1, 2).unwrap_or(0.25);
     let trainer = trainers_on_data(&data[..cfg.trainer_sides], protocol, t, seed)?;

@@ -67,15 +67,25 @@ pub fn training_exponent(
     protocol: Protocol,
     blocks: usize,
 ) -> Result<FittedExponent> {
+    Ok(training_jackknife(per_side, depth, protocol, blocks)?.0)
+}
+
+/// [`training_exponent`] and, per side, the jackknife standard error of T_D itself (the same
+/// leave-one-block-out refits).
+pub fn training_jackknife(
+    per_side: &[ComponentData],
+    depth: usize,
+    protocol: Protocol,
+    blocks: usize,
+) -> Result<(FittedExponent, Vec<f64>)> {
     let ls: Vec<f64> = per_side.iter().map(|d| d.lattice().side() as f64).collect();
-    let fit_of = |datasets: &[ComponentData]| -> Result<f64> {
-        let ts = datasets
+    let steps_of = |datasets: &[ComponentData]| -> Result<Vec<f64>> {
+        datasets
             .iter()
             .map(|d| Ok(closed_form_on_data(d, depth, protocol)?.steps as f64))
-            .collect::<Result<Vec<f64>>>()?;
-        Ok(fit::power_law(&ls, &ts)?.slope)
+            .collect()
     };
-    let exponent = fit_of(per_side)?;
+    let exponent = fit::power_law(&ls, &steps_of(per_side)?)?.slope;
     let mut refits = Vec::with_capacity(blocks);
     for b in 0..blocks {
         let left_out = per_side
@@ -85,16 +95,30 @@ pub fn training_exponent(
                 d.select(|i| i / size != b)
             })
             .collect::<Result<Vec<_>>>()?;
-        refits.push(fit_of(&left_out)?);
+        refits.push(steps_of(&left_out)?);
     }
-    let k = blocks as f64;
-    let mean = refits.iter().sum::<f64>() / k;
-    let var = (k - 1.0) / k * refits.iter().map(|x| (x - mean).powi(2)).sum::<f64>();
-    Ok(FittedExponent {
-        exponent,
-        error: var.sqrt(),
-        blocks,
-    })
+    let exponents = refits
+        .iter()
+        .map(|steps| Ok(fit::power_law(&ls, steps)?.slope))
+        .collect::<Result<Vec<f64>>>()?;
+    let step_errors = (0..per_side.len())
+        .map(|i| jackknife_error(&refits.iter().map(|r| r[i]).collect::<Vec<_>>()))
+        .collect();
+    Ok((
+        FittedExponent {
+            exponent,
+            error: jackknife_error(&exponents),
+            blocks,
+        },
+        step_errors,
+    ))
+}
+
+/// The jackknife standard error √((k − 1)/k Σ (xᵢ − x̄)²) of k leave-one-out values.
+fn jackknife_error(values: &[f64]) -> f64 {
+    let k = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / k;
+    ((k - 1.0) / k * values.iter().map(|x| (x - mean).powi(2)).sum::<f64>()).sqrt()
 }
 
 /// The measured spectrum at diffusion time t: α_t² Ĉ_k + σ_t² (R8.1).

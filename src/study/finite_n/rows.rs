@@ -57,6 +57,9 @@ pub struct IsingSideRow {
     pub c0: f64,
     /// T₁(ε) from the closed form on the measured spectrum (R8.2).
     pub t1: u64,
+    /// Its jackknife standard error over blocks of configurations (filled in by
+    /// [`super::monte_carlo_studies`]).
+    pub t1_error: f64,
     /// T₂(ε) from the closed form on the measured spectrum (R8.2).
     pub t2: u64,
 }
@@ -162,6 +165,7 @@ pub(super) fn ising_sides(
             c_min: c0 / one.kappa,
             c0,
             t1: one.steps,
+            t1_error: f64::NAN,
             t2: two.steps,
         });
         data.push(d);
