@@ -24,6 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     for (name, d, g) in [
         ("Binder cumulant", r.data.binder, r.generated.binder),
+        ("⟨|m|⟩", r.data.abs_m, r.generated.abs_m),
         ("⟨m²⟩", r.data.m2, r.generated.m2),
         ("energy per site", r.data.energy, r.generated.energy),
     ] {
@@ -31,6 +32,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "  {name:16} data {:.4} ± {:.4}   generated {:.4} ± {:.4}",
             d.mean, d.error, g.mean, g.error
         );
+    }
+    println!("  magnetisation histogram (m, data density, generated density):");
+    for [m, d, g] in &r.histogram {
+        println!("    {m:+.3}  {d:.3}  {g:.3}");
     }
     Ok(())
 }

@@ -8,7 +8,9 @@ use serde::Serialize;
 use crate::data::ComponentData;
 use crate::diffusion::grid::TimeGrid;
 use crate::error::Result;
-use crate::experiment::observables::{binder, mean_and_error, observables, MeanAndError};
+use crate::experiment::observables::{
+    binder, mean_and_error, observables, paired_histogram, MeanAndError,
+};
 use crate::experiment::score_network::sample::generate;
 use crate::experiment::score_network::train::{
     frozen, FieldMinibatches, NetworkOptimizer, NetworkTrainer, NoMonitor,
@@ -70,7 +72,9 @@ impl Default for IsingNetworkConfig {
 pub struct FieldObservables {
     /// Binder cumulant U = 1 − ⟨m⁴⟩/(3⟨m²⟩²) (jackknife error).
     pub binder: MeanAndError,
-    /// ⟨m²⟩, m the mean field per site.
+    /// ⟨|m|⟩, m the mean field per site.
+    pub abs_m: MeanAndError,
+    /// ⟨m²⟩.
     pub m2: MeanAndError,
     /// Energy per site −(1/V) Σ_⟨xy⟩ φ_x φ_y.
     pub energy: MeanAndError,
@@ -85,6 +89,8 @@ pub struct IsingNetworkReport {
     pub data: FieldObservables,
     /// The generated fields.
     pub generated: FieldObservables,
+    /// Histogram of m: (bin centre, data density, generated density), 41 common bins.
+    pub histogram: Vec<[f64; 3]>,
     /// Mean batch loss of the last 100 steps.
     pub final_loss: f64,
     /// Trainable parameters.
@@ -93,14 +99,23 @@ pub struct IsingNetworkReport {
     pub seconds: f64,
 }
 
-fn measured(lattice: Lattice, fields: Vec<ndarray::ArrayD<f64>>) -> Result<FieldObservables> {
+/// The observables of scalar fields, and m per field (for the histogram).
+fn measured(
+    lattice: Lattice,
+    fields: Vec<ndarray::ArrayD<f64>>,
+) -> Result<(FieldObservables, Vec<f64>)> {
     let data = ComponentData::new(lattice, 1, fields.into_iter().map(|f| vec![f]).collect())?;
     let obs = observables(&data);
-    Ok(FieldObservables {
-        binder: binder(&obs, 1),
-        m2: mean_and_error(&obs.m2),
-        energy: mean_and_error(&obs.energy),
-    })
+    let abs_m: Vec<f64> = obs.m2.iter().map(|m2| m2.sqrt()).collect();
+    Ok((
+        FieldObservables {
+            binder: binder(&obs, 1),
+            abs_m: mean_and_error(&abs_m),
+            m2: mean_and_error(&obs.m2),
+            energy: mean_and_error(&obs.energy),
+        },
+        obs.m1,
+    ))
 }
 
 /// Runs the Monte Carlo, trains the network on its configurations (minibatches with fresh
@@ -137,7 +152,7 @@ pub fn ising_network_study(
         .into_iter()
         .filter_map(|mut c| c.pop())
         .collect();
-    let data = measured(lattice, fields.clone())?;
+    let (data, data_m) = measured(lattice, fields.clone())?;
     let net = ScoreNetwork::<TrainF32>::new(&cfg.spec, lattice, cfg.seed, &Default::default())?;
     let parameters = net.parameter_count();
     let mut source = FieldMinibatches {
@@ -156,10 +171,12 @@ pub fn ising_network_study(
     let tail = &log.losses[log.losses.len().saturating_sub(100)..];
     let final_loss = tail.iter().sum::<f64>() / tail.len().max(1) as f64;
     let generated = generate(&frozen(&net), &grid, cfg.generated, 250, cfg.seed + 2)?;
+    let (generated, generated_m) = measured(lattice, generated)?;
     Ok(IsingNetworkReport {
         config: cfg.clone(),
         data,
-        generated: measured(lattice, generated)?,
+        generated,
+        histogram: paired_histogram(&data_m, &generated_m, 41),
         final_loss,
         parameters,
         seconds: started.elapsed().as_secs_f64(),

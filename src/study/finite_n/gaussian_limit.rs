@@ -104,6 +104,14 @@ pub fn gaussian_limit(
     })
 }
 
+/// Generated configurations per held-out configuration: the generated means then carry half the
+/// held-out data's standard error (C31's power).
+pub const GENERATED_PER_HELD_OUT: usize = 4;
+
+/// The largest relative error of the generated zero-mode variance the grid of
+/// [`linear_generation`] allows (R10.6); C31's allowance.
+pub const GRID_VARIANCE_ERROR: f64 = 0.02;
+
 /// Generation with the optimal linear score trained on the first half of `data`, compared
 /// with the second half (R8.3). The geometric grid from 1e-3 to 8 has at least `min_steps`
 /// steps, more if the zero mode needs them for a 2 % variance error (R10.6).
@@ -127,11 +135,12 @@ pub fn linear_generation(
         t_min,
         horizon,
         c0,
-        0.02,
+        GRID_VARIANCE_ERROR,
     )?;
     let steps = min_steps.max(needed);
     let grid = TimeGrid::geometric(t_min, horizon, steps)?;
-    let g = gaussian_limit(&train, &heldout, &grid, heldout.len(), seed + 500)?;
+    let generated = GENERATED_PER_HELD_OUT * heldout.len();
+    let g = gaussian_limit(&train, &heldout, &grid, generated, seed + 500)?;
     observer.finish();
     Ok((g, steps))
 }
