@@ -141,7 +141,7 @@ pub struct Configuration {
     /// Configuration file (TOML) replacing the embedded default.
     #[arg(long, conflicts_with = "quick")]
     pub config: Option<PathBuf>,
-    /// The small embedded configuration (the whole run takes about 55 s on 2 cores).
+    /// The small embedded configuration (the whole run takes about 70 s on 2 cores).
     #[arg(long)]
     pub quick: bool,
 }
