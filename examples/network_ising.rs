@@ -33,6 +33,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             d.mean, d.error, g.mean, g.error
         );
     }
+    println!("  two-point function along an axis (r, data G(r), generated G(r)):");
+    for [r, d, g] in &r.two_point {
+        println!("    {r:2.0}  {d:.4}  {g:.4}");
+    }
     println!("  magnetisation histogram (m, data density, generated density):");
     for [m, d, g] in &r.histogram {
         println!("    {m:+.3}  {d:.3}  {g:.3}");

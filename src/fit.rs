@@ -19,13 +19,7 @@ pub struct LineFit {
 
 /// Ordinary least squares for y = a + b x.
 pub fn line(x: &[f64], y: &[f64]) -> Result<LineFit> {
-    if x.len() != y.len() || x.len() < 2 || x.iter().chain(y).any(|v| !v.is_finite()) {
-        return Err(Error::Parameter {
-            name: "fit points",
-            value: x.len() as f64,
-            requirement: "a fit needs ≥ 2 finite (x, y) pairs of equal length",
-        });
-    }
+    check_points(x, y)?;
     let a = Array2::from_shape_fn((x.len(), 2), |(i, j)| if j == 0 { 1.0 } else { x[i] });
     let b = Array1::from(y.to_vec());
     let sol = a.least_squares(&b).map_err(|e| Error::NoConvergence {
@@ -48,6 +42,24 @@ pub fn line(x: &[f64], y: &[f64]) -> Result<LineFit> {
 /// Power law y = A x^p fitted on log–log axes; returns the line in (ln x, ln y), whose slope is
 /// the exponent p. All values must be > 0.
 pub fn power_law(x: &[f64], y: &[f64]) -> Result<LineFit> {
+    let (lx, ly) = logarithms(x, y)?;
+    line(&lx, &ly)
+}
+
+/// ≥ 2 finite (x, y) pairs of equal length, or the error a fit gives.
+fn check_points(x: &[f64], y: &[f64]) -> Result<()> {
+    if x.len() != y.len() || x.len() < 2 || x.iter().chain(y).any(|v| !v.is_finite()) {
+        return Err(Error::Parameter {
+            name: "fit points",
+            value: x.len() as f64,
+            requirement: "a fit needs ≥ 2 finite (x, y) pairs of equal length",
+        });
+    }
+    Ok(())
+}
+
+/// (ln x, ln y) of points that are all > 0, or the error a log–log fit gives.
+fn logarithms(x: &[f64], y: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
     if x.iter().chain(y).any(|&v| v.is_nan() || v <= 0.0) {
         return Err(Error::Parameter {
             name: "power-law fit points",
@@ -55,9 +67,10 @@ pub fn power_law(x: &[f64], y: &[f64]) -> Result<LineFit> {
             requirement: "a log–log fit needs every x and y > 0",
         });
     }
-    let lx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
-    let ly: Vec<f64> = y.iter().map(|v| v.ln()).collect();
-    line(&lx, &ly)
+    Ok((
+        x.iter().map(|v| v.ln()).collect(),
+        y.iter().map(|v| v.ln()).collect(),
+    ))
 }
 
 /// A weighted straight-line fit with the standard error of its slope.
@@ -87,7 +100,7 @@ pub fn weighted_line(x: &[f64], y: &[f64], sigma: &[f64]) -> Result<WeightedFit>
     }
     let scaled_x: Vec<f64> = x.iter().zip(sigma).map(|(v, s)| v / s).collect();
     let scaled_y: Vec<f64> = y.iter().zip(sigma).map(|(v, s)| v / s).collect();
-    line(x, y)?; // the same validation of the points as the unweighted fit
+    check_points(x, y)?;
     let a = Array2::from_shape_fn((x.len(), 2), |(i, j)| {
         if j == 0 {
             1.0 / sigma[i]
@@ -118,9 +131,7 @@ pub fn weighted_line(x: &[f64], y: &[f64], sigma: &[f64]) -> Result<WeightedFit>
 /// Power law y = A x^p with errors σᵢ on y, fitted on log–log axes with the errors of ln y,
 /// σᵢ/yᵢ (first order): the slope is p with its standard error.
 pub fn weighted_power_law(x: &[f64], y: &[f64], sigma: &[f64]) -> Result<WeightedFit> {
-    power_law(x, y)?; // the same validation of the points as the unweighted fit
-    let lx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
-    let ly: Vec<f64> = y.iter().map(|v| v.ln()).collect();
+    let (lx, ly) = logarithms(x, y)?;
     let ls: Vec<f64> = sigma.iter().zip(y).map(|(s, v)| s / v).collect();
     weighted_line(&lx, &ly, &ls)
 }

@@ -43,7 +43,7 @@ pub const CLAIMS: &[Claim] = &[
     Claim {
         spec: spec!("C5", "two-layer training time grows like log L", ["R4.3", "R4.4", "R4.7"], ["tests/training_time_scaling.rs", "tests/trainer.rs"],
             "increment of T₂ per doubling of L between the end training_sides (closed form); it tends to ln 2/ln(1 + 2η) = 3.106 at c = 1/2", "increment of measured T₂ per doubling between the end numeric_sides (full-batch GD on sampled fields at numeric_t)",
-            "each against the finite-L expectation ln(κ₂/κ₁)/(2n ln(1 + 2η)) from the sides' κ (κ(t) for the trainers) with R4.7's window: the rounding of two step counts, 1/n, plus the catch-up bound 2.49/(n κ₁) at η = 1/8 (n doublings): ± 0.20 on 8…256, ± 1.1 on 4…8 (one doubling)",
+            "each against the finite-L expectation ln(κ₂/κ₁)/(2n ln(1 + 2η)) from the sides' κ (κ(t) for the trainers) with R4.7's window: the rounding of two step counts, 1/n, plus the catch-up bound 2.49/(n κ₁) at η = 1/8 (n doublings): ± 0.20 on 8…256, ± 1.27 on 4…8 (one doubling; κ(t = 0.5) ≈ 9 at L = 4)",
             (StepsPerDoubling, ClosedForm), (StepsPerDoubling, Measurement)),
         studies: &[S::Training, S::NumericTraining],
         evaluate: c5,
