@@ -98,25 +98,36 @@ const CHI_BACKGROUND: f64 = 1.0;
 /// C23's allowance: the slope shift of a background B, |B| ≤ [`CHI_BACKGROUND`], between the
 /// first and last Ising side (relative correction B/χ).
 fn background_allowance(ising: &[IsingSideRow]) -> f64 {
-    match (ising.first(), ising.last()) {
-        (Some(a), Some(b)) => slope_shift(
-            a.l as f64,
-            CHI_BACKGROUND / a.chi,
-            b.l as f64,
-            CHI_BACKGROUND / b.chi,
-        ),
-        _ => f64::NAN,
-    }
+    slope_shift(ising.iter().map(|r| (r.l as f64, CHI_BACKGROUND / r.chi)))
 }
 
-/// The slope shift of the τ_int estimator's bias between the end rows: relative bias
-/// ≤ (σ_τ/τ)² = 2(2W + 1)/N per side (R7.4).
+/// The slope shift of the τ_int estimator's bias between the end rows (L, τ, σ_τ): relative
+/// bias ≤ (σ_τ/τ)² = 2(2W + 1)/N per side (R7.4).
 fn estimator_bias_allowance(rows: &[(usize, f64, f64)]) -> f64 {
-    let bias = |&(l, tau, error): &(usize, f64, f64)| (l as f64, (error / tau).powi(2));
-    match (rows.first().map(bias), rows.last().map(bias)) {
-        (Some((l1, d1)), Some((l2, d2))) => slope_shift(l1, d1, l2, d2),
-        _ => f64::NAN,
-    }
+    slope_shift(
+        rows.iter()
+            .map(|&(l, tau, error)| (l as f64, (error / tau).powi(2))),
+    )
+}
+
+/// A dynamic exponent fitted over rows (L, τ, σ_τ) against its anchor: 5σ plus the estimator's
+/// bias and the calibrated corrections to scaling from the first side on (R7.10; C24, C25).
+fn dynamic_exponent(
+    rows: &[(usize, f64, f64)],
+    fit: crate::fit::WeightedFit,
+    local_z: &[(usize, f64, f64)],
+    anchor: f64,
+) -> Result<Evaluation> {
+    let l_min = rows.first().map_or(0, |r| r.0);
+    judged(
+        Some(anchor),
+        Some(fit.slope),
+        statistical_window(
+            anchor,
+            fit.slope_error,
+            estimator_bias_allowance(rows) + corrections_allowance(local_z, anchor, l_min),
+        ),
+    )
 }
 
 fn c23(s: &Studies) -> Result<Evaluation> {
@@ -138,18 +149,7 @@ fn c24(s: &Studies) -> Result<Evaluation> {
         .filter(|r| r.algorithm == "metropolis")
         .map(|r| (r.l, r.tau, r.tau_error))
         .collect();
-    let f = m.z_metropolis;
-    let l_min = rows.first().map_or(0, |r| r.0);
-    judged(
-        Some(METROPOLIS_Z),
-        Some(f.slope),
-        statistical_window(
-            METROPOLIS_Z,
-            f.slope_error,
-            estimator_bias_allowance(&rows)
-                + corrections_allowance(METROPOLIS_LOCAL_Z, METROPOLIS_Z, l_min),
-        ),
-    )
+    dynamic_exponent(&rows, m.z_metropolis, METROPOLIS_LOCAL_Z, METROPOLIS_Z)
 }
 
 /// Dynamic exponent of local (Metropolis) dynamics of the 2D Ising model, Nightingale–Blöte
@@ -194,17 +194,7 @@ fn c25(s: &Studies) -> Result<Evaluation> {
         .iter()
         .map(|r| (r.l, r.tau_wolff_energy, r.tau_wolff_energy_error))
         .collect();
-    let l_min = rows.first().map_or(0, |r| r.0);
-    let f = m.z_wolff;
-    judged(
-        Some(WOLFF_Z),
-        Some(f.slope),
-        statistical_window(
-            WOLFF_Z,
-            f.slope_error,
-            estimator_bias_allowance(&rows) + corrections_allowance(WOLFF_LOCAL_Z, WOLFF_Z, l_min),
-        ),
-    )
+    dynamic_exponent(&rows, m.z_wolff, WOLFF_LOCAL_Z, WOLFF_Z)
 }
 
 fn c26(s: &Studies) -> Result<Evaluation> {

@@ -138,8 +138,14 @@ pub(crate) fn statistical_window(expected: f64, sigma: f64, allowance: f64) -> C
     }
 }
 
-/// The shift of a log–log slope over sides L₁ < L₂ by relative corrections δ(L₁), δ(L₂) to
-/// the fitted quantity: |δ(L₂) − δ(L₁)|/ln(L₂/L₁) (ln y = ln(A L^p) + δ to first order).
-pub(crate) fn slope_shift(l1: f64, delta1: f64, l2: f64, delta2: f64) -> f64 {
+/// The shift of a log–log slope by relative corrections δ(L) to the fitted quantity, between
+/// the first and last of the (L, δ) points: |δ(L₂) − δ(L₁)|/ln(L₂/L₁) (ln y = ln(A L^p) + δ to
+/// first order); NaN without points.
+pub(crate) fn slope_shift(points: impl IntoIterator<Item = (f64, f64)>) -> f64 {
+    let mut points = points.into_iter();
+    let Some((l1, delta1)) = points.next() else {
+        return f64::NAN;
+    };
+    let (l2, delta2) = points.last().unwrap_or((l1, delta1));
     (delta2 - delta1).abs() / (l2 / l1).ln()
 }
