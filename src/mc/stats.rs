@@ -181,6 +181,14 @@ pub fn jackknife(
     Ok((f(&full), (var * (blocks - 1) as f64 / blocks as f64).sqrt()))
 }
 
+/// The jackknife standard error √((k − 1)/k Σ (xᵢ − x̄)²) of k leave-one-out values xᵢ of a
+/// statistic (R7.5).
+pub fn jackknife_error(values: &[f64]) -> f64 {
+    let k = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / k;
+    ((k - 1.0) / k * values.iter().map(|x| (x - mean).powi(2)).sum::<f64>()).sqrt()
+}
+
 /// Power of a Pearson χ² goodness-of-fit test (R7.9): the probability that a non-central
 /// χ² variable with `dof` degrees of freedom and non-centrality `lambda` exceeds the
 /// level-`level` critical value of the central χ²_dof. Under an alternative with bin

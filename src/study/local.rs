@@ -28,6 +28,10 @@ pub struct LocalRow {
     pub floor: f64,
     /// Relative error of the optimum's zero-mode symbol against 1/C_0(t) (R5.5).
     pub zero_mode_relative_error: f64,
+    /// The optimum's zero-mode symbol a*_0 (R5.5).
+    pub zero_mode_symbol: f64,
+    /// The data's mass μ_L from the gap equation (C_0(0) = 1/μ_L; R1.2, R5.5).
+    pub mass: f64,
     /// Condition number of the Hessian of the radius-R loss (R5.2, R5.3).
     pub hessian_condition: f64,
     /// Gradient steps to the local optimum at η = c/λ_max(H), accuracy ε.
@@ -63,6 +67,8 @@ pub fn local_rows(
                     full_parameters: lattice.volume(),
                     floor: local.approximation_floor()?,
                     zero_mode_relative_error: local.zero_mode_relative_error(),
+                    zero_mode_symbol: local.zero_mode_symbol(),
+                    mass: field.coupling_and_mass().map_or(f64::NAN, |(_, mu)| mu),
                     hessian_condition: local.hessian_condition_number()?,
                     steps: local.training_steps(eta, epsilon, MAX_STEPS)?,
                 });

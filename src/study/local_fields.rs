@@ -9,6 +9,7 @@ use crate::data::GaussianField;
 use crate::diffusion::forward::spectrum_at;
 use crate::error::{Error, Result};
 use crate::lattice::Lattice;
+use crate::mc::stats::jackknife_error;
 use crate::model::{Layers, Protocol};
 use crate::progress::{Observer, Silent};
 use crate::study::train::{train, TrainConfig};
@@ -40,6 +41,8 @@ pub struct EmpiricalLocalRow {
     /// |â*_0 C_0(t) − 1|: the zero-mode symbol â*_0 = Σ_r θ̂*(r) of the empirical optimum
     /// θ̂* = Ĥ⁻¹·2e_0 against the exact score's 1/C_0(t) (R5.5).
     pub zero_mode_relative_error: f64,
+    /// Its leave-one-field-out jackknife standard error (M > 2 fields).
+    pub zero_mode_relative_error_se: Option<f64>,
     /// At t = 0 only: max_r |θ̂*(r) − K(r)|/K(0) over S_R, K the precision kernel β(−Δ) + μ of
     /// the data (R5.1: the exact score −Kx is radius-1).
     pub stencil_deviation: Option<f64>,
@@ -95,21 +98,19 @@ fn precision_kernel(r: &[usize], l: usize, (beta, mu): (f64, f64)) -> f64 {
     }
 }
 
-/// [max |θ̂ − K|/K(0), max |θ̂ − K|/ŝe, ŝe(0)/K(0)] with ŝe from leave-one-field-out jackknife replicates
-/// of the optimum built from the per-field covariances `per_field` (R5.1).
-fn stencil_check(
+/// Leave-one-field-out jackknife replicates of the optimum θ̂*, built from the per-field
+/// covariances `per_field`: replicate i uses every field but the i-th.
+fn jackknife_optima(
     lattice: Lattice,
     offsets: &[Vec<usize>],
     differences: &[Vec<usize>],
     per_field: &[Vec<f64>],
-    theta: &[f64],
-    coupling: (f64, f64),
-) -> Result<[f64; 3]> {
+) -> Result<Vec<Vec<f64>>> {
     let m = per_field.len() as f64;
     let total: Vec<f64> = (0..differences.len())
         .map(|j| per_field.iter().map(|c| c[j]).sum())
         .collect();
-    let replicates = per_field
+    per_field
         .iter()
         .map(|c| {
             let cov: Vec<f64> = total
@@ -119,21 +120,27 @@ fn stencil_check(
                 .collect();
             Ok(empirical_optimum(lattice, offsets, differences, &cov)?.0)
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect()
+}
+
+/// [max |θ̂ − K|/K(0), max |θ̂ − K|/ŝe, ŝe(0)/K(0)] with ŝe from the leave-one-field-out
+/// jackknife `replicates` of the optimum (R5.1).
+fn stencil_check(
+    lattice: Lattice,
+    offsets: &[Vec<usize>],
+    replicates: &[Vec<f64>],
+    theta: &[f64],
+    coupling: (f64, f64),
+) -> Result<[f64; 3]> {
     let k0 = precision_kernel(&vec![0; lattice.dim()], lattice.side(), coupling);
     let (mut deviation, mut t_max, mut se0) = (0.0f64, 0.0f64, 0.0);
     for (i, r) in offsets.iter().enumerate() {
-        let mean = replicates.iter().map(|th| th[i]).sum::<f64>() / m;
-        let var = (m - 1.0) / m
-            * replicates
-                .iter()
-                .map(|th| (th[i] - mean).powi(2))
-                .sum::<f64>();
+        let se = jackknife_error(&replicates.iter().map(|th| th[i]).collect::<Vec<_>>());
         let err = (theta[i] - precision_kernel(r, lattice.side(), coupling)).abs();
         deviation = deviation.max(err / k0);
-        t_max = t_max.max(err / var.sqrt());
+        t_max = t_max.max(err / se);
         if r.iter().all(|&c| c == 0) {
-            se0 = var.sqrt() / k0;
+            se0 = se / k0;
         }
     }
     Ok([deviation, t_max, se0])
@@ -172,12 +179,16 @@ pub fn empirical_local_row(
         .map(|j| per_field.iter().map(|c| c[j]).sum::<f64>() / samples as f64)
         .collect();
     let (theta, ev) = empirical_optimum(lattice, &offsets, &differences, &cov)?;
+    let replicates = if samples > 2 {
+        jackknife_optima(lattice, &offsets, &differences, &per_field)?
+    } else {
+        Vec::new()
+    };
     let stencil = match (t == 0.0 && samples > 2, field.coupling_and_mass()) {
         (true, Some(coupling)) => Some(stencil_check(
             lattice,
             &offsets,
-            &differences,
-            &per_field,
+            &replicates,
             &theta,
             coupling,
         )?),
@@ -185,13 +196,16 @@ pub fn empirical_local_row(
     };
     // the exact score's zero mode 1/C_0(t) is the reference: what is measured is â*_0
     let c0 = spectrum_t.at(&vec![0; d]);
+    let zero_mode_error = |th: &[f64]| (th.iter().sum::<f64>() * c0 - 1.0).abs();
+    let zero_mode_replicates: Vec<f64> = replicates.iter().map(|th| zero_mode_error(th)).collect();
     Ok(EmpiricalLocalRow {
         t,
         radius,
         l,
         samples,
         hessian_condition: ev[ev.len() - 1] / ev[0],
-        zero_mode_relative_error: (theta.iter().sum::<f64>() * c0 - 1.0).abs(),
+        zero_mode_relative_error: zero_mode_error(&theta),
+        zero_mode_relative_error_se: (samples > 2).then(|| jackknife_error(&zero_mode_replicates)),
         stencil_deviation: stencil.map(|s| s[0]),
         stencil_t_statistic: stencil.map(|s| s[1]),
         stencil_relative_standard_error: stencil.map(|s| s[2]),

@@ -119,11 +119,19 @@ impl LocalOneLayer {
         excess_loss_per_site(&self.spectrum_t, &self.optimum_symbol()?)
     }
 
+    /// The zero-mode symbol a*_0 = Σ_r θ*(r) of the local optimum (R5.5).
+    pub fn zero_mode_symbol(&self) -> f64 {
+        self.optimum.sum()
+    }
+
+    /// The zero mode's variance C_0(t) = α_t²/μ_L + σ_t² of the noised data (R5.5).
+    pub fn zero_mode_variance(&self) -> f64 {
+        self.spectrum_t.at(&vec![0; self.lattice.dim()])
+    }
+
     /// Relative error |a*_0 C_0(t) − 1| of the zero-mode symbol of the local optimum (R5.5).
     pub fn zero_mode_relative_error(&self) -> f64 {
-        let a0: f64 = self.optimum.sum();
-        let c0 = self.spectrum_t.at(&vec![0; self.lattice.dim()]);
-        (a0 * c0 - 1.0).abs()
+        (self.zero_mode_symbol() * self.zero_mode_variance() - 1.0).abs()
     }
 
     /// Steps of θ ← θ − η(Hθ − b) from θ = 0 until every mode's symbol is within relative
@@ -252,4 +260,47 @@ pub fn excess_loss_per_site(spectrum_t: &Symbol, v: &ArrayD<Complex<f64>>) -> Re
         acc + wk * ck * (vk - 1.0 / ck).norm_sqr()
     });
     Ok(total / lattice.volume() as f64)
+}
+
+/// The zero mode of a local optimum at one side: L, a*_0 and the gap equation's mass μ_L (R5.5).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ZeroMode {
+    /// Side L.
+    pub l: usize,
+    /// The optimum's zero-mode symbol a*_0.
+    pub symbol: f64,
+    /// The data's mass μ_L (C_0(0) = 1/μ_L).
+    pub mass: f64,
+}
+
+/// R5.5 (b): how far the zero-mode error ratio e_{L₂}/e_{L₁} may lie from q = (L₂/L₁)² at
+/// finite sides.
+///
+/// The error e_L = a_L C_0(t) − 1 with C_0(t) = α_t²/μ_L + σ_t² splits into
+/// P_L = a_L α_t² L²/x_L (x_L = μ_L L²), which grows like L² once a_L and x_L have converged,
+/// and B_L = a_L σ_t² − 1, which does not grow. So e_{L₂}/e_{L₁} =
+/// q (1 + ε_a)(1 + ε_x)(1 + b_{L₂})/(1 + b_{L₁}) with ε_a = a_{L₂}/a_{L₁} − 1,
+/// ε_x = x_{L₁}/x_{L₂} − 1 and b = B/P, and the ratio lies within
+/// q [(1 + |ε_a|)(1 + |ε_x|)(1 + |b_{L₂}|)/(1 − |b_{L₁}|) − 1] of q. The bound uses a*_0 and
+/// μ_L only, not C_0(t). Returns (q, that bound); an error unless t > 0, L₂ > L₁ and
+/// |b_{L₁}| < 1 (the growing part dominates).
+pub fn zero_mode_growth_allowance(t: f64, small: ZeroMode, large: ZeroMode) -> Result<(f64, f64)> {
+    use crate::diffusion::forward::{alpha, sigma2};
+    let (a2, s2) = (alpha(t)?.powi(2), sigma2(t)?);
+    let x = |z: ZeroMode| z.mass * (z.l as f64).powi(2);
+    let b = |z: ZeroMode| (z.symbol * s2 - 1.0) * z.mass / (z.symbol * a2);
+    if !(s2 > 0.0 && large.l > small.l && b(small).abs() < 1.0) {
+        return Err(Error::Invalid {
+            name: "zero-mode growth allowance",
+            value: format!("t = {t}, L = {} and {}", small.l, large.l),
+            requirement:
+                "t > 0, a larger second side and a zero-mode error dominated by its growing part"
+                    .into(),
+        });
+    }
+    let q = (large.l as f64 / small.l as f64).powi(2);
+    let eps_a = (large.symbol / small.symbol - 1.0).abs();
+    let eps_x = (x(small) / x(large) - 1.0).abs();
+    let growth = (1.0 + eps_a) * (1.0 + eps_x) * (1.0 + b(large).abs()) / (1.0 - b(small).abs());
+    Ok((q, q * (growth - 1.0)))
 }

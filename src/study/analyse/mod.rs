@@ -151,12 +151,9 @@ fn generated_kl(spectrum: &Symbol, cfg: &AnalyseConfig) -> Result<(f64, f64)> {
 
 /// Jackknife standard error of leave-one-block-out values around the full-data value.
 fn jackknife(full: f64, replicas: &[f64]) -> WithError {
-    let k = replicas.len() as f64;
-    let mean = replicas.iter().sum::<f64>() / k;
-    let var = (k - 1.0) / k * replicas.iter().map(|x| (x - mean).powi(2)).sum::<f64>();
     WithError {
         value: full,
-        error: var.sqrt(),
+        error: crate::mc::stats::jackknife_error(replicas),
     }
 }
 

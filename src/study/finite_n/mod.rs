@@ -62,8 +62,8 @@ pub struct MonteCarloStudies {
     pub generation_steps: usize,
     /// Ĉ_0 approaching the gap equation as n grows.
     pub large_n: Vec<LargeNRow>,
-    /// Exponent of Ĉ_0/C_0 − 1 against n (−1 expected).
-    pub large_n_slope: f64,
+    /// Exponent of Ĉ_0/C_0 − 1 against n (−1 expected), weighted by the Monte Carlo errors.
+    pub large_n_slope: WeightedFit,
     /// Wall time of these studies in seconds.
     pub seconds: f64,
 }
@@ -115,9 +115,8 @@ pub fn monte_carlo_studies(
     let large_n = large_n_rows(cfg, seed, observer)?;
     let xs: Vec<f64> = large_n.iter().map(|r| r.n as f64).collect();
     let ys: Vec<f64> = large_n.iter().map(|r| r.relative_difference).collect();
-    let large_n_slope = fit::power_law(&xs, &ys)
-        .map(|f| f.slope)
-        .unwrap_or(f64::NAN);
+    let errors: Vec<f64> = large_n.iter().map(|r| r.c0_error / r.c0_gap).collect();
+    let large_n_slope = fit::weighted_power_law(&xs, &ys, &errors)?;
     Ok(MonteCarloStudies {
         two_layer_increment: mean_increment(
             &ising.iter().map(|r| (r.l, r.t2 as f64)).collect::<Vec<_>>(),

@@ -10,6 +10,7 @@ use crate::diffusion::forward::spectrum_at;
 use crate::error::Result;
 use crate::experiment::estimate::{class_averaged_spectrum, measured_spectrum};
 use crate::fit;
+use crate::mc::stats::jackknife_error;
 use crate::model::Protocol;
 use crate::symbol::Symbol;
 use crate::theory::training_time;
@@ -112,13 +113,6 @@ pub fn training_jackknife(
         },
         step_errors,
     ))
-}
-
-/// The jackknife standard error √((k − 1)/k Σ (xᵢ − x̄)²) of k leave-one-out values.
-fn jackknife_error(values: &[f64]) -> f64 {
-    let k = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / k;
-    ((k - 1.0) / k * values.iter().map(|x| (x - mean).powi(2)).sum::<f64>()).sqrt()
 }
 
 /// The measured spectrum at diffusion time t: α_t² Ĉ_k + σ_t² (R8.1).
