@@ -49,6 +49,9 @@ pub struct ReproduceConfig {
     /// The nonlinear network (`[network]`; claims C60–C61).
     #[serde(default)]
     pub network: crate::study::network_check::NetworkClaimConfig,
+    /// The nonlinear network on 2D Ising data (`[network_ising]`; claim C62).
+    #[serde(default)]
+    pub network_ising: crate::study::network_ising::IsingNetworkConfig,
 }
 
 /// The embedded default configuration.
@@ -84,6 +87,7 @@ impl ReproduceConfig {
         self.sampled.validate()?;
         self.optimizers.validate()?;
         self.network.validate()?;
+        self.network_ising.validate()?;
         self.monte_carlo.validate()
     }
 
@@ -91,7 +95,8 @@ impl ReproduceConfig {
     /// and each holds its fields about four times over (clean, noised, noise, transform), 8
     /// bytes a value. Counted: the numeric trainers, the sampled generation check, the momentum
     /// trainers, the powered sampler checks (the fields a power of 0.99 needs, R10.1–R10.2)
-    /// and the Monte Carlo training data at the largest Ising side (n = 1, d = 2).
+    /// the Monte Carlo training data at the largest Ising side (n = 1, d = 2) and the network's
+    /// Ising data with its generated fields.
     pub fn memory_estimate(&self) -> Result<f64> {
         let volume = |l: usize| (l as f64).powi(self.d as i32);
         let largest = |v: &[usize]| v.iter().copied().max().unwrap_or(0);
@@ -108,6 +113,10 @@ impl ReproduceConfig {
             (
                 self.monte_carlo.configurations as f64,
                 (largest(&self.monte_carlo.ising_2d_sides) as f64).powi(2),
+            ),
+            (
+                (self.network_ising.configurations + self.network_ising.generated) as f64,
+                (self.network_ising.l as f64).powi(2),
             ),
         ];
         for &l in &self.sampled.sides {

@@ -224,6 +224,10 @@ fn build_one(
             o,
         )?),
         S::Networks => Built::Networks(study::network_check::network_claim_study(&cfg.network, o)?),
+        S::NetworkIsing => Built::NetworkIsing(study::network_ising::ising_network_study(
+            &cfg.network_ising,
+            o,
+        )?),
     })
 }
 

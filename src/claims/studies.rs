@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::study::dense::DenseKappa;
 use crate::study::finite_n::MonteCarloStudies;
 use crate::study::network_check::NetworkClaimStudy;
+use crate::study::network_ising::IsingNetworkReport;
 use crate::study::optimizers::OptimizerStudy;
 use crate::study::sampled::{MagnetisationStudy, SamplerCheck};
 use crate::study::sampled_continuous::{ExtrapolationRow, GirsanovRow, SampledHorizonRow};
@@ -159,4 +160,6 @@ studies! {
     /// A nonlinear network against the exact score, and its identity cross-check
     /// (derivations/11).
     Networks => networks: NetworkClaimStudy;
+    /// A nonlinear network trained on 2D Ising Monte Carlo data, and what it generates.
+    NetworkIsing => network_ising: IsingNetworkReport;
 }

@@ -99,11 +99,9 @@ pub fn binder(obs: &Observables, n: usize) -> MeanAndError {
     let jack: Vec<f64> = (0..k)
         .map(|i| u(s2 - obs.m2[i], s4 - obs.m4[i], (k - 1) as f64))
         .collect();
-    let mean = jack.iter().sum::<f64>() / k as f64;
-    let var = (k as f64 - 1.0) / k as f64 * jack.iter().map(|x| (x - mean).powi(2)).sum::<f64>();
     MeanAndError {
         mean: full,
-        error: var.sqrt(),
+        error: crate::mc::stats::jackknife_error(&jack),
     }
 }
 

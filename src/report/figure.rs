@@ -146,12 +146,17 @@ fn log_tick(v: &f64, decades: f64) -> String {
     }
 }
 
-/// The tick labels of an axis: [`log_tick`] on a logarithmic axis spanning `decades`, else
-/// [`tick`].
-fn axis_ticks(log: bool, decades: f64) -> impl Fn(&f64) -> String {
+/// The tick labels of an axis over `range`: [`log_tick`] on a logarithmic axis, else [`tick`]
+/// with values within 10⁻⁹ of the width from 0 labelled 0 (the tick generator's rounding
+/// otherwise labels zero "−2.22e-16").
+fn axis_ticks(log: bool, range: std::ops::Range<f64>) -> impl Fn(&f64) -> String {
+    let decades = (range.end / range.start).abs().log10();
+    let width = (range.end - range.start).abs();
     move |v| {
         if log {
             log_tick(v, decades)
+        } else if v.abs() < 1e-9 * width {
+            "0".into()
         } else {
             tick(v)
         }
@@ -258,9 +263,8 @@ impl Figure {
         E: std::fmt::Display,
     {
         let mut chart = chart.map_err(plot_error)?;
-        let decades = |r: std::ops::Range<f64>| (r.end / r.start).abs().log10();
-        let x_tick = axis_ticks(self.log_x, decades(chart.x_range()));
-        let y_tick = axis_ticks(self.log_y, decades(chart.y_range()));
+        let x_tick = axis_ticks(self.log_x, chart.x_range());
+        let y_tick = axis_ticks(self.log_y, chart.y_range());
         chart
             .configure_mesh()
             .x_desc(self.x_label.as_str())
@@ -345,13 +349,19 @@ impl Figure {
         Ok(())
     }
 
-    /// The legend in its own column: one sample mark and the name per series.
+    /// The legend in its own column: one sample mark and the name per named series (a series
+    /// with an empty name, such as the second edge of a band, has no entry).
     fn legend<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>
     where
         DB::ErrorType: 'static,
     {
         let font = ("sans-serif", 13).into_font();
-        for (i, s) in self.series.iter().enumerate() {
+        for (i, s) in self
+            .series
+            .iter()
+            .filter(|s| !s.name.is_empty())
+            .enumerate()
+        {
             let y = 30 + 22 * i as i32;
             let c = color(s.color);
             match s.style {
@@ -380,7 +390,16 @@ fn color(i: usize) -> RGBAColor {
 
 #[cfg(test)]
 mod tests {
-    use super::log_tick;
+    use super::{axis_ticks, log_tick};
+
+    /// Zero on a linear axis is labelled 0 even when the tick generator hands it −2.22e-16.
+    #[test]
+    fn linear_zero_is_zero() {
+        let ticks = axis_ticks(false, -1.0..1.0);
+        assert_eq!(ticks(&-2.220446049250313e-16), "0");
+        assert_eq!(ticks(&0.5), "0.5");
+        assert_eq!(axis_ticks(true, 1.0..1e4)(&1e4), "10⁴");
+    }
 
     /// Within 1.2 decades 1, 2, 3 and 5 × 10ⁿ carry labels, within 2.5 only 1, 2 and 5 × 10ⁿ,
     /// beyond only the decades.

@@ -6,6 +6,7 @@
 pub mod analysis;
 pub mod export;
 pub mod figure;
+pub mod ising_network_plots;
 pub mod markdown;
 pub mod network;
 pub mod plots;

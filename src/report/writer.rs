@@ -260,6 +260,11 @@ fn tables(rep: &Reproduction, dir: &Path) -> Result<()> {
     write_json(dir, "optimizers", s.optimizers()?)?;
     write_table(dir, "network", &s.networks()?.scaling.rows)?;
     write_json(dir, "network", s.networks()?)?;
+    let ising = s.network_ising()?;
+    write_csv(dir, "network_ising", &ising.checkpoints)?;
+    write_csv(dir, "network_ising_histogram", &ising.histogram)?;
+    write_csv(dir, "network_ising_two_point", &ising.two_point)?;
+    write_json(dir, "network_ising", ising)?;
     monte_carlo_tables(s.monte_carlo()?, dir)
 }
 

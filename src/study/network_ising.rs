@@ -3,18 +3,18 @@
 //! data's with errors on both sides (issue 21 item 4). A linear score generates a Gaussian,
 //! whose Binder cumulant is 0 (R8.3); the data's is ≈ 0.61.
 
-use serde::Serialize;
+use std::ops::ControlFlow;
+
+use ndarray::{ArrayD, Axis};
+use serde::{Deserialize, Serialize};
 
 use crate::data::ComponentData;
 use crate::diffusion::grid::TimeGrid;
-use crate::error::Result;
-use crate::experiment::estimate::SpectrumEstimate;
-use crate::experiment::observables::{
-    binder, mean_and_error, observables, paired_histogram, MeanAndError,
-};
+use crate::error::{Error, Result};
+use crate::experiment::observables::{binder, mean_and_error, observables, MeanAndError};
 use crate::experiment::score_network::sample::generate;
 use crate::experiment::score_network::train::{
-    frozen, FieldMinibatches, NetworkOptimizer, NetworkTrainer, NoMonitor,
+    frozen, FieldMinibatches, Monitor, NetworkOptimizer, NetworkTrainer,
 };
 use crate::experiment::score_network::{ScoreNetwork, TrainF32};
 use crate::lattice::Lattice;
@@ -23,15 +23,19 @@ use crate::model::score_network::{NetworkSpec, Weighting};
 use crate::progress::Observer;
 use crate::sampling::seeded_rng;
 
-/// What to train on and how.
-#[derive(Debug, Clone, Serialize)]
+/// What to train on and how (the `[network_ising]` table of a reproduction; every field has a
+/// default).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct IsingNetworkConfig {
     /// Lattice side (d = 2).
     pub l: usize,
     /// Monte Carlo configurations to train on.
     pub configurations: usize,
-    /// The network.
-    pub spec: NetworkSpec,
+    /// Hidden channels of the residual network (3×3 periodic kernels).
+    pub width: usize,
+    /// Residual blocks.
+    pub blocks: usize,
     /// Adam's step size.
     pub learning_rate: f64,
     /// Fields per batch.
@@ -44,8 +48,12 @@ pub struct IsingNetworkConfig {
     pub generation_steps: usize,
     /// t_min and T of both grids.
     pub horizon: (f64, f64),
-    /// Fields generated.
+    /// Fields generated after training.
     pub generated: usize,
+    /// Steps between the Binder checkpoints during training (0: none).
+    pub checkpoint_every: u64,
+    /// Fields generated at each checkpoint.
+    pub checkpoint_fields: usize,
     /// Seed of the Monte Carlo, the network and the generation.
     pub seed: u64,
 }
@@ -55,16 +63,83 @@ impl Default for IsingNetworkConfig {
         Self {
             l: 8,
             configurations: 2000,
-            spec: NetworkSpec::residual(16, 2, 1),
+            width: 8,
+            blocks: 2,
             learning_rate: 2e-3,
             batch: 32,
-            steps: 1500,
+            steps: 2000,
             train_times: 24,
             generation_steps: 100,
             horizon: (0.005, 4.0),
             generated: 1000,
+            checkpoint_every: 250,
+            checkpoint_fields: 200,
             seed: 7,
         }
+    }
+}
+
+impl IsingNetworkConfig {
+    /// The network: residual SiLU blocks of 3×3 periodic kernels.
+    pub fn spec(&self) -> NetworkSpec {
+        NetworkSpec::residual(self.width, self.blocks, 1)
+    }
+
+    /// Checks every field before any work.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |name: &'static str, value: String, requirement: &str| {
+            Err(Error::Invalid {
+                name,
+                value,
+                requirement: requirement.into(),
+            })
+        };
+        let (t_min, horizon) = self.horizon;
+        if !(4..=256).contains(&self.l) {
+            return bad("network_ising.l", self.l.to_string(), "a side in 4…256");
+        }
+        if self.configurations < 2 * self.batch.max(1) || self.configurations > 1_000_000 {
+            return bad(
+                "network_ising.configurations",
+                self.configurations.to_string(),
+                "≥ 2 batches and ≤ 10⁶",
+            );
+        }
+        if self.batch == 0 || self.steps == 0 || self.train_times < 2 || self.generation_steps < 2 {
+            return bad(
+                "network_ising",
+                format!(
+                    "batch {}, steps {}, {} training times, {} generation steps",
+                    self.batch, self.steps, self.train_times, self.generation_steps
+                ),
+                "batch ≥ 1, steps ≥ 1, ≥ 2 times in each grid",
+            );
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+            return bad(
+                "network_ising.learning_rate",
+                self.learning_rate.to_string(),
+                "a finite step size > 0",
+            );
+        }
+        if !(t_min > 0.0 && horizon > t_min && horizon.is_finite()) {
+            return bad(
+                "network_ising.horizon",
+                format!("{:?}", self.horizon),
+                "0 < t_min < T, finite",
+            );
+        }
+        if self.generated < 10 || (self.checkpoint_every > 0 && self.checkpoint_fields < 10) {
+            return bad(
+                "network_ising.generated",
+                format!(
+                    "{} and {} per checkpoint",
+                    self.generated, self.checkpoint_fields
+                ),
+                "≥ 10 fields for a Binder cumulant with an error",
+            );
+        }
+        self.spec().validate(Lattice::new(2, self.l)?)
     }
 }
 
@@ -81,6 +156,52 @@ pub struct FieldObservables {
     pub energy: MeanAndError,
 }
 
+/// The generated Binder cumulant at one checkpoint of training.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct BinderCheckpoint {
+    /// Training steps taken.
+    pub step: u64,
+    /// Wall time of training so far, s (generation at checkpoints excluded).
+    pub training_seconds: f64,
+    /// Binder cumulant of the fields generated with the network at this step.
+    pub binder: f64,
+    /// Its jackknife error.
+    pub binder_error: f64,
+    /// (U_generated − U_data)/√(σ_generated² + σ_data²).
+    pub pull: f64,
+}
+
+/// One bin of the magnetisation histogram, densities with their standard errors
+/// √(p(1 − p)/N)/width (p the bin's share of N fields).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct HistogramBin {
+    /// Bin centre m.
+    pub m: f64,
+    /// Density of the Monte Carlo data.
+    pub data: f64,
+    /// Its standard error.
+    pub data_error: f64,
+    /// Density of the generated fields.
+    pub generated: f64,
+    /// Its standard error.
+    pub generated_error: f64,
+}
+
+/// The two-point function at one distance along an axis, mean over fields with standard error.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct TwoPointRow {
+    /// Distance r.
+    pub r: usize,
+    /// G(r) of the Monte Carlo data.
+    pub data: f64,
+    /// Its standard error.
+    pub data_error: f64,
+    /// G(r) of the generated fields.
+    pub generated: f64,
+    /// Its standard error.
+    pub generated_error: f64,
+}
+
 /// The data, the trained network's fields, and the run.
 #[derive(Debug, Clone, Serialize)]
 pub struct IsingNetworkReport {
@@ -90,11 +211,17 @@ pub struct IsingNetworkReport {
     pub data: FieldObservables,
     /// The generated fields.
     pub generated: FieldObservables,
-    /// Histogram of m: (bin centre, data density, generated density), 41 common bins.
-    pub histogram: Vec<[f64; 3]>,
-    /// Two-point function along the first axis: (r, data G(r), generated G(r)), r = 0…L/2,
-    /// G(r) = ⟨φ(x) φ(x + r e₁)⟩ averaged over x and fields.
-    pub two_point: Vec<[f64; 3]>,
+    /// Histogram of m on common bins aligned with the magnetisation levels.
+    pub histogram: Vec<HistogramBin>,
+    /// Two-point function along the first axis, r = 0…L/2.
+    pub two_point: Vec<TwoPointRow>,
+    /// The generated Binder cumulant during training; the last row is the final generation.
+    pub checkpoints: Vec<BinderCheckpoint>,
+    /// The first checkpoint at which the generated Binder cumulant lies within 2 combined
+    /// standard errors of the data's and ≥ 5 of its own from 0, if any.
+    pub steps_to_data: Option<u64>,
+    /// The training wall time to that checkpoint, s.
+    pub time_to_data_seconds: Option<f64>,
     /// Mean batch loss of the last 100 steps.
     pub final_loss: f64,
     /// Trainable parameters.
@@ -103,24 +230,29 @@ pub struct IsingNetworkReport {
     pub seconds: f64,
 }
 
-/// G(r) = ⟨φ(x) φ(x + r e₁)⟩ of scalar fields for r = 0…L/2 (the inverse DFT of their
-/// periodogram, [`SpectrumEstimate::two_point_function`]).
-fn axis_two_point(lattice: Lattice, fields: &[ndarray::ArrayD<f64>]) -> Result<Vec<f64>> {
-    let g = SpectrumEstimate::from_fields(lattice, fields)?.two_point_function()?;
-    let mut index = vec![0; lattice.dim()];
-    Ok((0..=lattice.side() / 2)
+/// G(r) = (1/V) Σ_x φ(x) φ(x + r e₁) per field, for r = 0…L/2: mean over fields and standard
+/// error.
+fn axis_two_point(lattice: Lattice, fields: &[ArrayD<f64>]) -> Vec<MeanAndError> {
+    let (l, volume) = (lattice.side(), lattice.volume() as f64);
+    (0..=l / 2)
         .map(|r| {
-            index[0] = r;
-            g[ndarray::IxDyn(&index)]
+            let per_field: Vec<f64> = fields
+                .iter()
+                .map(|f| {
+                    let slice = |x: usize| f.index_axis(Axis(0), x % l);
+                    (0..l)
+                        .map(|x| (&slice(x) * &slice(x + r)).sum())
+                        .sum::<f64>()
+                        / volume
+                })
+                .collect();
+            mean_and_error(&per_field)
         })
-        .collect())
+        .collect()
 }
 
 /// The observables of scalar fields, and m per field (for the histogram).
-fn measured(
-    lattice: Lattice,
-    fields: Vec<ndarray::ArrayD<f64>>,
-) -> Result<(FieldObservables, Vec<f64>)> {
+fn measured(lattice: Lattice, fields: Vec<ArrayD<f64>>) -> Result<(FieldObservables, Vec<f64>)> {
     let data = ComponentData::new(lattice, 1, fields.into_iter().map(|f| vec![f]).collect())?;
     let obs = observables(&data);
     let abs_m: Vec<f64> = obs.m2.iter().map(|m2| m2.sqrt()).collect();
@@ -135,15 +267,144 @@ fn measured(
     ))
 }
 
+/// The two samples' densities of m on common bins aligned with the Ising magnetisation levels
+/// m = −1 + 2j/V: each bin holds the same number of levels (the fewest giving ≤ 41 bins over
+/// [−1, 1]), so the data's histogram has no empty bins between occupied levels; the bins extend
+/// as far as either sample reaches. Binomial standard errors √(p(1 − p)/N)/width.
+fn histogram(data_m: &[f64], generated_m: &[f64], volume: usize) -> Vec<HistogramBin> {
+    let spacing = 2.0 / volume as f64;
+    let width = spacing * (volume + 1).div_ceil(MAX_HISTOGRAM_BINS) as f64;
+    let first_edge = -1.0 - spacing / 2.0;
+    let bin = |m: f64| ((m - first_edge) / width).floor() as i64;
+    let all = data_m
+        .iter()
+        .chain(generated_m)
+        .copied()
+        .filter(|m| m.is_finite());
+    let (lo, hi) = all.fold((i64::MAX, i64::MIN), |(a, b), m| {
+        (a.min(bin(m)), b.max(bin(m)))
+    });
+    if lo > hi {
+        return Vec::new();
+    }
+    let density = |x: &[f64]| {
+        let mut counts = vec![0.0; (hi - lo + 1) as usize];
+        for &m in x.iter().filter(|m| m.is_finite()) {
+            counts[(bin(m) - lo) as usize] += 1.0;
+        }
+        let n = x.len().max(1) as f64;
+        counts
+            .into_iter()
+            .map(|c| {
+                let p = c / n;
+                (p / width, (p * (1.0 - p) / n).sqrt() / width)
+            })
+            .collect::<Vec<_>>()
+    };
+    let (data, generated) = (density(data_m), density(generated_m));
+    data.iter()
+        .zip(&generated)
+        .enumerate()
+        .map(|(i, (d, g))| HistogramBin {
+            m: first_edge + (lo + i as i64) as f64 * width + width / 2.0,
+            data: d.0,
+            data_error: d.1,
+            generated: g.0,
+            generated_error: g.1,
+        })
+        .collect()
+}
+
+/// Most histogram bins over the data's range [−1, 1].
+const MAX_HISTOGRAM_BINS: usize = 41;
+
+impl BinderCheckpoint {
+    /// Within 2 combined standard errors of the data's Binder cumulant, and resolved from a
+    /// Gaussian's 0 by ≥ 5 of its own (early in training the generated fields can have heavy
+    /// tails, whose U is far negative with an error so large that any value is "within 2σ").
+    pub fn matches_data(&self) -> bool {
+        self.pull.abs() <= 2.0 && self.binder >= 5.0 * self.binder_error
+    }
+
+    /// The checkpoint with generated Binder cumulant `u` against the data's `data`.
+    fn new(step: u64, training_seconds: f64, u: MeanAndError, data: MeanAndError) -> Self {
+        Self {
+            step,
+            training_seconds,
+            binder: u.mean,
+            binder_error: u.error,
+            pull: (u.mean - data.mean) / u.error.hypot(data.error),
+        }
+    }
+}
+
+/// Generates fields at the checkpoints of training and records their Binder cumulant against
+/// the data's; the time spent generating is kept out of the training time.
+struct BinderMonitor<'a> {
+    grid: &'a [f64],
+    fields: usize,
+    seed: u64,
+    data: MeanAndError,
+    started: std::time::Instant,
+    generating: std::time::Duration,
+    rows: Vec<BinderCheckpoint>,
+}
+
+impl BinderMonitor<'_> {
+    fn training_seconds(&self) -> f64 {
+        (self.started.elapsed() - self.generating).as_secs_f64()
+    }
+}
+
+impl<B: burn::tensor::backend::AutodiffBackend> Monitor<B> for BinderMonitor<'_> {
+    fn checkpoint(&mut self, step: u64, _: f64, net: &ScoreNetwork<B>) -> Result<ControlFlow<()>> {
+        if step > 0 && self.fields > 0 {
+            let begun = std::time::Instant::now();
+            let fields = generate(&frozen(net), self.grid, self.fields, 250, self.seed + step)?;
+            let (obs, _) = measured(net.lattice(), fields)?;
+            self.generating += begun.elapsed();
+            self.rows.push(BinderCheckpoint::new(
+                step,
+                self.training_seconds(),
+                obs.binder,
+                self.data,
+            ));
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+}
+
+/// The Monte Carlo fields at K_c (2 Wolff chains, seeded with `seed`).
+fn monte_carlo_fields(l: usize, configurations: usize, seed: u64) -> Result<Vec<ArrayD<f64>>> {
+    let mc_cfg = McConfig {
+        n: 1,
+        d: 2,
+        l,
+        coupling: Coupling::Named(NamedCoupling::Critical),
+        algorithm: Algorithm::Wolff,
+        chains: 2,
+        thermalization: 200,
+        measurements: 2000,
+        seed,
+        spectrum: false,
+    };
+    Ok(mc::dataset(&mc_cfg, configurations, &NoProgress)?
+        .fields()?
+        .into_iter()
+        .filter_map(|mut c| c.pop())
+        .collect())
+}
+
 /// Runs the Monte Carlo, trains the network on its configurations (minibatches with fresh
-/// noise, Adam, f32) and generates fields with it.
+/// noise, Adam, f32; the generated Binder cumulant at every checkpoint) and generates fields
+/// with it.
 pub fn ising_network_study(
     cfg: &IsingNetworkConfig,
     observer: &dyn Observer,
 ) -> Result<IsingNetworkReport> {
+    cfg.validate()?;
     let started = std::time::Instant::now();
     let lattice = Lattice::new(2, cfg.l)?;
-    cfg.spec.validate(lattice)?;
     let (t_min, horizon) = cfg.horizon;
     let train_times = TimeGrid::geometric(t_min, horizon, cfg.train_times)?
         .times()
@@ -151,27 +412,10 @@ pub fn ising_network_study(
     let grid = TimeGrid::geometric(t_min, horizon, cfg.generation_steps)?
         .times()
         .to_vec();
-    let mc_cfg = McConfig {
-        n: 1,
-        d: 2,
-        l: cfg.l,
-        coupling: Coupling::Named(NamedCoupling::Critical),
-        algorithm: Algorithm::Wolff,
-        chains: 2,
-        thermalization: 200,
-        measurements: 2000,
-        seed: cfg.seed,
-        spectrum: false,
-    };
-    let set = mc::dataset(&mc_cfg, cfg.configurations, &NoProgress)?;
-    let fields: Vec<_> = set
-        .fields()?
-        .into_iter()
-        .filter_map(|mut c| c.pop())
-        .collect();
-    let data_g = axis_two_point(lattice, &fields)?;
+    let fields = monte_carlo_fields(cfg.l, cfg.configurations, cfg.seed)?;
+    let data_g = axis_two_point(lattice, &fields);
     let (data, data_m) = measured(lattice, fields.clone())?;
-    let net = ScoreNetwork::<TrainF32>::new(&cfg.spec, lattice, cfg.seed, &Default::default())?;
+    let net = ScoreNetwork::<TrainF32>::new(&cfg.spec(), lattice, cfg.seed, &Default::default())?;
     let parameters = net.parameter_count();
     let mut source = FieldMinibatches {
         fields,
@@ -183,25 +427,62 @@ pub fn ising_network_study(
         optimizer: NetworkOptimizer::adam(cfg.learning_rate),
         weighting: Weighting::Sigma2,
         steps: cfg.steps,
-        checkpoint_every: cfg.steps.max(1),
+        checkpoint_every: if cfg.checkpoint_every > 0 {
+            cfg.checkpoint_every
+        } else {
+            cfg.steps
+        },
     };
-    let (net, log) = trainer.train(net, &mut source, &mut NoMonitor, observer)?;
+    let mut monitor = BinderMonitor {
+        grid: &grid,
+        fields: if cfg.checkpoint_every > 0 {
+            cfg.checkpoint_fields
+        } else {
+            0
+        },
+        seed: cfg.seed + 3,
+        data: data.binder,
+        started: std::time::Instant::now(),
+        generating: std::time::Duration::ZERO,
+        rows: Vec::new(),
+    };
+    let (net, log) = trainer.train(net, &mut source, &mut monitor, observer)?;
+    let training_seconds = monitor.training_seconds();
+    let mut checkpoints = monitor.rows;
+    // the final generation replaces the last checkpoint's smaller one
+    checkpoints.retain(|c| c.step < log.steps);
     let tail = &log.losses[log.losses.len().saturating_sub(100)..];
     let final_loss = tail.iter().sum::<f64>() / tail.len().max(1) as f64;
     let generated = generate(&frozen(&net), &grid, cfg.generated, 250, cfg.seed + 2)?;
-    let generated_g = axis_two_point(lattice, &generated)?;
+    let generated_g = axis_two_point(lattice, &generated);
     let (generated, generated_m) = measured(lattice, generated)?;
+    checkpoints.push(BinderCheckpoint::new(
+        log.steps,
+        training_seconds,
+        generated.binder,
+        data.binder,
+    ));
+    let reached = checkpoints.iter().find(|c| c.matches_data());
     Ok(IsingNetworkReport {
         config: cfg.clone(),
         data,
         generated,
-        histogram: paired_histogram(&data_m, &generated_m, 41),
+        histogram: histogram(&data_m, &generated_m, lattice.volume()),
         two_point: data_g
-            .iter()
-            .zip(&generated_g)
+            .into_iter()
+            .zip(generated_g)
             .enumerate()
-            .map(|(r, (d, g))| [r as f64, *d, *g])
+            .map(|(r, (d, g))| TwoPointRow {
+                r,
+                data: d.mean,
+                data_error: d.error,
+                generated: g.mean,
+                generated_error: g.error,
+            })
             .collect(),
+        steps_to_data: reached.map(|c| c.step),
+        time_to_data_seconds: reached.map(|c| c.training_seconds),
+        checkpoints,
         final_loss,
         parameters,
         seconds: started.elapsed().as_secs_f64(),
@@ -210,11 +491,12 @@ pub fn ising_network_study(
 
 #[cfg(test)]
 mod tests {
-    use super::axis_two_point;
+    use super::{axis_two_point, histogram};
     use crate::lattice::Lattice;
 
     /// Fields whose G(r) is known: the checkerboard (−1)^{x+y} has G(r) = (−1)^r along an
-    /// axis, a constant c has G(r) = c²; averaged over two fields, G is the mean of theirs.
+    /// axis, a constant c has G(r) = c²; over the two fields, G is the mean of theirs and its
+    /// standard error half their difference.
     #[test]
     fn two_point_of_known_fields() {
         let lattice = Lattice::new(2, 6).unwrap();
@@ -226,15 +508,43 @@ mod tests {
             }
         });
         let constant = ndarray::ArrayD::from_elem(lattice.shape(), 2.0);
-        let g = axis_two_point(lattice, std::slice::from_ref(&board)).unwrap();
+        let sign = |r: usize| if r.is_multiple_of(2) { 1.0 } else { -1.0 };
+        let g = axis_two_point(lattice, std::slice::from_ref(&board));
         for (r, v) in g.iter().enumerate() {
-            let want = if r % 2 == 0 { 1.0 } else { -1.0 };
-            assert!((v - want).abs() < 1e-12, "checkerboard G({r}) = {v}");
+            assert!(
+                (v.mean - sign(r)).abs() < 1e-12,
+                "checkerboard G({r}) = {v:?}"
+            );
         }
-        let g = axis_two_point(lattice, &[board, constant]).unwrap();
+        let g = axis_two_point(lattice, &[board, constant]);
         for (r, v) in g.iter().enumerate() {
-            let want = (if r % 2 == 0 { 1.0 } else { -1.0 } + 4.0) / 2.0;
-            assert!((v - want).abs() < 1e-12, "mixed G({r}) = {v}");
+            assert!(
+                (v.mean - (sign(r) + 4.0) / 2.0).abs() < 1e-12,
+                "mixed G({r}) = {v:?}"
+            );
+            assert!(
+                (v.error - (4.0 - sign(r)).abs() / 2.0).abs() < 1e-12,
+                "mixed error {v:?}"
+            );
         }
+    }
+
+    /// Bins aligned with the levels, and binomial errors by hand: on a 2×2 lattice (V = 4,
+    /// levels −1, −½, 0, ½, 1, one level per bin of width ½) four values with one at −1 have
+    /// density 1/(4·½) there and error √(¼·¾/4)/½; a generated value at 1.3 adds a bin.
+    #[test]
+    fn histogram_bins_hold_whole_levels_with_binomial_errors() {
+        let a = [-1.0, -0.5, 0.5, 1.0];
+        let bins = histogram(&a, &[0.0, 1.3], 4);
+        let centres: Vec<f64> = bins.iter().map(|b| b.m).collect();
+        assert_eq!(centres, vec![-1.0, -0.5, 0.0, 0.5, 1.0, 1.5]);
+        assert!((bins[0].data - 0.5).abs() < 1e-12);
+        let want = (0.25f64 * 0.75 / 4.0).sqrt() / 0.5;
+        assert!((bins[0].data_error - want).abs() < 1e-12, "{:?}", bins[0]);
+        assert_eq!((bins[2].data, bins[2].data_error), (0.0, 0.0));
+        assert!((bins[5].generated - 1.0).abs() < 1e-12);
+        // V = 100: 101 levels, 3 per bin (the fewest giving ≤ 41 bins)
+        let wide = histogram(&[-1.0, 1.0], &[0.0], 100);
+        assert!((wide[1].m - wide[0].m - 0.06).abs() < 1e-12);
     }
 }
