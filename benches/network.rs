@@ -35,6 +35,7 @@ fn network_step_bench(c: &mut Criterion) {
         weighting: Weighting::Sigma2,
         steps: 10,
         checkpoint_every: 10,
+        schedule: Default::default(),
     };
     let mut group = c.benchmark_group("network_step");
     group.sample_size(10);

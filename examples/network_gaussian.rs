@@ -23,6 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         mass_constant: 4.0,
         spec: NetworkSpec::residual(width, 1, 1),
         optimizer: NetworkOptimizer::adam(2e-3),
+        schedule: Default::default(),
         batch: 16,
         times: TimeGrid::geometric(0.02, 1.0, 8)?.times().to_vec(),
         max_steps: 2000,

@@ -141,6 +141,7 @@ fn small_study(sides: Vec<usize>, steps: u64, seeds: Vec<u64>) -> NetworkStudyCo
         mass_constant: 4.0,
         spec: NetworkSpec::residual(8, 1, 1),
         optimizer: NetworkOptimizer::adam(2e-3),
+        schedule: Default::default(),
         batch: 16,
         times: vec![0.02, 0.06, 0.2, 0.6],
         max_steps: steps,
@@ -280,6 +281,7 @@ fn trained(cfg: &NetworkStudyConfig, f: &GaussianField, seed: u64) -> ScoreNetwo
         weighting: Weighting::Sigma2,
         steps: cfg.max_steps,
         checkpoint_every: cfg.max_steps,
+        schedule: Default::default(),
     };
     trainer
         .train(net, &mut source, &mut NoMonitor, &Silent)

@@ -130,6 +130,7 @@ fn identity_network_follows_the_linear_trainer_step_by_step() {
                 weighting: Weighting::Unit,
                 steps: 40,
                 checkpoint_every: 1,
+                schedule: Default::default(),
             };
             let mut recorder = LinearKernelRecorder::default();
             trainer
@@ -178,6 +179,7 @@ fn trained_residual(lattice: Lattice) -> ScoreNetwork<B> {
         weighting: Weighting::Sigma2,
         steps: 5,
         checkpoint_every: 5,
+        schedule: Default::default(),
     };
     let mut source = FixedBatch(noised(lattice, 4, 8));
     trainer
@@ -311,5 +313,78 @@ fn silu_is_double_precision() {
             (dy - want).abs() <= 1e-15 * (1.0 + want.abs()),
             "φ'({u}) = {dy}"
         );
+    }
+}
+
+/// The step-size schedule reaches the update: on the depth-1 identity network with GD (a
+/// linear map of the kernel, so the gradient at step n depends on the kernel only), cosine:0
+/// over N = 4 steps takes steps η₀(1 + cos(πn/4))/2 for n = 0…3. So the first step equals the
+/// constant run's, and the second step's change is (1 + cos(π/4))/2 times the constant run's
+/// second change taken from the same kernel; cosine:1 is the constant run exactly. Spellings
+/// round-trip and bad ones are refused.
+#[test]
+fn cosine_schedule_scales_each_step() {
+    use critical_slowing::experiment::score_network::train::LrSchedule;
+    let lattice = Lattice::new(1, 8).unwrap();
+    let t = 0.2;
+    let batch = NoisedBatch::draw(&sampler(lattice), t, 12, &mut seeded_rng(5)).unwrap();
+    let fields = NoisedFields {
+        xt: batch.xt.clone(),
+        z: batch.z.clone(),
+        t: vec![t; batch.xt.len()],
+    };
+    let run = |schedule: LrSchedule, steps: u64| {
+        let mut net =
+            ScoreNetwork::<B>::new(&NetworkSpec::linear(1).unwrap(), lattice, 1, &device())
+                .unwrap();
+        net.set_linear_kernels(&[ArrayD::zeros(lattice.shape())])
+            .unwrap();
+        let trainer = NetworkTrainer {
+            optimizer: NetworkOptimizer::Gd { lr: 0.4 },
+            weighting: Weighting::Unit,
+            steps,
+            checkpoint_every: 1,
+            schedule,
+        };
+        let mut recorder = LinearKernelRecorder::default();
+        trainer
+            .train(net, &mut FixedBatch(fields.clone()), &mut recorder, &Silent)
+            .unwrap();
+        recorder
+            .0
+            .into_iter()
+            .map(|k| k[0].clone())
+            .collect::<Vec<_>>()
+    };
+    let constant = run(LrSchedule::Constant, 4);
+    let cosine = run(
+        LrSchedule::Cosine {
+            final_fraction: 0.0,
+        },
+        4,
+    );
+    let flat = run(
+        LrSchedule::Cosine {
+            final_fraction: 1.0,
+        },
+        4,
+    );
+    assert_eq!(constant, flat);
+    let close =
+        |a: &ArrayD<f64>, b: &ArrayD<f64>| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-12);
+    assert!(close(&cosine[1], &constant[1]), "the first step is η₀");
+    // the constant run's second change, from the cosine run's kernel after step 1 (the same)
+    let factor = (1.0 + (std::f64::consts::PI / 4.0).cos()) / 2.0;
+    let want = &cosine[1] + &((&constant[2] - &constant[1]) * factor);
+    assert!(close(&cosine[2], &want), "{:?} vs {want:?}", cosine[2]);
+    assert!(!close(&cosine[2], &constant[2]));
+    for spelling in ["constant", "cosine:0", "cosine:0.25"] {
+        assert_eq!(
+            spelling.parse::<LrSchedule>().unwrap().to_string(),
+            spelling
+        );
+    }
+    for bad in ["cosine", "cosine:-0.1", "cosine:2", "linear:0", "cosine:x"] {
+        assert!(bad.parse::<LrSchedule>().is_err(), "{bad} accepted");
     }
 }

@@ -2,7 +2,7 @@
 //! data with κ ∝ L², measured against the exact score at checkpoints, and its training time
 //! against L.
 
-use critical_slowing::experiment::score_network::train::NetworkOptimizer;
+use critical_slowing::experiment::score_network::train::{LrSchedule, NetworkOptimizer};
 use critical_slowing::experiment::score_network::{TrainF32, TrainF64};
 use critical_slowing::model::score_network::{Activation, KernelSize, NetworkSpec, Output};
 use critical_slowing::report::network::{network_training, NetworkTrainingReport};
@@ -46,6 +46,9 @@ pub struct Args {
     /// Optimizer: adam:LR, gd:LR, momentum:LR:BETA or nesterov:LR:BETA.
     #[arg(long, default_value = "adam:0.002")]
     optimizer: NetworkOptimizer,
+    /// Step size over each run: constant, or cosine:F (annealed to F times the start).
+    #[arg(long, default_value = "constant")]
+    schedule: LrSchedule,
     /// Fields per batch (fresh fields every step).
     #[arg(long, default_value_t = 16)]
     batch: usize,
@@ -125,6 +128,7 @@ fn config(a: &Args) -> Result<NetworkStudyConfig, String> {
         mass_constant: a.mass,
         spec,
         optimizer: a.optimizer,
+        schedule: a.schedule,
         batch: a.batch,
         times,
         max_steps: a.steps,

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::experiment::observables::mean_and_error;
 use crate::experiment::score_network::response::learned_symbol;
 use crate::experiment::score_network::train::{
-    frozen, FreshFields, Monitor, NetworkOptimizer, NetworkTrainer, NoisedFields,
+    frozen, FreshFields, LrSchedule, Monitor, NetworkOptimizer, NetworkTrainer, NoisedFields,
 };
 use crate::experiment::score_network::{fields_tensor, tensor_fields, ScoreNetwork};
 use crate::fourier::RealFft;
@@ -42,6 +42,8 @@ pub struct NetworkStudyConfig {
     pub spec: NetworkSpec,
     /// The update rule.
     pub optimizer: NetworkOptimizer,
+    /// The step size over each run.
+    pub schedule: LrSchedule,
     /// Fields per batch.
     pub batch: usize,
     /// Diffusion times, drawn uniformly in training and all used in the excess loss.
@@ -375,6 +377,7 @@ pub fn network_study<B: AutodiffBackend>(
                 weighting: Weighting::Sigma2,
                 steps: cfg.max_steps,
                 checkpoint_every: cfg.checkpoint_every,
+                schedule: cfg.schedule,
             };
             let mut monitor = ExcessMonitor {
                 held: &held,

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::experiment::observables::{binder, mean_and_error, observables, MeanAndError};
 use crate::experiment::score_network::sample::generate;
 use crate::experiment::score_network::train::{
-    frozen, FieldMinibatches, Monitor, NetworkOptimizer, NetworkTrainer,
+    frozen, FieldMinibatches, LrSchedule, Monitor, NetworkOptimizer, NetworkTrainer,
 };
 use crate::experiment::score_network::{ScoreNetwork, TrainF32};
 use crate::lattice::Lattice;
@@ -38,6 +38,8 @@ pub struct IsingNetworkConfig {
     pub blocks: usize,
     /// Adam's step size.
     pub learning_rate: f64,
+    /// The step size over the run (`{ kind = "cosine", final_fraction = F }` in TOML).
+    pub schedule: LrSchedule,
     /// Fields per batch.
     pub batch: usize,
     /// Training steps.
@@ -66,6 +68,7 @@ impl Default for IsingNetworkConfig {
             width: 8,
             blocks: 2,
             learning_rate: 2e-3,
+            schedule: LrSchedule::Constant,
             batch: 32,
             steps: 2000,
             train_times: 24,
@@ -432,6 +435,7 @@ pub fn ising_network_study(
         } else {
             cfg.steps
         },
+        schedule: cfg.schedule,
     };
     let mut monitor = BinderMonitor {
         grid: &grid,

@@ -7,6 +7,8 @@
 
 use std::ops::ControlFlow;
 
+use burn::lr_scheduler::cosine::{CosineAnnealingLrScheduler, CosineAnnealingLrSchedulerConfig};
+use burn::lr_scheduler::LrScheduler;
 use burn::module::AutodiffModule;
 use burn::module::Module;
 use burn::optim::momentum::MomentumConfig;
@@ -16,7 +18,7 @@ use burn::tensor::backend::AutodiffBackend;
 use ndarray::{ArrayD, Zip};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{fields_tensor, per_field, ScoreNetwork};
 use crate::diffusion::forward::{alpha, sigma2};
@@ -237,6 +239,78 @@ pub struct NetworkTrainer {
     pub steps: u64,
     /// Steps between checkpoints (≥ 1).
     pub checkpoint_every: u64,
+    /// How the step size changes over the run.
+    pub schedule: LrSchedule,
+}
+
+/// The step size over a run of N steps (the update rule's own step size η₀ at the start).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum LrSchedule {
+    /// η₀ throughout.
+    #[default]
+    Constant,
+    /// Cosine annealing from η₀ to f·η₀ over the run, η_n = f η₀ + (1 − f) η₀ (1 + cos(π n/N))/2
+    /// (burn's `CosineAnnealingLrScheduler`).
+    Cosine {
+        /// The final fraction f ∈ [0, 1].
+        final_fraction: f64,
+    },
+}
+
+impl LrSchedule {
+    /// The scheduler for a run of `steps` steps from `lr`, or `None` for a constant step size.
+    fn scheduler(&self, lr: f64, steps: u64) -> Result<Option<CosineAnnealingLrScheduler>> {
+        match *self {
+            LrSchedule::Constant => Ok(None),
+            LrSchedule::Cosine { final_fraction } => {
+                CosineAnnealingLrSchedulerConfig::new(lr, steps.max(1) as usize)
+                    .with_min_lr(lr * final_fraction)
+                    .init()
+                    .map(Some)
+                    .map_err(|e| Error::Invalid {
+                        name: "learning-rate schedule",
+                        value: self.to_string(),
+                        requirement: e,
+                    })
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for LrSchedule {
+    /// The command line's spelling: `constant` or `cosine:F`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LrSchedule::Constant => write!(f, "constant"),
+            LrSchedule::Cosine { final_fraction } => write!(f, "cosine:{final_fraction}"),
+        }
+    }
+}
+
+impl std::str::FromStr for LrSchedule {
+    type Err = Error;
+
+    /// `constant`, or `cosine:F` with the final fraction F ∈ [0, 1].
+    fn from_str(text: &str) -> Result<Self> {
+        let bad = || Error::Invalid {
+            name: "learning-rate schedule",
+            value: text.into(),
+            requirement: "`constant` or `cosine:F` with 0 ≤ F ≤ 1".into(),
+        };
+        match text.split_once(':') {
+            None if text == "constant" => Ok(LrSchedule::Constant),
+            Some(("cosine", f)) => {
+                let final_fraction: f64 = f.parse().map_err(|_| bad())?;
+                if (0.0..=1.0).contains(&final_fraction) {
+                    Ok(LrSchedule::Cosine { final_fraction })
+                } else {
+                    Err(bad())
+                }
+            }
+            _ => Err(bad()),
+        }
+    }
 }
 
 /// What a run did: the batch losses and the steps taken.
@@ -280,6 +354,7 @@ impl NetworkTrainer {
             });
         }
         let mut rule = self.rule::<B>();
+        let mut scheduler = self.schedule.scheduler(self.optimizer.lr(), self.steps)?;
         let mut losses = Vec::new();
         let mut last = f64::NAN;
         observer.stage("network training", self.steps);
@@ -309,7 +384,9 @@ impl NetworkTrainer {
             }
             losses.push(last);
             let grads = GradientsParams::from_grads(loss.backward(), &net);
-            let lr = self.optimizer.lr();
+            let lr = scheduler
+                .as_mut()
+                .map_or(self.optimizer.lr(), LrScheduler::step);
             net = match &mut rule {
                 Rule::Sgd(o) => o.step(lr, net, grads),
                 Rule::Adam(o) => o.step(lr, net, grads),
