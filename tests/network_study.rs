@@ -288,3 +288,31 @@ fn trained(cfg: &NetworkStudyConfig, f: &GaussianField, seed: u64) -> ScoreNetwo
         .unwrap()
         .0
 }
+
+/// R11.7: on an exactly exponential relative excess ℰ = e^{−s/τ} sampled every 50 steps the
+/// interpolated crossing of ε is τ ln(1/ε) to rounding, whatever the spacing's phase; the first
+/// checkpoint is its own crossing, and an unmet criterion has none.
+#[test]
+fn interpolated_crossing_of_an_exponential_is_exact() {
+    use critical_slowing::study::network::{crossing, NetworkCheckpoint};
+    let tau = 37.0;
+    let epsilon = 0.05;
+    let checkpoints: Vec<NetworkCheckpoint> = (0..10)
+        .map(|k| NetworkCheckpoint {
+            step: 50 * k,
+            loss: f64::NAN,
+            relative_excess: (-(50.0 * k as f64) / tau).exp(),
+            relative_excess_error: 0.0,
+            zero_mode_error: f64::NAN,
+        })
+        .collect();
+    let met = checkpoints
+        .iter()
+        .find(|c| c.relative_excess <= epsilon)
+        .map(|c| c.step);
+    let t = crossing(&checkpoints, met, epsilon).unwrap();
+    assert!((t - tau * (1.0 / epsilon).ln()).abs() < 1e-9, "{t}");
+    assert!(t > met.unwrap() as f64 - 50.0 && t <= met.unwrap() as f64);
+    assert_eq!(crossing(&checkpoints, Some(0), epsilon), Some(0.0));
+    assert_eq!(crossing(&checkpoints, None, epsilon), None);
+}

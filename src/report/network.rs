@@ -89,12 +89,13 @@ fn run_section(run: &NetworkRun, t_min: f64) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\nL = {}, seed {}: κ = {}, {:.1} s; excess ≤ ε from step {}, zero mode from step {}",
+        "\nL = {}, seed {}: κ = {}, {:.1} s; excess ≤ ε from step {} (crossing at {}), zero mode from step {}",
         run.l,
         run.seed,
         number(run.kappa),
         run.seconds,
         optional(run.trained_at.map(|s| s as f64)),
+        optional(run.trained_at_interpolated.map(|s| s.round())),
         optional(run.zero_mode_trained_at.map(|s| s as f64)),
     );
     let errors: Vec<String> = run

@@ -91,6 +91,10 @@ pub struct NetworkRun {
     pub checkpoints: Vec<NetworkCheckpoint>,
     /// First step from which the relative excess stayed ≤ ε for the window.
     pub trained_at: Option<u64>,
+    /// The crossing of ε between the checkpoint before `trained_at` and `trained_at`,
+    /// interpolated in ln ℰ_rel (exponential relaxation between checkpoints, R11.7): a training
+    /// time finer than the checkpoint spacing.
+    pub trained_at_interpolated: Option<f64>,
     /// First step from which the zero mode's relative error stayed ≤ ε for the window.
     pub zero_mode_trained_at: Option<u64>,
     /// After training, the relative symbol error |v̂_k C_k(t) − 1| at the smallest time
@@ -246,6 +250,20 @@ impl NetworkStudyConfig {
     }
 }
 
+/// R11.7: the step at which ln ℰ_rel crosses ln ε, linearly interpolated between the
+/// checkpoint before `met` (above ε) and `met` (at or below ε): s_a + (s_b − s_a)·
+/// ln(ℰ_a/ε)/ln(ℰ_a/ℰ_b). `met` itself when it is the first checkpoint; `None` when not met.
+pub fn crossing(checkpoints: &[NetworkCheckpoint], met: Option<u64>, epsilon: f64) -> Option<f64> {
+    let b = checkpoints.iter().position(|c| Some(c.step) == met)?;
+    let Some(a) = b.checked_sub(1).map(|a| &checkpoints[a]) else {
+        return Some(checkpoints[b].step as f64);
+    };
+    let b = &checkpoints[b];
+    let (ea, eb) = (a.relative_excess, b.relative_excess);
+    let span = (b.step - a.step) as f64;
+    Some(a.step as f64 + span * ((ea / epsilon).ln() / (ea / eb).ln()).clamp(0.0, 1.0))
+}
+
 /// Tracks the window criterion of one quantity: the first step of a run of `window`
 /// consecutive checkpoints at or below ε.
 #[derive(Default)]
@@ -395,6 +413,11 @@ pub fn network_study<B: AutodiffBackend>(
                 seed,
                 kappa: field.condition_number(),
                 trained_at: monitor.excess.met,
+                trained_at_interpolated: crossing(
+                    &monitor.checkpoints,
+                    monitor.excess.met,
+                    cfg.epsilon,
+                ),
                 zero_mode_trained_at: monitor.zero.met,
                 axis_symbol_errors,
                 checkpoints: monitor.checkpoints,
