@@ -85,6 +85,18 @@ fn periodic_convolution_equals_direct_loop() {
 /// at one t, the framework network is the linear network of §4: on the same batch and from the same
 /// start, its kernels after every one of 40 steps equal the crate's hand-differentiated
 /// trainer's (whose trajectory equals the per-mode closed form on the batch statistics, C8).
+/// 12 sampled fields noised at t = 0.2 (seed 5), as a batch and as the network's input.
+fn fixed_time_batch(lattice: Lattice) -> (NoisedBatch, NoisedFields) {
+    let t = 0.2;
+    let batch = NoisedBatch::draw(&sampler(lattice), t, 12, &mut seeded_rng(5)).unwrap();
+    let fields = NoisedFields {
+        xt: batch.xt.clone(),
+        z: batch.z.clone(),
+        t: vec![t; batch.xt.len()],
+    };
+    (batch, fields)
+}
+
 /// Depth 1 from zero, depth 2 from the balanced start and from a random start. Tolerance
 /// 1e-10 relative to the largest kernel entry: the two compute the same sums in different
 /// orders (FFT against shifted sums), f64 rounding ~1e-15 per step, amplified at most by the
@@ -93,13 +105,7 @@ fn periodic_convolution_equals_direct_loop() {
 fn identity_network_follows_the_linear_trainer_step_by_step() {
     for (d, l) in [(1, 8), (2, 6)] {
         let lattice = Lattice::new(d, l).unwrap();
-        let t = 0.2;
-        let batch = NoisedBatch::draw(&sampler(lattice), t, 12, &mut seeded_rng(5)).unwrap();
-        let fields = NoisedFields {
-            xt: batch.xt.clone(),
-            z: batch.z.clone(),
-            t: vec![t; batch.xt.len()],
-        };
+        let (batch, fields) = fixed_time_batch(lattice);
         let mut rng = seeded_rng(9);
         let one = vec![ArrayD::zeros(lattice.shape())];
         let mut delta = ArrayD::zeros(lattice.shape());
@@ -326,13 +332,7 @@ fn silu_is_double_precision() {
 fn cosine_schedule_scales_each_step() {
     use critical_slowing::experiment::score_network::train::LrSchedule;
     let lattice = Lattice::new(1, 8).unwrap();
-    let t = 0.2;
-    let batch = NoisedBatch::draw(&sampler(lattice), t, 12, &mut seeded_rng(5)).unwrap();
-    let fields = NoisedFields {
-        xt: batch.xt.clone(),
-        z: batch.z.clone(),
-        t: vec![t; batch.xt.len()],
-    };
+    let (_, fields) = fixed_time_batch(lattice);
     let run = |schedule: LrSchedule, steps: u64| {
         let mut net =
             ScoreNetwork::<B>::new(&NetworkSpec::linear(1).unwrap(), lattice, 1, &device())

@@ -398,6 +398,64 @@ fn monte_carlo_fields(l: usize, configurations: usize, seed: u64) -> Result<Vec<
         .collect())
 }
 
+/// The trained network, its run's log, the Binder checkpoints and the training wall time.
+type Trained = (
+    ScoreNetwork<TrainF32>,
+    crate::experiment::score_network::train::NetworkLog,
+    Vec<BinderCheckpoint>,
+    f64,
+);
+
+/// Trains the configured network on `fields` by Adam on minibatches with fresh noise, with the
+/// generated Binder cumulant (on `grid`) against the data's `data` at every checkpoint.
+fn train(
+    cfg: &IsingNetworkConfig,
+    fields: Vec<ArrayD<f64>>,
+    grid: &[f64],
+    data: MeanAndError,
+    observer: &dyn Observer,
+) -> Result<Trained> {
+    let lattice = Lattice::new(2, cfg.l)?;
+    let (t_min, horizon) = cfg.horizon;
+    let net = ScoreNetwork::<TrainF32>::new(&cfg.spec(), lattice, cfg.seed, &Default::default())?;
+    let mut source = FieldMinibatches {
+        fields,
+        times: TimeGrid::geometric(t_min, horizon, cfg.train_times)?
+            .times()
+            .to_vec(),
+        batch: cfg.batch,
+        rng: seeded_rng(cfg.seed + 1),
+    };
+    let checkpoints = cfg.checkpoint_every > 0;
+    let trainer = NetworkTrainer {
+        optimizer: NetworkOptimizer::adam(cfg.learning_rate),
+        weighting: Weighting::Sigma2,
+        steps: cfg.steps,
+        checkpoint_every: if checkpoints {
+            cfg.checkpoint_every
+        } else {
+            cfg.steps
+        },
+        schedule: cfg.schedule,
+    };
+    let mut monitor = BinderMonitor {
+        grid,
+        fields: if checkpoints {
+            cfg.checkpoint_fields
+        } else {
+            0
+        },
+        seed: cfg.seed + 3,
+        data,
+        started: std::time::Instant::now(),
+        generating: std::time::Duration::ZERO,
+        rows: Vec::new(),
+    };
+    let (net, log) = trainer.train(net, &mut source, &mut monitor, observer)?;
+    let seconds = monitor.training_seconds();
+    Ok((net, log, monitor.rows, seconds))
+}
+
 /// Runs the Monte Carlo, trains the network on its configurations (minibatches with fresh
 /// noise, Adam, f32; the generated Binder cumulant at every checkpoint) and generates fields
 /// with it.
@@ -409,50 +467,14 @@ pub fn ising_network_study(
     let started = std::time::Instant::now();
     let lattice = Lattice::new(2, cfg.l)?;
     let (t_min, horizon) = cfg.horizon;
-    let train_times = TimeGrid::geometric(t_min, horizon, cfg.train_times)?
-        .times()
-        .to_vec();
     let grid = TimeGrid::geometric(t_min, horizon, cfg.generation_steps)?
         .times()
         .to_vec();
     let fields = monte_carlo_fields(cfg.l, cfg.configurations, cfg.seed)?;
     let data_g = axis_two_point(lattice, &fields);
     let (data, data_m) = measured(lattice, fields.clone())?;
-    let net = ScoreNetwork::<TrainF32>::new(&cfg.spec(), lattice, cfg.seed, &Default::default())?;
-    let parameters = net.parameter_count();
-    let mut source = FieldMinibatches {
-        fields,
-        times: train_times,
-        batch: cfg.batch,
-        rng: seeded_rng(cfg.seed + 1),
-    };
-    let trainer = NetworkTrainer {
-        optimizer: NetworkOptimizer::adam(cfg.learning_rate),
-        weighting: Weighting::Sigma2,
-        steps: cfg.steps,
-        checkpoint_every: if cfg.checkpoint_every > 0 {
-            cfg.checkpoint_every
-        } else {
-            cfg.steps
-        },
-        schedule: cfg.schedule,
-    };
-    let mut monitor = BinderMonitor {
-        grid: &grid,
-        fields: if cfg.checkpoint_every > 0 {
-            cfg.checkpoint_fields
-        } else {
-            0
-        },
-        seed: cfg.seed + 3,
-        data: data.binder,
-        started: std::time::Instant::now(),
-        generating: std::time::Duration::ZERO,
-        rows: Vec::new(),
-    };
-    let (net, log) = trainer.train(net, &mut source, &mut monitor, observer)?;
-    let training_seconds = monitor.training_seconds();
-    let mut checkpoints = monitor.rows;
+    let (net, log, mut checkpoints, training_seconds) =
+        train(cfg, fields, &grid, data.binder, observer)?;
     // the final generation replaces the last checkpoint's smaller one
     checkpoints.retain(|c| c.step < log.steps);
     let tail = &log.losses[log.losses.len().saturating_sub(100)..];
@@ -488,7 +510,7 @@ pub fn ising_network_study(
         time_to_data_seconds: reached.map(|c| c.training_seconds),
         checkpoints,
         final_loss,
-        parameters,
+        parameters: net.parameter_count(),
         seconds: started.elapsed().as_secs_f64(),
     })
 }
