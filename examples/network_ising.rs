@@ -2,9 +2,10 @@
 //! Monte Carlo), fields generated with it, and the generated Binder cumulant, ⟨m²⟩ and energy
 //! beside the data's (a linear score generates a Gaussian: Binder 0).
 //!
-//! `cargo run --release --example network_ising -- [L] [steps] [schedule]` (defaults 8, 2000
-//! and `constant`, the default `[network_ising]` of `reproduce`: about 2 minutes on 2 cores;
-//! `cosine:0` anneals the step size to 0), with the generated Binder cumulant at 8 checkpoints.
+//! `cargo run --release --example network_ising -- [L] [steps] [schedule] [grid]` (defaults
+//! 8, 2000, `constant` and 100 generation steps, the default `[network_ising]` of `reproduce`:
+//! about 2 minutes on 2 cores; `cosine:0` anneals the step size to 0), with the generated
+//! Binder cumulant at 8 checkpoints.
 
 use critical_slowing::progress::Silent;
 use critical_slowing::study::network_ising::{ising_network_study, IsingNetworkConfig};
@@ -20,6 +21,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Some(schedule) = args.get(2) {
         cfg.schedule = schedule.parse()?;
+    }
+    if let Some(grid) = args.get(3) {
+        cfg.generation_steps = grid.parse()?;
     }
     cfg.checkpoint_every = (cfg.steps / 8).max(1);
     let r = ising_network_study(&cfg, &Silent)?;

@@ -735,6 +735,19 @@ fn online_sgd_excess_loss_floor_and_training_time() {
     let theory = OnlineSgd::new(&spec_t, t, eta, b).unwrap();
     let full = spec_t.to_full();
     let l = lattice.side();
+    // from a non-zero constant symbol v0 the start is (1/V) Σ_k C_k (v0 − 1/C_k)², summed here
+    // over the full spectrum (a sign error in e0 is invisible from v0 = 0)
+    let v0 = 0.3;
+    let start: f64 = full
+        .iter()
+        .map(|&c| c * (v0 - 1.0 / c).powi(2))
+        .sum::<f64>()
+        / full.len() as f64;
+    let closed_start = theory.expected_excess_loss(v0, Some(0)).unwrap();
+    assert!(
+        (closed_start - start).abs() <= 1e-12 * start,
+        "{closed_start} vs {start}"
+    );
     let mut s: Vec<f64> = full.iter().map(|&c| 1.0 / (c * c)).collect();
     let floor = theory.excess_loss_floor().unwrap();
     let delta = 3.0 * floor;
