@@ -63,7 +63,7 @@ fn staged<T>(observer: &dyn Observer, id: StudyId, f: impl FnOnce() -> Result<T>
 /// Builds one study into `s`. Seeds are `cfg.seed` plus a fixed offset per study, so a study
 /// gives the same result whichever others are built beside it.
 ///
-/// Long (one short arm per study, 26 studies) on purpose: this match is the one place that maps
+/// Long (one short arm per study, 27 studies) on purpose: this match is the one place that maps
 /// a study to the call and configuration values that build it; split up, that map would be
 /// scattered over several functions.
 fn build_one(

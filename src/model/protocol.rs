@@ -77,6 +77,12 @@ impl Protocol {
         self.lr_fraction / self.hessian_top(spectrum_t)
     }
 
+    /// The two-layer learning rate η = c/4: for D = 2 the top Hessian eigenvalue λ* = 4 does not
+    /// depend on the spectrum (R4.1).
+    pub fn two_layer_learning_rate(lr_fraction: f64) -> f64 {
+        lr_fraction / 4.0
+    }
+
     /// Initial network symbol v_0 on every mode: 0 for D = 1, 1/C_max(t) for D ≥ 2 (R4.1).
     pub fn initial_symbol(&self, spectrum_t: &Symbol) -> f64 {
         if self.depth == 1 {

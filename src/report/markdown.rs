@@ -63,7 +63,7 @@ fn monte_carlo_markdown(s: &crate::claims::Studies) -> Result<String> {
         .iter()
         .find(|f| f.depth == 1)
         .map_or(f64::NAN, |f| f.exponent);
-    let eta_lr = s.config.lr_fraction / 4.0;
+    let eta_lr = crate::model::Protocol::two_layer_learning_rate(s.config.lr_fraction);
     let two_inf = 2f64.ln() / (1.0 + 2.0 * eta_lr).ln();
     let f = m.one_layer_exponent;
     let mut md = format!(

@@ -232,7 +232,7 @@ fn c28(s: &Studies) -> Result<Evaluation> {
 
 fn c29(s: &Studies) -> Result<Evaluation> {
     let m = &s.monte_carlo()?;
-    let eta = s.config.lr_fraction / 4.0; // λ* = 4 for D = 2 (R4.1)
+    let eta = crate::model::Protocol::two_layer_learning_rate(s.config.lr_fraction);
     let points: Vec<(usize, f64, f64)> = m
         .ising
         .iter()

@@ -223,7 +223,7 @@ pub(crate) fn two_layer_increment(points: &[(usize, f64, f64)], eta: f64) -> (Op
 }
 
 fn c5(s: &Studies) -> Result<Evaluation> {
-    let eta2 = s.config.lr_fraction / 4.0; // the protocol's η = c/λ* with λ* = 4 (R4.1)
+    let eta2 = crate::model::Protocol::two_layer_learning_rate(s.config.lr_fraction);
     let closed: Vec<(usize, f64, f64)> = s
         .training()?
         .rows

@@ -65,6 +65,19 @@ fn fit<'a>(s: &'a Studies, optimizer: &str, depth: usize) -> Result<Option<&'a O
         .find(|f| f.optimizer == optimizer && f.depth == depth))
 }
 
+/// The rows of one optimizer at one depth, in the order of their sides.
+fn rows_of<'a>(rows: &'a [OptimizerRow], optimizer: &str, depth: usize) -> Vec<&'a OptimizerRow> {
+    rows.iter()
+        .filter(|r| r.optimizer == optimizer && r.depth == depth)
+        .collect()
+}
+
+/// The slope shift that rounding the step counts to integers can cause between the end rows,
+/// 1/(T_min ln(L_max/L_min)).
+fn rounding_shift(first: &OptimizerRow, last: &OptimizerRow) -> f64 {
+    1.0 / (first.steps as f64 * (last.l as f64 / first.l as f64).ln())
+}
+
 /// Largest |trainer − closed form on the data| (steps) over the field rows whose spelling
 /// ends with `suffix`.
 fn field_deviation(s: &Studies, suffix: &str) -> Result<Option<f64>> {
@@ -140,12 +153,7 @@ fn c42(s: &Studies) -> Result<Evaluation> {
 /// over the [optimizers] sides, |exponent of κ − 2| (R1.5), plus the rounding of the step counts,
 /// 1/(T_min ln(L_max/L_min)).
 fn kappa_law_allowance(s: &Studies, optimizer: &str) -> Result<f64> {
-    let rows: Vec<&OptimizerRow> = s
-        .optimizers()?
-        .rows
-        .iter()
-        .filter(|r| r.optimizer == optimizer && r.depth == 1)
-        .collect();
+    let rows = rows_of(&s.optimizers()?.rows, optimizer, 1);
     let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
         return Ok(f64::NAN);
     };
@@ -155,15 +163,12 @@ fn kappa_law_allowance(s: &Studies, optimizer: &str) -> Result<f64> {
         .map(|r| super::large_n::population_kappa(s.config.d, r.l, 0.0))
         .collect::<Result<Vec<f64>>>()?;
     let drift = (super::exponent(&ls, &kappa)? - 2.0).abs();
-    Ok(drift + 1.0 / (first.steps as f64 * (last.l as f64 / first.l as f64).ln()))
+    Ok(drift + rounding_shift(first, last))
 }
 
 /// Last increment of T per doubling over the first, for one optimizer and depth.
 fn increment_ratio(rows: &[OptimizerRow], optimizer: &str, depth: usize) -> Option<f64> {
-    let pts: Vec<&OptimizerRow> = rows
-        .iter()
-        .filter(|r| r.optimizer == optimizer && r.depth == depth)
-        .collect();
+    let pts = rows_of(rows, optimizer, depth);
     let incs: Vec<f64> = pts
         .windows(2)
         .map(|w| (w[1].steps as f64 - w[0].steps as f64) / (w[1].l as f64 / w[0].l as f64).log2())
@@ -195,17 +200,14 @@ fn c43(s: &Studies) -> Result<Evaluation> {
 /// slope on log–log axes is a weighted mean of local slopes, so it lies between them; b from the
 /// end rows, widened by the rounding of the step counts, 1/(T_min ln(L_max/L_min)).
 fn logarithm_exponent_range(rows: &[OptimizerRow], optimizer: &str) -> Check {
-    let pts: Vec<&OptimizerRow> = rows
-        .iter()
-        .filter(|r| r.optimizer == optimizer && r.depth == 1)
-        .collect();
+    let pts = rows_of(rows, optimizer, 1);
     let (Some(a), Some(b)) = (pts.first(), pts.last()) else {
         return Check::AtMost { limit: f64::NAN };
     };
     let span = (b.l as f64 / a.l as f64).ln();
     let (t1, t2) = (a.steps as f64, b.steps as f64);
     let slope = (t2 - t1) / span;
-    let rounding = 1.0 / (t1 * span);
+    let rounding = rounding_shift(a, b);
     Check::Between {
         lo: slope / t2 - rounding,
         hi: slope / t1 + rounding,

@@ -95,7 +95,7 @@ pub fn monte_carlo_studies(
     let susceptibility_exponent = weighted(&|r| (r.chi, r.chi_error))?;
     let z_wolff = weighted(&|r| (r.tau_wolff_energy, r.tau_wolff_energy_error))?;
     let z_wolff_m2 = weighted(&|r| (r.tau_wolff, r.tau_wolff_error))?;
-    let eta_lr = protocol.lr_fraction / 4.0; // λ* = 4 for D = 2 (R4.1)
+    let eta_lr = Protocol::two_layer_learning_rate(protocol.lr_fraction);
     let eta_ising = crate::mc::eta(1, 2).unwrap_or(0.25);
     let trainer = trainers_on_data(&data[..cfg.trainer_sides], protocol, t, seed)?;
     let mut dynamics = wolff_dynamics(&ising);
