@@ -36,6 +36,7 @@ fn network_step_bench(c: &mut Criterion) {
         steps: 10,
         checkpoint_every: 10,
         schedule: Default::default(),
+        average: None,
     };
     let mut group = c.benchmark_group("network_step");
     group.sample_size(10);

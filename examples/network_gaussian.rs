@@ -24,6 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         spec: NetworkSpec::residual(width, 1, 1),
         optimizer: NetworkOptimizer::adam(2e-3),
         schedule: Default::default(),
+        average: None,
         batch: 16,
         times: TimeGrid::geometric(0.02, 1.0, 8)?.times().to_vec(),
         max_steps: 2000,

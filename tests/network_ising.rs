@@ -2,6 +2,7 @@
 //! fields (issue 21 item 4): its generated Binder cumulant is more than 5 standard errors
 //! from the 0 of any linear score (R8.3, R11.6), where the data's is ≈ 0.61.
 
+use critical_slowing::model::score_network::KernelSize;
 use critical_slowing::progress::Silent;
 use critical_slowing::study::network_ising::{ising_network_study, IsingNetworkConfig};
 
@@ -52,10 +53,13 @@ fn report(cfg: &IsingNetworkConfig) {
             / (row.binder_error.powi(2) + d.binder.error.powi(2)).sqrt();
         assert!((row.pull - pull).abs() < 1e-12, "{row:?}");
     }
-    let first = c
+    let matches: Vec<bool> = c
         .iter()
-        .find(|c| c.pull.abs() <= 2.0 && c.binder / c.binder_error >= 5.0)
-        .map(|c| c.step);
+        .map(|c| c.pull.abs() <= 2.0 && c.binder / c.binder_error >= 5.0)
+        .collect();
+    let first = (0..c.len())
+        .find(|&i| i + cfg.window <= c.len() && matches[i..i + cfg.window].iter().all(|&m| m))
+        .map(|i| c[i].step);
     assert_eq!(r.steps_to_data, first);
 }
 
@@ -151,8 +155,48 @@ fn bad_configurations_are_refused() {
             },
             "network_ising",
         ),
+        (
+            IsingNetworkConfig {
+                window: 0,
+                ..base.clone()
+            },
+            "network_ising.window",
+        ),
+        (
+            IsingNetworkConfig {
+                average: Some(1.0),
+                ..base.clone()
+            },
+            "network_ising.average",
+        ),
+        (
+            IsingNetworkConfig {
+                kernel: KernelSize::Radius(4),
+                ..base.clone()
+            },
+            "kernel radius",
+        ),
     ] {
         let message = bad.validate().unwrap_err().to_string();
         assert!(message.contains(field), "{message}");
     }
+}
+
+/// The table's TOML spellings of the network's shape and averaging reach the network.
+#[test]
+fn network_options_are_read_from_toml() {
+    let cfg: IsingNetworkConfig =
+        toml::from_str("kernel = \"full\"\nglobal = true\naverage = 0.999\nwidth = 4").unwrap();
+    let spec = cfg.spec();
+    assert_eq!(
+        (spec.kernel, spec.global, spec.width, cfg.average),
+        (KernelSize::Full, true, 4, Some(0.999))
+    );
+    let cfg: IsingNetworkConfig = toml::from_str("kernel = { radius = 2 }").unwrap();
+    assert_eq!(cfg.spec().kernel, KernelSize::Radius(2));
+    assert!(cfg.validate().is_ok());
+    assert_eq!(
+        IsingNetworkConfig::default().spec().kernel,
+        KernelSize::Radius(1)
+    );
 }

@@ -142,6 +142,7 @@ fn small_study(sides: Vec<usize>, steps: u64, seeds: Vec<u64>) -> NetworkStudyCo
         spec: NetworkSpec::residual(8, 1, 1),
         optimizer: NetworkOptimizer::adam(2e-3),
         schedule: Default::default(),
+        average: None,
         batch: 16,
         times: vec![0.02, 0.06, 0.2, 0.6],
         max_steps: steps,
@@ -282,6 +283,7 @@ fn trained(cfg: &NetworkStudyConfig, f: &GaussianField, seed: u64) -> ScoreNetwo
         steps: cfg.max_steps,
         checkpoint_every: cfg.max_steps,
         schedule: Default::default(),
+        average: None,
     };
     trainer
         .train(net, &mut source, &mut NoMonitor, &Silent)

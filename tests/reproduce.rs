@@ -327,6 +327,8 @@ fn assert_report_files(out: &Path) {
         "optimizers.json",
         "network.csv",
         "network.json",
+        "network_ising_structure.csv",
+        "figures/network_ising_structure.svg",
         "figures/optimizers_one_layer.svg",
         "figures/optimizers_two_layers.svg",
         "figures/kappa.svg",

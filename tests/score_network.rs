@@ -137,6 +137,7 @@ fn identity_network_follows_the_linear_trainer_step_by_step() {
                 steps: 40,
                 checkpoint_every: 1,
                 schedule: Default::default(),
+                average: None,
             };
             let mut recorder = LinearKernelRecorder::default();
             trainer
@@ -165,6 +166,8 @@ fn identity_network_follows_the_linear_trainer_step_by_step() {
 fn small_residual() -> NetworkSpec {
     NetworkSpec {
         embedding: 4,
+        global: true,
+        time_scale: true,
         ..NetworkSpec::residual(3, 1, 1)
     }
 }
@@ -185,6 +188,7 @@ fn trained_residual(lattice: Lattice) -> ScoreNetwork<B> {
         weighting: Weighting::Sigma2,
         steps: 5,
         checkpoint_every: 5,
+        average: None,
         schedule: Default::default(),
     };
     let mut source = FixedBatch(noised(lattice, 4, 8));
@@ -207,8 +211,8 @@ fn with_entry<const D: usize>(p: &Param<Tensor<B, D>>, i: usize, h: f64) -> Para
 }
 
 /// The autodiff gradient of the denoising loss equals central finite differences on every
-/// entry of the input weights, the first block's first-convolution bias and time map, and
-/// the output weights. Step h = 1e-5: truncation h²|ℒ'''|/6 ~ 1e-10 and rounding
+/// entry of the input weights, the first block's first-convolution bias, time map, time-scale
+/// map and global map, and the output weights. Step h = 1e-5: truncation h²|ℒ'''|/6 ~ 1e-10 and rounding
 /// ε|ℒ|/h ~ 1e-11 for O(1) derivatives; tolerance 1e-7 absolute + 1e-6 relative.
 #[test]
 fn autodiff_gradient_equals_finite_differences() {
@@ -253,6 +257,26 @@ fn autodiff_gradient_equals_finite_differences() {
         n.blocks[0].time = Some(with_entry(block.time.as_ref().unwrap(), i, h));
         n
     });
+    let g = to_vec(block.scale.as_ref().unwrap().grad(&grads).unwrap()).unwrap();
+    assert!(
+        g.iter().any(|&v| v.abs() > 1e-6),
+        "the time-scale map must receive a gradient"
+    );
+    check("time-scale map", g, &|i, h| {
+        let mut n = net.clone();
+        n.blocks[0].scale = Some(with_entry(block.scale.as_ref().unwrap(), i, h));
+        n
+    });
+    let g = to_vec(block.global.as_ref().unwrap().grad(&grads).unwrap()).unwrap();
+    assert!(
+        g.iter().any(|&v| v.abs() > 1e-6),
+        "the global map must receive a gradient"
+    );
+    check("global map", g, &|i, h| {
+        let mut n = net.clone();
+        n.blocks[0].global = Some(with_entry(block.global.as_ref().unwrap(), i, h));
+        n
+    });
     let out = net.output.as_ref().unwrap();
     let g = to_vec(out.weight.grad(&grads).unwrap()).unwrap();
     check("output weight", g, &|i, h| {
@@ -263,7 +287,8 @@ fn autodiff_gradient_equals_finite_differences() {
 }
 
 /// Shifting the input field by a lattice vector shifts the score by the same vector: periodic
-/// convolutions, site-independent biases and a site-independent time input. Exact up to f64
+/// convolutions, site-independent biases, a site-independent time input and the lattice mean
+/// (shift-invariant) on the global path. Exact up to f64
 /// rounding of the reordered sums (1e-12 relative).
 #[test]
 fn score_is_translation_equivariant() {
@@ -345,6 +370,7 @@ fn cosine_schedule_scales_each_step() {
             steps,
             checkpoint_every: 1,
             schedule,
+            average: None,
         };
         let mut recorder = LinearKernelRecorder::default();
         trainer
@@ -387,4 +413,69 @@ fn cosine_schedule_scales_each_step() {
     for bad in ["cosine", "cosine:-0.1", "cosine:2", "linear:0", "cosine:x"] {
         assert!(bad.parse::<LrSchedule>().is_err(), "{bad} accepted");
     }
+}
+
+/// The weight average by hand: on the linear network under GD, the averaged run's monitor sees
+/// ā_0 = a_0 and ā_n = β_{n−1} ā_{n−1} + (1 − β_{n−1}) a_n with β_j = min(β, (1 + j)/(10 + j))
+/// and a_n the plain run's kernels (the average does not steer the training); β = 0 is the
+/// plain run exactly; the run returns ā_N; a bad decay and a network of another shape are
+/// refused.
+#[test]
+fn weight_average_follows_its_recursion() {
+    use critical_slowing::experiment::score_network::average::WeightAverage;
+    let lattice = Lattice::new(1, 8).unwrap();
+    let (_, fields) = fixed_time_batch(lattice);
+    let run = |average: Option<f64>| {
+        let mut net =
+            ScoreNetwork::<B>::new(&NetworkSpec::linear(1).unwrap(), lattice, 1, &device())
+                .unwrap();
+        net.set_linear_kernels(&[ArrayD::zeros(lattice.shape())])
+            .unwrap();
+        let trainer = NetworkTrainer {
+            optimizer: NetworkOptimizer::Gd { lr: 0.4 },
+            weighting: Weighting::Unit,
+            steps: 4,
+            checkpoint_every: 1,
+            schedule: Default::default(),
+            average,
+        };
+        let mut recorder = LinearKernelRecorder::default();
+        let (out, _) = trainer
+            .train(net, &mut FixedBatch(fields.clone()), &mut recorder, &Silent)
+            .unwrap();
+        let seen: Vec<ArrayD<f64>> = recorder.0.into_iter().map(|k| k[0].clone()).collect();
+        (seen, out.linear_kernels().unwrap()[0].clone())
+    };
+    let (plain, _) = run(None);
+    let (averaged, returned) = run(Some(0.5));
+    assert_eq!(run(Some(0.0)).0, plain);
+    let mut want = plain[0].clone();
+    assert_eq!(averaged[0], want);
+    for n in 1..plain.len() {
+        let beta = 0.5f64.min(n as f64 / (9.0 + n as f64));
+        want = &want * beta + &plain[n] * (1.0 - beta);
+        let gap = (&averaged[n] - &want)
+            .mapv(f64::abs)
+            .fold(0.0f64, |m, &v| m.max(v));
+        assert!(gap < 1e-12, "step {n}: average off by {gap}");
+        assert!(
+            averaged[n] != plain[n],
+            "step {n}: the average is the plain kernel"
+        );
+    }
+    assert_eq!(&returned, averaged.last().unwrap());
+    let net = ScoreNetwork::<B>::new(&small_residual(), lattice, 2, &device()).unwrap();
+    for bad in [1.0, -0.1, f64::NAN] {
+        assert!(
+            WeightAverage::new(&net, bad).is_err(),
+            "decay {bad} accepted"
+        );
+    }
+    let other =
+        ScoreNetwork::<B>::new(&NetworkSpec::linear(1).unwrap(), lattice, 2, &device()).unwrap();
+    let mut average = WeightAverage::new(&net, 0.9).unwrap();
+    assert!(
+        average.update(&other).is_err(),
+        "another architecture accepted"
+    );
 }

@@ -34,6 +34,12 @@ pub struct Args {
     /// Kernel radius R ((2R + 1)^d taps), or 0 for full kernels.
     #[arg(long, default_value_t = 1)]
     radius: usize,
+    /// Let the time embedding also scale each block (scale-shift conditioning).
+    #[arg(long)]
+    time_scale: bool,
+    /// Give each block the lattice mean of its input (a global path to the zero mode).
+    #[arg(long)]
+    global: bool,
     /// Nonlinearity: silu or identity.
     #[arg(long, default_value = "silu")]
     activation: String,
@@ -49,6 +55,10 @@ pub struct Args {
     /// Step size over each run: constant, or cosine:F (annealed to F times the start).
     #[arg(long, default_value = "constant")]
     schedule: LrSchedule,
+    /// Judge an exponential moving average of the weights with this decay β ∈ [0, 1)
+    /// (e.g. 0.999) instead of the trained weights.
+    #[arg(long)]
+    average: Option<f64>,
     /// Fields per batch (fresh fields every step).
     #[arg(long, default_value_t = 16)]
     batch: usize,
@@ -115,6 +125,8 @@ fn config(a: &Args) -> Result<NetworkStudyConfig, String> {
         activation,
         embedding: a.embedding,
         bias: true,
+        time_scale: a.time_scale,
+        global: a.global,
         output,
     };
     let times = GridSpec(a.times.clone())
@@ -129,6 +141,7 @@ fn config(a: &Args) -> Result<NetworkStudyConfig, String> {
         spec,
         optimizer: a.optimizer,
         schedule: a.schedule,
+        average: a.average,
         batch: a.batch,
         times,
         max_steps: a.steps,

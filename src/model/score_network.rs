@@ -7,20 +7,25 @@
 //!
 //! ```text
 //! h_0 = W_in ⊛ x + b_in                                  (1 → W channels)
-//! h_j = h_{j−1} + W_j2 ⊛ φ(W_j1 ⊛ φ(h_{j−1}) + b_j1 + E_j e(t)) + b_j2   (j = 1…B)
+//! u_j = (1 + S_j e(t)) ⊙ (W_j1 ⊛ φ(h_{j−1}) + b_j1) + E_j e(t) + G_j ⟨φ(h_{j−1})⟩
+//! h_j = h_{j−1} + W_j2 ⊛ φ(u_j) + b_j2                                    (j = 1…B)
 //! o   = W_out ⊛ φ(h_B) + b_out                           (W → 1 channel)
 //! s_θ(x, t) = −o              (score output)   or   −o / σ_t   (noise output)
 //! ```
 //!
 //! with ⊛ a periodic convolution (W ⊛ h)(x) = Σ_r W(r) h(x − r) over the kernel's offsets, φ
-//! the activation and e(t) the sinusoidal embedding of ln t. Periodic convolutions and
+//! the activation, e(t) the sinusoidal embedding of ln t and ⟨·⟩ the mean over the lattice.
+//! Two parts are optional: the time scale S_j (a `[features, W]` map, the scale of the
+//! "scale-shift" conditioning practitioners use; without it time enters as the shift E_j e(t)
+//! only) and the global path G_j (a W × W matrix, the network's only route to the zero mode
+//! that does not pass through local kernels). Periodic convolutions and
 //! site-independent biases make s_θ translation-equivariant. Width W = 0 leaves one
 //! convolution, s_θ = −W_in ⊛ x: the one-layer linear network of §4; W = 1, B = 0, φ = id and
 //! no biases give the two-layer linear network s = −a_2 ⊛ a_1 ⊛ x.
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::lattice::Lattice;
@@ -44,8 +49,8 @@ impl fmt::Display for Activation {
     }
 }
 
-/// The offsets a kernel covers along each axis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// The offsets a kernel covers along each axis (TOML: `{ radius = R }` or `"full"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum KernelSize {
     /// Offsets −R…R along each axis: (2R + 1)^d entries, R ≥ 1 and 2R + 1 ≤ L.
@@ -107,6 +112,12 @@ pub struct NetworkSpec {
     pub embedding: usize,
     /// Whether the convolutions carry biases.
     pub bias: bool,
+    /// Whether the time embedding also scales each block's first convolution, (1 + S_j e(t)) ⊙ ·
+    /// (S_j zero at the start).
+    pub time_scale: bool,
+    /// Whether each block adds G_j ⟨φ(h_{j−1})⟩, the lattice mean of its input through a
+    /// W × W matrix (zero at the start).
+    pub global: bool,
     /// What the last convolution outputs.
     pub output: Output,
 }
@@ -122,6 +133,8 @@ impl NetworkSpec {
             activation: Activation::Silu,
             embedding: 16,
             bias: true,
+            time_scale: false,
+            global: false,
             output: Output::Noise,
         }
     }
@@ -147,6 +160,8 @@ impl NetworkSpec {
             activation: Activation::Identity,
             embedding: 0,
             bias: false,
+            time_scale: false,
+            global: false,
             output: Output::Score,
         })
     }
@@ -245,7 +260,13 @@ impl NetworkSpec {
         }
         let lift = taps * w + bias * w;
         let project = taps * w + bias;
-        let block = 2 * (taps * w * w + bias * w) + self.embedding * w;
+        let global = if self.global { w * w } else { 0 };
+        let scale = if self.time_scale {
+            self.embedding * w
+        } else {
+            0
+        };
+        let block = 2 * (taps * w * w + bias * w) + self.embedding * w + scale + global;
         lift + project + self.blocks * block
     }
 }
@@ -298,6 +319,18 @@ mod tests {
             spec.parameter_count(line),
             12 + 4 + 12 + 1 + 2 * (48 + 4) + 32
         );
+        // the global path adds a 4 × 4 matrix per block
+        let global = NetworkSpec {
+            global: true,
+            ..spec
+        };
+        assert_eq!(global.parameter_count(lattice), 40 + 37 + 328 + 16);
+        // the time scale adds a second 8 × 4 map per block
+        let scaled = NetworkSpec {
+            time_scale: true,
+            ..global
+        };
+        assert_eq!(scaled.parameter_count(lattice), 40 + 37 + 328 + 16 + 32);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Figures of the nonlinear network trained on 2D Ising Monte Carlo data (claim C62): the
-//! magnetisation histograms and the two-point functions of data and generated fields with
-//! their standard errors, and the generated Binder cumulant against training steps.
+//! magnetisation histograms, the two-point functions and the structure factors of data and
+//! generated fields with their standard errors, and the generated Binder cumulant against
+//! training steps.
 
 use crate::claims::Studies;
 use crate::error::Result;
@@ -99,6 +100,38 @@ pub fn two_point(s: &Studies) -> Result<Figure> {
                 |w| (w.generated, w.generated_error),
                 1,
             ),
+        ],
+    })
+}
+
+/// The generated-to-data ratio of the structure factor on the axis modes, with standard-error
+/// bars, and the ratio 1 of a perfect generator.
+pub fn structure(s: &Studies) -> Result<Figure> {
+    let r = s.network_ising()?;
+    let (points, errors) = r
+        .structure
+        .iter()
+        .map(|row| {
+            let (q, e) = (row.ratio, row.ratio_error);
+            ((row.n as f64, q), (q - e, q + e))
+        })
+        .unzip();
+    let last = r.structure.len().saturating_sub(1) as f64;
+    Ok(Figure {
+        title: format!(
+            "Structure factor of the network's fields over the data's, 2D Ising at K_c, L = {}",
+            r.config.l
+        ),
+        x_label: "axis mode n (k = 2πn/L)".into(),
+        y_label: "S_generated(k) / S_data(k) (± SE)".into(),
+        log_x: false,
+        log_y: false,
+        series: vec![
+            Series {
+                errors,
+                ..series("generated / data", points, Style::Line, 1)
+            },
+            series("equal", vec![(0.0, 1.0), (last, 1.0)], Style::Thin, 0),
         ],
     })
 }

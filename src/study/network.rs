@@ -44,6 +44,8 @@ pub struct NetworkStudyConfig {
     pub optimizer: NetworkOptimizer,
     /// The step size over each run.
     pub schedule: LrSchedule,
+    /// Decay of the weight average the checkpoints judge (`None`: the trained weights).
+    pub average: Option<f64>,
     /// Fields per batch.
     pub batch: usize,
     /// Diffusion times, drawn uniformly in training and all used in the excess loss.
@@ -236,6 +238,9 @@ impl NetworkStudyConfig {
         if self.checkpoint_every == 0 {
             return bad("checkpoint interval", 0.0, "must be ≥ 1 step");
         }
+        if let Some(decay) = self.average.filter(|d| !(0.0..1.0).contains(d)) {
+            return bad("weight-average decay", decay, "must lie in [0, 1)");
+        }
         if self.batch == 0 || self.held_out < 2 || self.window == 0 {
             return bad(
                 "batch, held-out fields or window",
@@ -396,6 +401,7 @@ pub fn network_study<B: AutodiffBackend>(
                 steps: cfg.max_steps,
                 checkpoint_every: cfg.checkpoint_every,
                 schedule: cfg.schedule,
+                average: cfg.average,
             };
             let mut monitor = ExcessMonitor {
                 held: &held,

@@ -71,6 +71,7 @@ impl NetworkClaimConfig {
             spec: NetworkSpec::residual(self.width, self.blocks, 1),
             optimizer: NetworkOptimizer::adam(self.learning_rate),
             schedule: Default::default(),
+            average: None,
             batch: self.batch,
             times: vec![0.02, 0.035, 0.06, 0.1, 0.18, 0.32, 0.56, 1.0],
             max_steps: self.steps,
@@ -167,6 +168,7 @@ pub fn identity_deviation(seed: u64) -> Result<f64> {
         steps,
         checkpoint_every: 1,
         schedule: Default::default(),
+        average: None,
     };
     let mut seen = LinearKernelRecorder::default();
     trainer.train(net, &mut FixedBatch(fields), &mut seen, &Silent)?;

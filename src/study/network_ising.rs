@@ -17,9 +17,10 @@ use crate::experiment::score_network::train::{
     frozen, FieldMinibatches, LrSchedule, Monitor, NetworkOptimizer, NetworkTrainer,
 };
 use crate::experiment::score_network::{ScoreNetwork, TrainF32};
+use crate::fourier::RealFft;
 use crate::lattice::Lattice;
 use crate::mc::{self, Algorithm, Coupling, McConfig, NamedCoupling, NoProgress};
-use crate::model::score_network::{NetworkSpec, Weighting};
+use crate::model::score_network::{KernelSize, NetworkSpec, Weighting};
 use crate::progress::Observer;
 use crate::sampling::seeded_rng;
 
@@ -32,14 +33,24 @@ pub struct IsingNetworkConfig {
     pub l: usize,
     /// Monte Carlo configurations to train on.
     pub configurations: usize,
-    /// Hidden channels of the residual network (3×3 periodic kernels).
+    /// Hidden channels of the residual network.
     pub width: usize,
     /// Residual blocks.
     pub blocks: usize,
+    /// Kernel offsets of every convolution (3 × 3: `{ radius = 1 }`).
+    pub kernel: KernelSize,
+    /// Whether the time embedding also scales each block (scale-shift conditioning).
+    pub time_scale: bool,
+    /// Whether each block sees the lattice mean of its input (the global path of
+    /// [`NetworkSpec`]).
+    pub global: bool,
     /// Adam's step size.
     pub learning_rate: f64,
     /// The step size over the run (`{ kind = "cosine", final_fraction = F }` in TOML).
     pub schedule: LrSchedule,
+    /// Decay β of the exponential moving average of the weights the fields are generated
+    /// with (absent: the trained weights themselves).
+    pub average: Option<f64>,
     /// Fields per batch.
     pub batch: usize,
     /// Training steps.
@@ -56,6 +67,9 @@ pub struct IsingNetworkConfig {
     pub checkpoint_every: u64,
     /// Fields generated at each checkpoint.
     pub checkpoint_fields: usize,
+    /// Consecutive checkpoints that must match the data's Binder cumulant before the run
+    /// counts as having reached it (a single checkpoint can match on the way past it).
+    pub window: usize,
     /// Seed of the Monte Carlo, the network and the generation.
     pub seed: u64,
 }
@@ -67,8 +81,12 @@ impl Default for IsingNetworkConfig {
             configurations: 2000,
             width: 8,
             blocks: 2,
+            kernel: KernelSize::Radius(1),
+            time_scale: false,
+            global: false,
             learning_rate: 2e-3,
             schedule: LrSchedule::Constant,
+            average: None,
             batch: 32,
             steps: 2000,
             train_times: 24,
@@ -77,15 +95,21 @@ impl Default for IsingNetworkConfig {
             generated: 1000,
             checkpoint_every: 250,
             checkpoint_fields: 200,
+            window: 3,
             seed: 7,
         }
     }
 }
 
 impl IsingNetworkConfig {
-    /// The network: residual SiLU blocks of 3×3 periodic kernels.
+    /// The network: residual SiLU blocks of periodic kernels.
     pub fn spec(&self) -> NetworkSpec {
-        NetworkSpec::residual(self.width, self.blocks, 1)
+        NetworkSpec {
+            kernel: self.kernel,
+            time_scale: self.time_scale,
+            global: self.global,
+            ..NetworkSpec::residual(self.width, self.blocks, 1)
+        }
     }
 
     /// Checks every field before any work.
@@ -125,12 +149,22 @@ impl IsingNetworkConfig {
                 "a finite step size > 0",
             );
         }
+        if let Some(decay) = self.average.filter(|d| !(0.0..1.0).contains(d)) {
+            return bad(
+                "network_ising.average",
+                decay.to_string(),
+                "a weight-average decay in [0, 1)",
+            );
+        }
         if !(t_min > 0.0 && horizon > t_min && horizon.is_finite()) {
             return bad(
                 "network_ising.horizon",
                 format!("{:?}", self.horizon),
                 "0 < t_min < T, finite",
             );
+        }
+        if self.window == 0 {
+            return bad("network_ising.window", "0".into(), "≥ 1 checkpoint");
         }
         if self.generated < 10 || (self.checkpoint_every > 0 && self.checkpoint_fields < 10) {
             return bad(
@@ -205,6 +239,44 @@ pub struct TwoPointRow {
     pub generated_error: f64,
 }
 
+/// The structure factor S(k) = ⟨|φ̂_k|²⟩/V on the axis modes k = 2πn/L (both axes averaged),
+/// mean over fields with standard error, and the generated-to-data ratio: which wavelengths
+/// the network's fields get wrong. Σ_k S(k) = Σ_x φ_x² (Parseval), V for ±1 fields, so power
+/// missing from one mode shows up in others.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct StructureRow {
+    /// Mode number n along an axis, k = 2πn/L.
+    pub n: usize,
+    /// S(k) of the Monte Carlo data.
+    pub data: f64,
+    /// Its standard error.
+    pub data_error: f64,
+    /// S(k) of the generated fields.
+    pub generated: f64,
+    /// Its standard error.
+    pub generated_error: f64,
+    /// generated / data.
+    pub ratio: f64,
+    /// Its standard error (the two relative errors in quadrature).
+    pub ratio_error: f64,
+}
+
+impl StructureRow {
+    fn new(n: usize, data: MeanAndError, generated: MeanAndError) -> Self {
+        let ratio = generated.mean / data.mean;
+        let relative = (generated.error / generated.mean).hypot(data.error / data.mean);
+        Self {
+            n,
+            data: data.mean,
+            data_error: data.error,
+            generated: generated.mean,
+            generated_error: generated.error,
+            ratio,
+            ratio_error: ratio.abs() * relative,
+        }
+    }
+}
+
 /// The data, the trained network's fields, and the run.
 #[derive(Debug, Clone, Serialize)]
 pub struct IsingNetworkReport {
@@ -218,10 +290,13 @@ pub struct IsingNetworkReport {
     pub histogram: Vec<HistogramBin>,
     /// Two-point function along the first axis, r = 0…L/2.
     pub two_point: Vec<TwoPointRow>,
+    /// Structure factor on the axis modes n = 0…L/2.
+    pub structure: Vec<StructureRow>,
     /// The generated Binder cumulant during training; the last row is the final generation.
     pub checkpoints: Vec<BinderCheckpoint>,
-    /// The first checkpoint at which the generated Binder cumulant lies within 2 combined
-    /// standard errors of the data's and ≥ 5 of its own from 0, if any.
+    /// The first checkpoint from which the generated Binder cumulant lies within 2 combined
+    /// standard errors of the data's and ≥ 5 of its own from 0 at `window` consecutive
+    /// checkpoints, if any.
     pub steps_to_data: Option<u64>,
     /// The training wall time to that checkpoint, s.
     pub time_to_data_seconds: Option<f64>,
@@ -252,6 +327,27 @@ fn axis_two_point(lattice: Lattice, fields: &[ArrayD<f64>]) -> Vec<MeanAndError>
             mean_and_error(&per_field)
         })
         .collect()
+}
+
+/// S(2πn/L) = (|φ̂_{(n,0)}|² + |φ̂_{(0,n)}|²)/(2V) per field, for n = 0…L/2: mean over fields
+/// and standard error.
+fn axis_structure_factor(lattice: Lattice, fields: &[ArrayD<f64>]) -> Result<Vec<MeanAndError>> {
+    let fft = RealFft::new(lattice);
+    let volume = lattice.volume() as f64;
+    let spectra = fields
+        .iter()
+        .map(|f| fft.forward(f))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((0..=lattice.side() / 2)
+        .map(|n| {
+            let per_field: Vec<f64> = spectra
+                .iter()
+                .map(|s| s[[n, 0].as_slice()].norm_sqr() + s[[0, n].as_slice()].norm_sqr())
+                .map(|p| p / (2.0 * volume))
+                .collect();
+            mean_and_error(&per_field)
+        })
+        .collect())
 }
 
 /// The observables of scalar fields, and m per field (for the histogram).
@@ -316,6 +412,17 @@ fn histogram(data_m: &[f64], generated_m: &[f64], volume: usize) -> Vec<Histogra
             generated_error: g.1,
         })
         .collect()
+}
+
+/// The first checkpoint that starts `window` consecutive checkpoints matching the data.
+pub fn first_lasting_match(
+    checkpoints: &[BinderCheckpoint],
+    window: usize,
+) -> Option<&BinderCheckpoint> {
+    checkpoints
+        .windows(window.max(1))
+        .find(|run| run.iter().all(BinderCheckpoint::matches_data))
+        .map(|run| &run[0])
 }
 
 /// Most histogram bins over the data's range [−1, 1].
@@ -437,6 +544,7 @@ fn train(
             cfg.steps
         },
         schedule: cfg.schedule,
+        average: cfg.average,
     };
     let mut monitor = BinderMonitor {
         grid,
@@ -472,6 +580,7 @@ pub fn ising_network_study(
         .to_vec();
     let fields = monte_carlo_fields(cfg.l, cfg.configurations, cfg.seed)?;
     let data_g = axis_two_point(lattice, &fields);
+    let data_s = axis_structure_factor(lattice, &fields)?;
     let (data, data_m) = measured(lattice, fields.clone())?;
     let (net, log, mut checkpoints, training_seconds) =
         train(cfg, fields, &grid, data.binder, observer)?;
@@ -481,6 +590,7 @@ pub fn ising_network_study(
     let final_loss = tail.iter().sum::<f64>() / tail.len().max(1) as f64;
     let generated = generate(&frozen(&net), &grid, cfg.generated, 250, cfg.seed + 2)?;
     let generated_g = axis_two_point(lattice, &generated);
+    let generated_s = axis_structure_factor(lattice, &generated)?;
     let (generated, generated_m) = measured(lattice, generated)?;
     checkpoints.push(BinderCheckpoint::new(
         log.steps,
@@ -488,7 +598,7 @@ pub fn ising_network_study(
         generated.binder,
         data.binder,
     ));
-    let reached = checkpoints.iter().find(|c| c.matches_data());
+    let reached = first_lasting_match(&checkpoints, cfg.window);
     Ok(IsingNetworkReport {
         config: cfg.clone(),
         data,
@@ -505,6 +615,12 @@ pub fn ising_network_study(
                 generated: g.mean,
                 generated_error: g.error,
             })
+            .collect(),
+        structure: data_s
+            .into_iter()
+            .zip(generated_s)
+            .enumerate()
+            .map(|(n, (d, g))| StructureRow::new(n, d, g))
             .collect(),
         steps_to_data: reached.map(|c| c.step),
         time_to_data_seconds: reached.map(|c| c.training_seconds),
@@ -553,6 +669,80 @@ mod tests {
                 "mixed error {v:?}"
             );
         }
+    }
+
+    /// Fields whose spectrum is known: a stripe (−1)^x along the first axis has all its power
+    /// V² at k = (π, 0), so S(L/2) = V²/(2V) = V/2 and 0 elsewhere; a constant c has
+    /// S(0) = (c²V² + c²V²)/(2V) = c²V. Over the two, means and standard errors as for G(r);
+    /// the ratio of two such rows carries the relative errors in quadrature.
+    #[test]
+    fn structure_factor_of_known_fields() {
+        use super::{axis_structure_factor, StructureRow};
+        use crate::experiment::observables::MeanAndError;
+        let lattice = Lattice::new(2, 6).unwrap();
+        let v = 36.0;
+        let stripe =
+            ndarray::ArrayD::from_shape_fn(
+                lattice.shape(),
+                |i| {
+                    if i[0] % 2 == 0 {
+                        1.0
+                    } else {
+                        -1.0
+                    }
+                },
+            );
+        let constant = ndarray::ArrayD::from_elem(lattice.shape(), 2.0);
+        let s = axis_structure_factor(lattice, &[stripe, constant]).unwrap();
+        let want = [
+            (2.0 * v, 2.0 * v),
+            (0.0, 0.0),
+            (0.0, 0.0),
+            (v / 4.0, v / 4.0),
+        ];
+        for (n, (got, (mean, error))) in s.iter().zip(want).enumerate() {
+            assert!(
+                (got.mean - mean).abs() < 1e-9 && (got.error - error).abs() < 1e-9,
+                "S({n}) = {got:?}, want {mean} ± {error}"
+            );
+        }
+        let row = StructureRow::new(
+            2,
+            MeanAndError {
+                mean: 4.0,
+                error: 0.3,
+            },
+            MeanAndError {
+                mean: 2.0,
+                error: 0.2,
+            },
+        );
+        assert!((row.ratio - 0.5).abs() < 1e-12);
+        let relative = (0.01f64 + 0.075 * 0.075).sqrt();
+        assert!((row.ratio_error - 0.5 * relative).abs() < 1e-12, "{row:?}");
+    }
+
+    /// A transient match does not count: with matches at checkpoints 0, 2, 3, 4 a window of 3
+    /// starts at 2, a window of 1 at 0, and a window of 5 never.
+    #[test]
+    fn reaching_the_data_needs_consecutive_matches() {
+        use super::{first_lasting_match, BinderCheckpoint};
+        let at = |step: u64, pull: f64| BinderCheckpoint {
+            step,
+            training_seconds: step as f64,
+            binder: 0.6,
+            binder_error: 0.01,
+            pull,
+        };
+        let c = [at(1, 0.5), at(2, -3.0), at(3, 1.0), at(4, -1.9), at(5, 0.0)];
+        let step = |w| first_lasting_match(&c, w).map(|c| c.step);
+        assert_eq!((step(3), step(1), step(5)), (Some(3), Some(1), None));
+        // resolved from 0 is part of a match: U = 0.04 ± 0.01 is 4σ
+        let unresolved = BinderCheckpoint {
+            binder: 0.04,
+            ..at(1, 0.0)
+        };
+        assert!(!unresolved.matches_data());
     }
 
     /// Bins aligned with the levels, and binomial errors by hand: on a 2×2 lattice (V = 4,

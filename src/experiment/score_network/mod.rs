@@ -9,6 +9,7 @@
 //! it. (The framework's own `conv2d` pads with zeros, and its backward pass on the CPU
 //! backend measured 3× slower than this form: see `benches/network.rs`.)
 
+pub mod average;
 pub mod response;
 pub mod sample;
 pub mod train;
@@ -99,6 +100,10 @@ pub struct ResidualBlock<B: Backend> {
     pub second: CircularConv<B>,
     /// Time-embedding map E, `[features, W]` (absent without time input).
     pub time: Option<Param<Tensor<B, 2>>>,
+    /// Time-scale map S, `[features, W]` (absent without the time scale).
+    pub scale: Option<Param<Tensor<B, 2>>>,
+    /// Global map G, `[W, W]`, of the lattice mean ⟨φ(h)⟩ (absent without the global path).
+    pub global: Option<Param<Tensor<B, 2>>>,
 }
 
 /// A score network s_θ(x, t) of the shape a [`NetworkSpec`] describes.
@@ -151,6 +156,11 @@ impl<B: Backend> ScoreNetwork<B> {
                 second: conv(w, w),
                 time: (spec.embedding > 0)
                     .then(|| Param::from_tensor(Tensor::zeros([spec.embedding, w], device))),
+                scale: (spec.time_scale && spec.embedding > 0)
+                    .then(|| Param::from_tensor(Tensor::zeros([spec.embedding, w], device))),
+                global: spec
+                    .global
+                    .then(|| Param::from_tensor(Tensor::zeros([w, w], device))),
             })
             .collect();
         let output = (w > 0).then(|| conv(w, 1));
@@ -202,10 +212,21 @@ impl<B: Backend> ScoreNetwork<B> {
             tensor2(values, [batch, spec.embedding], &device)
         });
         for block in &self.blocks {
-            let mut inner = block.first.forward(act(h.clone()));
+            let input = act(h.clone());
+            let mut inner = block.first.forward(input.clone());
+            if let (Some(map), Some(e)) = (&block.scale, &features) {
+                let w = map.dims()[1];
+                let gain = e.clone().matmul(map.val()).reshape([batch, 1, 1, w]) + 1.0;
+                inner = inner * gain;
+            }
             if let (Some(map), Some(e)) = (&block.time, &features) {
                 let w = map.dims()[1];
                 inner = inner + e.clone().matmul(map.val()).reshape([batch, 1, 1, w]);
+            }
+            if let Some(map) = &block.global {
+                let w = map.dims()[1];
+                let mean = input.mean_dim(1).mean_dim(2).reshape([batch, w]);
+                inner = inner + mean.matmul(map.val()).reshape([batch, 1, 1, w]);
             }
             h = h + block.second.forward(act(inner));
         }
@@ -268,8 +289,9 @@ impl<B: Backend> ScoreNetwork<B> {
 
     /// Every parameter array with its name, in the order of the forward pass:
     /// `input.weight` (shape offsets·C_in × C_out), `input.bias` (C_out),
-    /// `block{j}.first.weight`, …, `block{j}.time` (features × W), `output.weight`,
-    /// `output.bias`.
+    /// `block{j}.first.weight`, …, `output.weight`, `output.bias`, then per block
+    /// `block{j}.time` (features × W), `block{j}.scale` (features × W) and `block{j}.global`
+    /// (W × W).
     pub fn named_weights(&self) -> Result<Vec<(String, ArrayD<f64>)>> {
         let mut out = Vec::new();
         let mut conv = |name: String, c: &CircularConv<B>| -> Result<()> {
@@ -290,6 +312,12 @@ impl<B: Backend> ScoreNetwork<B> {
         for (j, block) in self.blocks.iter().enumerate() {
             if let Some(time) = &block.time {
                 out.push((format!("block{j}.time"), array(time.val())?));
+            }
+            if let Some(scale) = &block.scale {
+                out.push((format!("block{j}.scale"), array(scale.val())?));
+            }
+            if let Some(global) = &block.global {
+                out.push((format!("block{j}.global"), array(global.val())?));
             }
         }
         Ok(out)

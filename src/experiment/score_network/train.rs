@@ -20,6 +20,7 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
+use super::average::WeightAverage;
 use super::{fields_tensor, per_field, ScoreNetwork};
 use crate::diffusion::forward::{alpha, sigma2};
 use crate::error::{positive, Error, Result};
@@ -241,6 +242,9 @@ pub struct NetworkTrainer {
     pub checkpoint_every: u64,
     /// How the step size changes over the run.
     pub schedule: LrSchedule,
+    /// Decay β of an exponential moving average of the weights ([`WeightAverage`]); with
+    /// `Some`, the monitor sees and the run returns the averaged network.
+    pub average: Option<f64>,
 }
 
 /// The step size over a run of N steps (the update rule's own step size η₀ at the start).
@@ -355,12 +359,18 @@ impl NetworkTrainer {
         }
         let mut rule = self.rule::<B>();
         let mut scheduler = self.schedule.scheduler(self.optimizer.lr(), self.steps)?;
+        let mut average = self
+            .average
+            .map(|decay| WeightAverage::new(&net, decay))
+            .transpose()?;
         let mut losses = Vec::new();
         let mut last = f64::NAN;
         observer.stage("network training", self.steps);
         for step in 0..=self.steps {
             if (step % self.checkpoint_every == 0 || step == self.steps)
-                && monitor.checkpoint(step, last, &net)?.is_break()
+                && monitor
+                    .checkpoint(step, last, average.as_ref().map_or(&net, |a| a.network()))?
+                    .is_break()
             {
                 observer.finish();
                 let log = NetworkLog {
@@ -368,7 +378,7 @@ impl NetworkTrainer {
                     losses,
                     stopped_by_monitor: true,
                 };
-                return Ok((net, log));
+                return Ok((average.map_or(net, WeightAverage::into_network), log));
             }
             if step == self.steps {
                 break;
@@ -391,6 +401,9 @@ impl NetworkTrainer {
                 Rule::Sgd(o) => o.step(lr, net, grads),
                 Rule::Adam(o) => o.step(lr, net, grads),
             };
+            if let Some(a) = average.as_mut() {
+                a.update(&net)?;
+            }
             observer.advance(1);
         }
         observer.finish();
@@ -399,7 +412,7 @@ impl NetworkTrainer {
             losses,
             stopped_by_monitor: false,
         };
-        Ok((net, log))
+        Ok((average.map_or(net, WeightAverage::into_network), log))
     }
 
     fn rule<B: AutodiffBackend>(&self) -> Rule<B> {
