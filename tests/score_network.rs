@@ -12,7 +12,7 @@ use critical_slowing::experiment::score_network::train::{
     NoisedFields,
 };
 use critical_slowing::experiment::score_network::{
-    fields_tensor, tensor_fields, to_vec, ScoreNetwork, TrainF64,
+    fields_tensor, tensor_fields, to_vec, ResidualBlock, ScoreNetwork, TrainF64,
 };
 use critical_slowing::experiment::trainer::{FullBatchGd, StoppingRule};
 use critical_slowing::experiment::{ConvNet, NoisedBatch};
@@ -247,36 +247,26 @@ fn autodiff_gradient_equals_finite_differences() {
         n.blocks[0].first.bias = Some(with_entry(block.first.bias.as_ref().unwrap(), i, h));
         n
     });
-    let g = to_vec(block.time.as_ref().unwrap().grad(&grads).unwrap()).unwrap();
-    assert!(
-        g.iter().any(|&v| v.abs() > 1e-6),
-        "the time map must receive a gradient"
-    );
-    check("time map", g, &|i, h| {
-        let mut n = net.clone();
-        n.blocks[0].time = Some(with_entry(block.time.as_ref().unwrap(), i, h));
-        n
-    });
-    let g = to_vec(block.scale.as_ref().unwrap().grad(&grads).unwrap()).unwrap();
-    assert!(
-        g.iter().any(|&v| v.abs() > 1e-6),
-        "the time-scale map must receive a gradient"
-    );
-    check("time-scale map", g, &|i, h| {
-        let mut n = net.clone();
-        n.blocks[0].scale = Some(with_entry(block.scale.as_ref().unwrap(), i, h));
-        n
-    });
-    let g = to_vec(block.global.as_ref().unwrap().grad(&grads).unwrap()).unwrap();
-    assert!(
-        g.iter().any(|&v| v.abs() > 1e-6),
-        "the global map must receive a gradient"
-    );
-    check("global map", g, &|i, h| {
-        let mut n = net.clone();
-        n.blocks[0].global = Some(with_entry(block.global.as_ref().unwrap(), i, h));
-        n
-    });
+    // the per-block maps of the time embedding and the lattice mean, each needing a gradient
+    type BlockMap = fn(&mut ResidualBlock<B>) -> &mut Option<Param<Tensor<B, 2>>>;
+    let maps: [(&str, BlockMap); 3] = [
+        ("time map", |b| &mut b.time),
+        ("time-scale map", |b| &mut b.scale),
+        ("global map", |b| &mut b.global),
+    ];
+    for (name, map) in maps {
+        let param = map(&mut block.clone()).clone().unwrap();
+        let g = to_vec(param.grad(&grads).unwrap()).unwrap();
+        assert!(
+            g.iter().any(|&v| v.abs() > 1e-6),
+            "the {name} must receive a gradient"
+        );
+        check(name, g, &|i, h| {
+            let mut n = net.clone();
+            *map(&mut n.blocks[0]) = Some(with_entry(&param, i, h));
+            n
+        });
+    }
     let out = net.output.as_ref().unwrap();
     let g = to_vec(out.weight.grad(&grads).unwrap()).unwrap();
     check("output weight", g, &|i, h| {

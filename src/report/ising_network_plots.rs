@@ -131,7 +131,12 @@ pub fn structure(s: &Studies) -> Result<Figure> {
                 errors,
                 ..series("generated / data", points, Style::Line, 1)
             },
-            series("equal", vec![(0.0, 1.0), (last, 1.0)], Style::Thin, 0),
+            series(
+                "1: the data's",
+                vec![(0.0, 1.0), (last, 1.0)],
+                Style::Thin,
+                0,
+            ),
         ],
     })
 }
