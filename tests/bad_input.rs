@@ -136,6 +136,7 @@ fn cli_exits_nonzero_with_one_line_messages() {
         (&["train-network", "--output", "x0"], "output"),
         (&["train-network", "--float", "f16"], "float"),
         (&["train-network", "--epsilon", "1"], "epsilon"),
+        (&["train-network", "--average", "1"], "weight-average decay"),
         (
             &["train-network", "--times", "geometric:0:1:4"],
             "geometric",
