@@ -408,8 +408,8 @@ fn cosine_schedule_scales_each_step() {
 /// The weight average by hand: on the linear network under GD, the averaged run's monitor sees
 /// ā_0 = a_0 and ā_n = β_{n−1} ā_{n−1} + (1 − β_{n−1}) a_n with β_j = min(β, (1 + j)/(10 + j))
 /// and a_n the plain run's kernels (the average does not steer the training); β = 0 is the
-/// plain run exactly; the run returns ā_N; a bad decay and a network of another shape are
-/// refused.
+/// plain run exactly; the run returns ā_N, which trains on; a bad decay and a network of
+/// another shape are refused.
 #[test]
 fn weight_average_follows_its_recursion() {
     use critical_slowing::experiment::score_network::average::WeightAverage;
@@ -434,7 +434,7 @@ fn weight_average_follows_its_recursion() {
             .train(net, &mut FixedBatch(fields.clone()), &mut recorder, &Silent)
             .unwrap();
         let seen: Vec<ArrayD<f64>> = recorder.0.into_iter().map(|k| k[0].clone()).collect();
-        (seen, out.linear_kernels().unwrap()[0].clone())
+        (seen, out)
     };
     let (plain, _) = run(None);
     let (averaged, returned) = run(Some(0.5));
@@ -453,7 +453,28 @@ fn weight_average_follows_its_recursion() {
             "step {n}: the average is the plain kernel"
         );
     }
-    assert_eq!(&returned, averaged.last().unwrap());
+    assert_eq!(
+        &returned.linear_kernels().unwrap()[0],
+        averaged.last().unwrap()
+    );
+    // the averaged network trains on: one more GD step moves its kernel
+    let trainer = NetworkTrainer {
+        optimizer: NetworkOptimizer::Gd { lr: 0.4 },
+        weighting: Weighting::Unit,
+        steps: 1,
+        checkpoint_every: 1,
+        schedule: Default::default(),
+        average: None,
+    };
+    let (further, _) = trainer
+        .train(
+            returned,
+            &mut FixedBatch(fields.clone()),
+            &mut NoMonitor,
+            &Silent,
+        )
+        .unwrap();
+    assert!(further.linear_kernels().unwrap()[0] != *averaged.last().unwrap());
     let net = ScoreNetwork::<B>::new(&small_residual(), lattice, 2, &device()).unwrap();
     for bad in [1.0, -0.1, f64::NAN] {
         assert!(

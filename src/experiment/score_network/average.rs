@@ -104,6 +104,9 @@ impl<B: AutodiffBackend> ModuleMapper<B> for Blend<B> {
         };
         self.matched += 1;
         let blended = old.inner() * self.decay + now.reshape(shape) * (1.0 - self.decay);
-        Param::from_mapped_value(id, Tensor::from_inner(blended), mapper)
+        // a fresh leaf that tracks gradients, as a trained parameter does: the averaged
+        // network can be trained further
+        let leaf = Tensor::from_inner(blended).require_grad();
+        Param::from_mapped_value(id, leaf, mapper)
     }
 }
