@@ -490,3 +490,25 @@ fn weight_average_follows_its_recursion() {
         "another architecture accepted"
     );
 }
+
+/// The description's parameter count is the framework network's, with and without the
+/// optional time scale and global path (each a zero-initialised map per block).
+#[test]
+fn described_parameter_count_is_the_networks() {
+    let lattice = Lattice::new(2, 6).unwrap();
+    for spec in [
+        NetworkSpec::residual(4, 2, 1),
+        small_residual(),
+        NetworkSpec {
+            global: true,
+            ..NetworkSpec::residual(5, 1, 2)
+        },
+    ] {
+        let net = ScoreNetwork::<B>::new(&spec, lattice, 1, &device()).unwrap();
+        assert_eq!(
+            net.parameter_count(),
+            spec.parameter_count(lattice),
+            "{spec:?}"
+        );
+    }
+}
