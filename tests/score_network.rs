@@ -8,8 +8,8 @@ use burn::prelude::Backend;
 use burn::tensor::{Tensor, TensorData};
 use critical_slowing::data::GaussianField;
 use critical_slowing::experiment::score_network::train::{
-    dsm_loss, FixedBatch, LinearKernelRecorder, NetworkOptimizer, NetworkTrainer, NoMonitor,
-    NoisedFields,
+    dsm_loss, FixedBatch, LinearKernelRecorder, LrSchedule, NetworkOptimizer, NetworkTrainer,
+    NoMonitor, NoisedFields,
 };
 use critical_slowing::experiment::score_network::{
     fields_tensor, tensor_fields, to_vec, ResidualBlock, ScoreNetwork, TrainF64,
@@ -337,6 +337,39 @@ fn silu_is_double_precision() {
     }
 }
 
+/// GD at η = 0.4 with unit weights, the monitor looking at every step.
+fn gd(steps: u64, schedule: LrSchedule, average: Option<f64>) -> NetworkTrainer {
+    NetworkTrainer {
+        optimizer: NetworkOptimizer::Gd { lr: 0.4 },
+        weighting: Weighting::Unit,
+        steps,
+        checkpoint_every: 1,
+        schedule,
+        average,
+    }
+}
+
+/// The depth-1 identity network from a zero kernel, trained by [`gd`] on one fixed batch:
+/// the kernel at every checkpoint as the monitor saw it, and the network the run returns.
+fn zero_start_gd(
+    lattice: Lattice,
+    fields: &NoisedFields,
+    steps: u64,
+    schedule: LrSchedule,
+    average: Option<f64>,
+) -> (Vec<ArrayD<f64>>, ScoreNetwork<B>) {
+    let mut net =
+        ScoreNetwork::<B>::new(&NetworkSpec::linear(1).unwrap(), lattice, 1, &device()).unwrap();
+    net.set_linear_kernels(&[ArrayD::zeros(lattice.shape())])
+        .unwrap();
+    let mut recorder = LinearKernelRecorder::default();
+    let (out, _) = gd(steps, schedule, average)
+        .train(net, &mut FixedBatch(fields.clone()), &mut recorder, &Silent)
+        .unwrap();
+    let seen = recorder.0.into_iter().map(|k| k[0].clone()).collect();
+    (seen, out)
+}
+
 /// The step-size schedule reaches the update: on the depth-1 identity network with GD (a
 /// linear map of the kernel, so the gradient at step n depends on the kernel only), cosine:0
 /// over N = 4 steps takes steps η₀(1 + cos(πn/4))/2 for n = 0…3. So the first step equals the
@@ -345,33 +378,10 @@ fn silu_is_double_precision() {
 /// round-trip and bad ones are refused.
 #[test]
 fn cosine_schedule_scales_each_step() {
-    use critical_slowing::experiment::score_network::train::LrSchedule;
     let lattice = Lattice::new(1, 8).unwrap();
     let (_, fields) = fixed_time_batch(lattice);
-    let run = |schedule: LrSchedule, steps: u64| {
-        let mut net =
-            ScoreNetwork::<B>::new(&NetworkSpec::linear(1).unwrap(), lattice, 1, &device())
-                .unwrap();
-        net.set_linear_kernels(&[ArrayD::zeros(lattice.shape())])
-            .unwrap();
-        let trainer = NetworkTrainer {
-            optimizer: NetworkOptimizer::Gd { lr: 0.4 },
-            weighting: Weighting::Unit,
-            steps,
-            checkpoint_every: 1,
-            schedule,
-            average: None,
-        };
-        let mut recorder = LinearKernelRecorder::default();
-        trainer
-            .train(net, &mut FixedBatch(fields.clone()), &mut recorder, &Silent)
-            .unwrap();
-        recorder
-            .0
-            .into_iter()
-            .map(|k| k[0].clone())
-            .collect::<Vec<_>>()
-    };
+    let run =
+        |schedule: LrSchedule, steps: u64| zero_start_gd(lattice, &fields, steps, schedule, None).0;
     let constant = run(LrSchedule::Constant, 4);
     let cosine = run(
         LrSchedule::Cosine {
@@ -415,27 +425,8 @@ fn weight_average_follows_its_recursion() {
     use critical_slowing::experiment::score_network::average::WeightAverage;
     let lattice = Lattice::new(1, 8).unwrap();
     let (_, fields) = fixed_time_batch(lattice);
-    let run = |average: Option<f64>| {
-        let mut net =
-            ScoreNetwork::<B>::new(&NetworkSpec::linear(1).unwrap(), lattice, 1, &device())
-                .unwrap();
-        net.set_linear_kernels(&[ArrayD::zeros(lattice.shape())])
-            .unwrap();
-        let trainer = NetworkTrainer {
-            optimizer: NetworkOptimizer::Gd { lr: 0.4 },
-            weighting: Weighting::Unit,
-            steps: 4,
-            checkpoint_every: 1,
-            schedule: Default::default(),
-            average,
-        };
-        let mut recorder = LinearKernelRecorder::default();
-        let (out, _) = trainer
-            .train(net, &mut FixedBatch(fields.clone()), &mut recorder, &Silent)
-            .unwrap();
-        let seen: Vec<ArrayD<f64>> = recorder.0.into_iter().map(|k| k[0].clone()).collect();
-        (seen, out)
-    };
+    let run =
+        |average: Option<f64>| zero_start_gd(lattice, &fields, 4, Default::default(), average);
     let (plain, _) = run(None);
     let (averaged, returned) = run(Some(0.5));
     assert_eq!(run(Some(0.0)).0, plain);
@@ -458,15 +449,7 @@ fn weight_average_follows_its_recursion() {
         averaged.last().unwrap()
     );
     // the averaged network trains on: one more GD step moves its kernel
-    let trainer = NetworkTrainer {
-        optimizer: NetworkOptimizer::Gd { lr: 0.4 },
-        weighting: Weighting::Unit,
-        steps: 1,
-        checkpoint_every: 1,
-        schedule: Default::default(),
-        average: None,
-    };
-    let (further, _) = trainer
+    let (further, _) = gd(1, Default::default(), None)
         .train(
             returned,
             &mut FixedBatch(fields.clone()),
