@@ -33,6 +33,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             d.mean, d.error, g.mean, g.error
         );
     }
+    if let Some(c) = r.sampler_check {
+        println!(
+            "  the sampler with the exact score of the training set ({} fields): Binder {:.4} ± {:.4}, \
+             ⟨m²⟩ {:.4} ± {:.4}, energy {:.4} ± {:.4}",
+            cfg.sampler_check,
+            c.binder.mean,
+            c.binder.error,
+            c.m2.mean,
+            c.m2.error,
+            c.energy.mean,
+            c.energy.error
+        );
+    }
     println!("  two-point function along an axis (r, data G(r), generated G(r)):");
     for row in &r.two_point {
         println!(

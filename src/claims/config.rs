@@ -49,7 +49,7 @@ pub struct ReproduceConfig {
     /// The nonlinear network (`[network]`; claims C60–C61).
     #[serde(default)]
     pub network: crate::study::network_check::NetworkClaimConfig,
-    /// The nonlinear network on 2D Ising data (`[network_ising]`; claim C62).
+    /// The nonlinear network on 2D Ising data (`[network_ising]`; claims C62, C63).
     #[serde(default)]
     pub network_ising: crate::study::network_ising::IsingNetworkConfig,
 }
@@ -115,7 +115,11 @@ impl ReproduceConfig {
                 (largest(&self.monte_carlo.ising_2d_sides) as f64).powi(2),
             ),
             (
-                (self.network_ising.configurations + self.network_ising.generated) as f64,
+                (self.network_ising.configurations
+                    + self
+                        .network_ising
+                        .generated
+                        .max(self.network_ising.sampler_check)) as f64,
                 (self.network_ising.l as f64).powi(2),
             ),
         ];

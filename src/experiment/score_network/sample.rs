@@ -1,21 +1,41 @@
-//! Fields generated with a network's score: the reverse-time Ornstein–Uhlenbeck SDE
-//! dx = [x + 2 s_θ(x, t)] dt + √2 dB̄ integrated by Euler–Maruyama from the prior N(0, I) at
+//! Fields generated with a score: the reverse-time Ornstein–Uhlenbeck SDE
+//! dx = [x + 2 s(x, t)] dt + √2 dB̄ integrated by Euler–Maruyama from the prior N(0, I) at
 //! the grid's last time down to its first, then one Tweedie step to t = 0,
-//! x̂_0 = (x + σ_t² s_θ(x, t)) / α_t. Real space, the network's own score; no closed form.
+//! x̂_0 = (x + σ_t² s(x, t)) / α_t. Real space; the score is a network's own
+//! ([`generate`]) or any other, such as the exact score of a finite set of fields
+//! ([`EmpiricalScore`], the sampler's check on non-Gaussian data). No closed form.
 
 use burn::prelude::Backend;
-use ndarray::ArrayD;
+use ndarray::{ArrayD, ArrayViewD};
 use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
 
 use super::{fields_tensor, tensor_fields, ScoreNetwork};
 use crate::diffusion::forward::{alpha, sigma2};
 use crate::error::{Error, Result};
+use crate::lattice::Lattice;
 use crate::sampling::seeded_rng;
 
-/// `count` fields generated with `net` on the increasing time grid `times` (≥ 2 times, all
-/// > 0), in batches of `chunk` fields, from a generator seeded with `seed`.
+/// `count` fields generated with `net`'s score on the increasing time grid `times` (≥ 2
+/// times, all > 0), in batches of `chunk` fields, from a generator seeded with `seed`.
 pub fn generate<B: Backend>(
     net: &ScoreNetwork<B>,
+    times: &[f64],
+    count: usize,
+    chunk: usize,
+    seed: u64,
+) -> Result<Vec<ArrayD<f64>>> {
+    let device = B::Device::default();
+    let score = |x: &[ArrayD<f64>], t: f64| network_score(net, x, t, &device);
+    generate_with(net.lattice(), score, times, count, chunk, seed)
+}
+
+/// `count` fields on `lattice` generated with the score `score(x, t)` (one score field per
+/// field of the batch x) on the increasing time grid `times`, in batches of `chunk` fields,
+/// from a generator seeded with `seed`.
+pub fn generate_with(
+    lattice: Lattice,
+    mut score: impl FnMut(&[ArrayD<f64>], f64) -> Result<Vec<ArrayD<f64>>>,
     times: &[f64],
     count: usize,
     chunk: usize,
@@ -28,8 +48,6 @@ pub fn generate<B: Backend>(
             requirement: "needs ≥ 2 increasing times > 0 and a chunk ≥ 1".into(),
         });
     }
-    let lattice = net.lattice();
-    let device = B::Device::default();
     let mut rng = seeded_rng(seed);
     let mut out = Vec::with_capacity(count);
     while out.len() < count {
@@ -41,7 +59,7 @@ pub fn generate<B: Backend>(
             .collect();
         for i in (1..times.len()).rev() {
             let (t, h) = (times[i], times[i] - times[i - 1]);
-            let s = score(net, &x, t, &device)?;
+            let s = score(&x, t)?;
             let noise = (2.0 * h).sqrt();
             for (xi, si) in x.iter_mut().zip(&s) {
                 ndarray::Zip::from(xi).and(si).for_each(|x, &s| {
@@ -52,7 +70,7 @@ pub fn generate<B: Backend>(
         }
         let t0 = times[0];
         let (a, s2) = (alpha(t0)?, sigma2(t0)?);
-        let s = score(net, &x, t0, &device)?;
+        let s = score(&x, t0)?;
         for (xi, si) in x.iter_mut().zip(&s) {
             ndarray::Zip::from(xi)
                 .and(si)
@@ -63,7 +81,7 @@ pub fn generate<B: Backend>(
     Ok(out)
 }
 
-fn score<B: Backend>(
+fn network_score<B: Backend>(
     net: &ScoreNetwork<B>,
     x: &[ArrayD<f64>],
     t: f64,
@@ -72,4 +90,126 @@ fn score<B: Backend>(
     let lattice = net.lattice();
     let xs = fields_tensor::<B>(&x.iter().collect::<Vec<_>>(), lattice, device)?;
     tensor_fields(net.score(xs, &vec![t; x.len()])?, lattice)
+}
+
+/// The exact score of the noised empirical distribution of a finite set of fields c₁…c_N
+/// (each with weight 1/N; R11.8): x_t = α_t c + σ_t z is a mixture of N Gaussians, so
+/// s(x, t) = (α_t E[c | x] − x)/σ_t², E[c | x] = Σ_j w_j c_j with
+/// w_j ∝ exp(−|x − α_t c_j|²/(2σ_t²)) (normalised by the log-sum-exp). It is the score a
+/// network that memorised its training set would learn; the sampler run with it draws from
+/// the set itself as the grid is refined, whatever the fields' distribution — the sampler's
+/// check on non-Gaussian data such as Ising configurations.
+pub struct EmpiricalScore {
+    fields: Vec<ArrayD<f64>>,
+    /// |c_j|² of each field.
+    norms: Vec<f64>,
+}
+
+impl EmpiricalScore {
+    /// The score of the empirical distribution of `fields` (at least one, all of one shape).
+    pub fn new(fields: Vec<ArrayD<f64>>) -> Result<Self> {
+        let Some(first) = fields.first() else {
+            return Err(Error::Invalid {
+                name: "empirical score",
+                value: "no fields".into(),
+                requirement: "needs at least one field".into(),
+            });
+        };
+        if fields.iter().any(|f| f.shape() != first.shape()) {
+            return Err(Error::Mismatch(
+                "fields of different shapes in one empirical distribution".into(),
+            ));
+        }
+        let fields: Vec<ArrayD<f64>> = fields
+            .into_iter()
+            .map(|f| f.as_standard_layout().into_owned())
+            .collect();
+        let norms = fields.iter().map(|c| dot(c.view(), c.view())).collect();
+        Ok(Self { fields, norms })
+    }
+
+    /// s(x, t) for each field of `x` (of the set's shape) at time t > 0, one field per rayon
+    /// task. The weights use −|x − α c_j|²/(2σ²) = (α x·c_j − α²|c_j|²/2 − |x|²/2)/σ², whose
+    /// last term is common to all j and dropped.
+    pub fn score(&self, x: &[ArrayD<f64>], t: f64) -> Result<Vec<ArrayD<f64>>> {
+        let (a, s2) = (alpha(t)?, sigma2(t)?);
+        x.par_iter()
+            .map(|x| {
+                if x.shape() != self.fields[0].shape() {
+                    return Err(Error::Mismatch(format!(
+                        "a field of shape {:?} for a set of shape {:?}",
+                        x.shape(),
+                        self.fields[0].shape()
+                    )));
+                }
+                let x = x.as_standard_layout();
+                let log_w: Vec<f64> = self
+                    .fields
+                    .iter()
+                    .zip(&self.norms)
+                    .map(|(c, norm)| (a * dot(x.view(), c.view()) - 0.5 * a * a * norm) / s2)
+                    .collect();
+                let top = log_w.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let w: Vec<f64> = log_w.iter().map(|l| (l - top).exp()).collect();
+                let total: f64 = w.iter().sum();
+                let mut mean = ArrayD::zeros(x.raw_dim());
+                // weights that underflowed to 0 add nothing
+                for (c, w) in self.fields.iter().zip(&w).filter(|(_, &w)| w > 0.0) {
+                    mean.scaled_add(w / total, c);
+                }
+                Ok((mean * a - &x) / s2)
+            })
+            .collect()
+    }
+}
+
+/// Σ_i a_i b_i over two arrays of one shape in standard layout.
+fn dot(a: ArrayViewD<f64>, b: ArrayViewD<f64>) -> f64 {
+    match (a.as_slice(), b.as_slice()) {
+        (Some(a), Some(b)) => a.iter().zip(b).map(|(a, b)| a * b).sum(),
+        _ => ndarray::Zip::from(a).and(b).fold(0.0, |s, a, b| s + a * b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use approx::assert_relative_eq;
+    use ndarray::{arr1, ArrayD};
+
+    use super::EmpiricalScore;
+    use crate::diffusion::forward::{alpha, sigma2};
+
+    /// R11.8. One field c: x_t is the single Gaussian N(α c, σ²), score (α c − x)/σ². Two fields ±c
+    /// of equal norm: E[c | x] = tanh(α x·c/σ²) c, by hand from the two weights.
+    #[test]
+    fn empirical_scores_of_one_and_two_fields() {
+        let c = arr1(&[1.0, -1.0, 1.0]).into_dyn();
+        let x = arr1(&[0.3, 0.1, -0.7]).into_dyn();
+        let t = 0.4;
+        let (a, s2) = (alpha(t).unwrap(), sigma2(t).unwrap());
+        let one = EmpiricalScore::new(vec![c.clone()]).unwrap();
+        let s = &one.score(&[x.clone()], t).unwrap()[0];
+        let want: ArrayD<f64> = (&c * a - &x) / s2;
+        for (s, w) in s.iter().zip(&want) {
+            assert_relative_eq!(*s, *w, max_relative = 1e-12);
+        }
+        let two = EmpiricalScore::new(vec![c.clone(), -&c]).unwrap();
+        let s = &two.score(&[x.clone()], t).unwrap()[0];
+        let mean = &c * (a * (&x * &c).sum() / s2).tanh();
+        let want: ArrayD<f64> = (mean * a - &x) / s2;
+        for (s, w) in s.iter().zip(&want) {
+            assert_relative_eq!(*s, *w, max_relative = 1e-12);
+        }
+    }
+
+    #[test]
+    fn empirical_scores_refuse_empty_and_mixed_sets() {
+        assert!(EmpiricalScore::new(vec![]).is_err());
+        let (a, b) = (ArrayD::zeros(vec![3]), ArrayD::zeros(vec![4]));
+        assert!(EmpiricalScore::new(vec![a.clone(), b.clone()]).is_err());
+        assert!(EmpiricalScore::new(vec![a])
+            .unwrap()
+            .score(&[b], 0.5)
+            .is_err());
+    }
 }
