@@ -189,13 +189,13 @@ mod tests {
         let t = 0.4;
         let (a, s2) = (alpha(t).unwrap(), sigma2(t).unwrap());
         let one = EmpiricalScore::new(vec![c.clone()]).unwrap();
-        let s = &one.score(&[x.clone()], t).unwrap()[0];
+        let s = &one.score(std::slice::from_ref(&x), t).unwrap()[0];
         let want: ArrayD<f64> = (&c * a - &x) / s2;
         for (s, w) in s.iter().zip(&want) {
             assert_relative_eq!(*s, *w, max_relative = 1e-12);
         }
         let two = EmpiricalScore::new(vec![c.clone(), -&c]).unwrap();
-        let s = &two.score(&[x.clone()], t).unwrap()[0];
+        let s = &two.score(std::slice::from_ref(&x), t).unwrap()[0];
         let mean = &c * (a * (&x * &c).sum() / s2).tanh();
         let want: ArrayD<f64> = (mean * a - &x) / s2;
         for (s, w) in s.iter().zip(&want) {
