@@ -181,6 +181,13 @@ fn bad_configurations_are_refused() {
         ),
         (
             IsingNetworkConfig {
+                generated: usize::MAX,
+                ..base.clone()
+            },
+            "the network_ising fields",
+        ),
+        (
+            IsingNetworkConfig {
                 sampler_check: 5,
                 ..base.clone()
             },

@@ -183,7 +183,23 @@ impl IsingNetworkConfig {
                 "≥ 10 fields for a Binder cumulant with an error",
             );
         }
-        self.spec().validate(Lattice::new(2, self.l)?)
+        self.spec().validate(Lattice::new(2, self.l)?)?;
+        crate::error::check_memory(
+            "the network_ising fields",
+            self.memory_estimate(),
+            "fewer configurations or generated fields, or a smaller side",
+        )
+    }
+
+    /// Bytes of the fields held at once, 8 a value: the configurations twice (the training
+    /// set and the sampler check's copy) and the largest of the generated sets.
+    pub fn memory_estimate(&self) -> f64 {
+        let generated = self
+            .generated
+            .max(self.sampler_check)
+            .max(self.checkpoint_fields);
+        let fields = 2.0 * self.configurations as f64 + generated as f64;
+        8.0 * fields * (self.l as f64).powi(2)
     }
 }
 

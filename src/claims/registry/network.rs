@@ -86,6 +86,11 @@ fn c61(s: &Studies) -> Result<Evaluation> {
     )
 }
 
+fn c62(s: &Studies) -> Result<Evaluation> {
+    let u = s.network_ising()?.generated.binder;
+    judged(None, Some(u.mean / u.error), Check::AtLeast { limit: 5.0 })
+}
+
 fn c63(s: &Studies) -> Result<Evaluation> {
     let r = s.network_ising()?;
     let z = r
@@ -99,9 +104,4 @@ fn c63(s: &Studies) -> Result<Evaluation> {
             tolerance: 4.9,
         },
     )
-}
-
-fn c62(s: &Studies) -> Result<Evaluation> {
-    let u = s.network_ising()?.generated.binder;
-    judged(None, Some(u.mean / u.error), Check::AtLeast { limit: 5.0 })
 }
