@@ -132,7 +132,8 @@ impl EmpiricalScore {
     /// task. The weights use −|x − α c_j|²/(2σ²) = (α x·c_j − α²|c_j|²/2 − |x|²/2)/σ², whose
     /// last term is common to all j and dropped.
     pub fn score(&self, x: &[ArrayD<f64>], t: f64) -> Result<Vec<ArrayD<f64>>> {
-        let (a, s2) = (alpha(t)?, sigma2(t)?);
+        // at t = 0 the mixture's components are points and the score is not defined
+        let (a, s2) = (alpha(t)?, sigma2(crate::error::positive("t", t)?)?);
         x.par_iter()
             .map(|x| {
                 if x.shape() != self.fields[0].shape() {
@@ -204,14 +205,15 @@ mod tests {
     }
 
     #[test]
-    fn empirical_scores_refuse_empty_and_mixed_sets() {
+    fn empirical_scores_refuse_empty_and_mixed_sets_and_times_not_above_0() {
         assert!(EmpiricalScore::new(vec![]).is_err());
         let (a, b) = (ArrayD::zeros(vec![3]), ArrayD::zeros(vec![4]));
         assert!(EmpiricalScore::new(vec![a.clone(), b.clone()]).is_err());
-        assert!(EmpiricalScore::new(vec![a])
-            .unwrap()
-            .score(&[b], 0.5)
-            .is_err());
+        let one = EmpiricalScore::new(vec![a.clone()]).unwrap();
+        assert!(one.score(&[b], 0.5).is_err());
+        for t in [0.0, -1.0, f64::NAN] {
+            assert!(one.score(std::slice::from_ref(&a), t).is_err(), "t = {t}");
+        }
     }
 
     /// The grid and the chunk are checked before any field is drawn: each bad grid alone, and a
