@@ -6,7 +6,7 @@
 //! ([`EmpiricalScore`], the sampler's check on non-Gaussian data). No closed form.
 
 use burn::prelude::Backend;
-use ndarray::{ArrayD, ArrayViewD};
+use ndarray::ArrayD;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
@@ -120,11 +120,7 @@ impl EmpiricalScore {
                 "fields of different shapes in one empirical distribution".into(),
             ));
         }
-        let fields: Vec<ArrayD<f64>> = fields
-            .into_iter()
-            .map(|f| f.as_standard_layout().into_owned())
-            .collect();
-        let norms = fields.iter().map(|c| dot(c.view(), c.view())).collect();
+        let norms = fields.iter().map(|c| dot(c, c)).collect();
         Ok(Self { fields, norms })
     }
 
@@ -143,12 +139,11 @@ impl EmpiricalScore {
                         self.fields[0].shape()
                     )));
                 }
-                let x = x.as_standard_layout();
                 let log_w: Vec<f64> = self
                     .fields
                     .iter()
                     .zip(&self.norms)
-                    .map(|(c, norm)| (a * dot(x.view(), c.view()) - 0.5 * a * a * norm) / s2)
+                    .map(|(c, norm)| (a * dot(x, c) - 0.5 * a * a * norm) / s2)
                     .collect();
                 let top = log_w.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 let w: Vec<f64> = log_w.iter().map(|l| (l - top).exp()).collect();
@@ -158,18 +153,15 @@ impl EmpiricalScore {
                 for (c, w) in self.fields.iter().zip(&w).filter(|(_, &w)| w > 0.0) {
                     mean.scaled_add(w / total, c);
                 }
-                Ok((mean * a - &x) / s2)
+                Ok((mean * a - x) / s2)
             })
             .collect()
     }
 }
 
-/// Σ_i a_i b_i over two arrays of one shape in standard layout.
-fn dot(a: ArrayViewD<f64>, b: ArrayViewD<f64>) -> f64 {
-    match (a.as_slice(), b.as_slice()) {
-        (Some(a), Some(b)) => a.iter().zip(b).map(|(a, b)| a * b).sum(),
-        _ => ndarray::Zip::from(a).and(b).fold(0.0, |s, a, b| s + a * b),
-    }
+/// Σ_i a_i b_i over two arrays of one shape.
+fn dot(a: &ArrayD<f64>, b: &ArrayD<f64>) -> f64 {
+    ndarray::Zip::from(a).and(b).fold(0.0, |s, a, b| s + a * b)
 }
 
 #[cfg(test)]
