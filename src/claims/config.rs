@@ -96,7 +96,7 @@ impl ReproduceConfig {
     /// bytes a value. Counted: the numeric trainers, the sampled generation check, the momentum
     /// trainers, the powered sampler checks (the fields a power of 0.99 needs, R10.1–R10.2)
     /// the Monte Carlo training data at the largest Ising side (n = 1, d = 2) and the network's
-    /// Ising data with its generated fields.
+    /// Ising data with its generated fields (as its own estimate counts them).
     pub fn memory_estimate(&self) -> Result<f64> {
         let volume = |l: usize| (l as f64).powi(self.d as i32);
         let largest = |v: &[usize]| v.iter().copied().max().unwrap_or(0);
@@ -115,11 +115,7 @@ impl ReproduceConfig {
                 (largest(&self.monte_carlo.ising_2d_sides) as f64).powi(2),
             ),
             (
-                (self.network_ising.configurations
-                    + self
-                        .network_ising
-                        .generated
-                        .max(self.network_ising.sampler_check)) as f64,
+                self.network_ising.fields_held(),
                 (self.network_ising.l as f64).powi(2),
             ),
         ];

@@ -191,15 +191,19 @@ impl IsingNetworkConfig {
         )
     }
 
-    /// Bytes of the fields held at once, 8 a value: the configurations twice (the training
-    /// set and the sampler check's copy) and the largest of the generated sets.
-    pub fn memory_estimate(&self) -> f64 {
+    /// Fields held at once: the configurations twice (the training set and the sampler
+    /// check's copy) and the largest of the generated sets.
+    pub fn fields_held(&self) -> f64 {
         let generated = self
             .generated
             .max(self.sampler_check)
             .max(self.checkpoint_fields);
-        let fields = 2.0 * self.configurations as f64 + generated as f64;
-        8.0 * fields * (self.l as f64).powi(2)
+        2.0 * self.configurations as f64 + generated as f64
+    }
+
+    /// Bytes of [`Self::fields_held`], 8 a value.
+    pub fn memory_estimate(&self) -> f64 {
+        8.0 * self.fields_held() * (self.l as f64).powi(2)
     }
 }
 
