@@ -33,6 +33,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             d.mean, d.error, g.mean, g.error
         );
     }
+    if let Some(e) = r.exact {
+        println!(
+            "  exact on this torus (enumeration): Binder {:.4}, ⟨|m|⟩ {:.4}, ⟨m²⟩ {:.4}, energy {:.4}",
+            e.binder, e.abs_m, e.m2, e.energy
+        );
+    }
     if let Some(c) = r.sampler_check {
         println!(
             "  the sampler with the exact score of the training set ({} fields): Binder {:.4} ± {:.4}, \
@@ -44,6 +50,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             c.m2.error,
             c.energy.mean,
             c.energy.error
+        );
+    }
+    if !r.handover.is_empty() {
+        println!(
+            "  network's score at t ≤ t_h, the training set's exact score above (t_h, Binder, ⟨m²⟩, energy):"
+        );
+    }
+    for h in &r.handover {
+        println!(
+            "    {:8.4}  {:.4} ± {:.4}  {:.4} ± {:.4}  {:.4} ± {:.4}",
+            h.time, h.binder, h.binder_error, h.m2, h.m2_error, h.energy, h.energy_error
+        );
+    }
+    if !r.excess.is_empty() {
+        println!(
+            "  loss at each training time against the exact score (t, excess, floor, relative excess):"
+        );
+    }
+    for e in &r.excess {
+        println!(
+            "    {:8.4}  {:.5} ± {:.5}  {:.4} ± {:.4}  {:.4}",
+            e.time, e.excess, e.excess_error, e.floor, e.floor_error, e.relative
         );
     }
     println!("  two-point function along an axis (r, data G(r), generated G(r)):");

@@ -1,8 +1,9 @@
 //! Tests of the finite-n Monte Carlo engine (src/mc) against exact and analytic references
-//! (derivations/07, R7.1–R7.8).
+//! (derivations/07, R7.1–R7.11).
 
 use critical_slowing::theory::ising_exact::{
-    ising_bond_sum_degeneracies, ising_energy_distribution, kaufman_energy_per_site,
+    ising_bond_magnetisation_degeneracies, ising_bond_sum_degeneracies, ising_configurations,
+    ising_energy_distribution, ising_magnetisation_moments, kaufman_energy_per_site,
     kaufman_log_partition, xy_2x2_energy_per_site,
 };
 
@@ -44,6 +45,7 @@ fn kaufman_energy_equals_enumeration() {
 
 use std::sync::Arc;
 
+use approx::assert_relative_eq;
 use critical_slowing::lattice::Lattice;
 use critical_slowing::mc::stats::{binning, chi_square_power, estimate};
 use critical_slowing::mc::{
@@ -835,6 +837,129 @@ fn tau_estimator_bias_and_spacing_allowances() {
         if s <= 0.1 {
             let excess = sampled / tau - 1.0;
             assert!((excess / (s * s / 12.0) - 1.0).abs() < 0.01, "s = {s}");
+        }
+    }
+}
+
+/// R7.11 against three independent references. K = 0: independent spins, M binomial, so
+/// ⟨m²⟩ = 1/V, ⟨m⁴⟩ = (3V² − 2V)/V⁴ and U = 2/(3V). The ring (d = 1, L ≥ 3) by the transfer
+/// matrix: ⟨s₀ s_r⟩ = (t^r + t^{L−r})/(1 + t^L), t = tanh K, so ⟨m²⟩ = (1/L) Σ_r ⟨s₀ s_r⟩. The
+/// energy from g(B, M) equals R7.7's. g(B, M) = g(B, −M) (spin flip) and Σ g = 2^V. Tolerances:
+/// rounding in sums of ≤ 2^16 positive terms.
+#[test]
+fn magnetisation_moments_by_enumeration_match_independent_references() {
+    for (d, l) in [(1usize, 5usize), (2, 3), (2, 4)] {
+        let v = l.pow(d as u32) as f64;
+        let free = ising_magnetisation_moments(d, l, 0.0).unwrap();
+        assert_relative_eq!(free.m2, 1.0 / v, max_relative = 1e-12);
+        assert_relative_eq!(
+            free.m4,
+            (3.0 * v * v - 2.0 * v) / v.powi(4),
+            max_relative = 1e-12
+        );
+        assert_relative_eq!(free.binder, 2.0 / (3.0 * v), max_relative = 1e-10);
+        let g = ising_bond_magnetisation_degeneracies(d, l).unwrap();
+        assert_eq!(
+            g.iter().map(|&(_, _, c)| c).sum::<u64>(),
+            1 << l.pow(d as u32)
+        );
+        for &(b, m, c) in &g {
+            assert!(g.contains(&(b, -m, c)), "g({b}, {m}) ≠ g({b}, {})", -m);
+        }
+        for k in [0.2, K_C_2D, 0.9] {
+            let exact = ising_magnetisation_moments(d, l, k).unwrap();
+            assert_relative_eq!(
+                exact.energy,
+                enumerated_energy(d, l, k),
+                max_relative = 1e-12
+            );
+        }
+    }
+    for (l, k) in [(5usize, 0.3), (9, 0.7), (12, 1.1)] {
+        let t: f64 = f64::tanh(k);
+        let lf = l as i32;
+        let m2: f64 = (0..lf)
+            .map(|r| (t.powi(r) + t.powi(lf - r)) / (1.0 + t.powi(lf)))
+            .sum::<f64>()
+            / l as f64;
+        let exact = ising_magnetisation_moments(1, l, k).unwrap();
+        assert_relative_eq!(exact.m2, m2, max_relative = 1e-12);
+    }
+    // all spins aligned at large K: |m| = 1 and U = 2/3
+    let cold = ising_magnetisation_moments(2, 4, 30.0).unwrap();
+    assert_relative_eq!(cold.abs_m, 1.0, max_relative = 1e-12);
+    assert_relative_eq!(cold.binder, 2.0 / 3.0, max_relative = 1e-12);
+    for (d, l, k) in [
+        (0, 4, 0.1),
+        (2, 1, 0.1),
+        (2, 5, 0.1),
+        (2, 4, f64::NAN),
+        (2, 4, -1.0),
+    ] {
+        assert!(
+            ising_magnetisation_moments(d, l, k).is_err(),
+            "d={d} L={l} K={k}"
+        );
+    }
+}
+
+/// R7.11: the listed configurations carry log weights K·B with B counted here from the fields
+/// from its two forward neighbours by index (not from the bond list), and their weighted moments equal the
+/// enumerated ones; 2^V distinct fields.
+#[test]
+fn listed_configurations_carry_their_boltzmann_weights() {
+    let (d, l, k) = (2, 4, K_C_2D);
+    let (fields, log_w) = ising_configurations(d, l, k).unwrap();
+    assert_eq!(fields.len(), 1 << 16);
+    let top = log_w.iter().copied().fold(f64::MIN, f64::max);
+    let (mut z, mut m2, mut e) = (0.0, 0.0, 0.0);
+    for (f, &lw) in fields.iter().zip(&log_w) {
+        let b: f64 = (0..l)
+            .flat_map(|i| (0..l).map(move |j| (i, j)))
+            .map(|(i, j)| f[[i, j]] * (f[[(i + 1) % l, j]] + f[[i, (j + 1) % l]]))
+            .sum();
+        assert_relative_eq!(lw, k * b, max_relative = 1e-12);
+        let w = (lw - top).exp();
+        let m = f.sum() / 16.0;
+        z += w;
+        m2 += w * m * m;
+        e -= w * b / 16.0;
+    }
+    let exact = ising_magnetisation_moments(d, l, k).unwrap();
+    assert_relative_eq!(m2 / z, exact.m2, max_relative = 1e-12);
+    assert_relative_eq!(e / z, exact.energy, max_relative = 1e-12);
+    let distinct: std::collections::HashSet<Vec<i8>> = fields
+        .iter()
+        .map(|f| f.iter().map(|&s| s as i8).collect())
+        .collect();
+    assert_eq!(distinct.len(), 1 << 16);
+    assert!(ising_configurations(2, 5, k).is_err());
+    assert!(ising_configurations(2, 4, f64::INFINITY).is_err());
+}
+
+/// R7.2 and R7.5 vs R7.11: Wolff runs on the 3×3 and 4×4 tori at K_c give ⟨|m|⟩, ⟨m²⟩ and the
+/// Binder cumulant of the exact enumeration within Z_LEVEL standard errors each (errors from
+/// τ_int and the jackknife; six checks, so a joint level of 6·1e-6).
+#[test]
+fn magnetisation_and_binder_equal_enumeration() {
+    for l in [3, 4] {
+        let r = run(&config(1, 2, l, K_C_2D, Algorithm::Wolff), &NoProgress).unwrap();
+        let exact = ising_magnetisation_moments(2, l, K_C_2D).unwrap();
+        for (name, mean, error, want) in [
+            (
+                "|m|",
+                r.magnetisation.mean,
+                r.magnetisation.error,
+                exact.abs_m,
+            ),
+            ("m²", r.m2.mean, r.m2.error, exact.m2),
+            ("U", r.binder.value, r.binder.error, exact.binder),
+        ] {
+            println!("L = {l} {name}: {mean:.5} ± {error:.5} vs exact {want:.5}");
+            assert!(
+                (mean - want).abs() < Z_LEVEL * error,
+                "L={l} {name}: {mean} ± {error} vs exact {want}"
+            );
         }
     }
 }

@@ -80,6 +80,7 @@ fn small_network_generates_non_gaussian_ising_fields() {
         checkpoint_every: 200,
         checkpoint_fields: 100,
         sampler_check: 0,
+        handover: vec![],
         ..IsingNetworkConfig::default()
     });
 }
@@ -101,6 +102,7 @@ fn the_sampler_with_the_exact_score_reproduces_the_data() {
             steps: 1,
             generated: 10,
             checkpoint_every: 0,
+            handover: vec![],
             ..IsingNetworkConfig::default()
         },
         &Silent,
@@ -228,6 +230,42 @@ fn bad_configurations_are_refused() {
             },
             "kernel radius",
         ),
+        (
+            IsingNetworkConfig {
+                handover: vec![0.5, 4.5],
+                ..base.clone()
+            },
+            "network_ising.handover",
+        ),
+        (
+            IsingNetworkConfig {
+                handover: vec![0.001],
+                ..base.clone()
+            },
+            "network_ising.handover",
+        ),
+        (
+            IsingNetworkConfig {
+                handover: vec![f64::NAN],
+                ..base.clone()
+            },
+            "network_ising.handover",
+        ),
+        (
+            IsingNetworkConfig {
+                handover: vec![0.5],
+                sampler_check: 0,
+                ..base.clone()
+            },
+            "network_ising.handover",
+        ),
+        (
+            IsingNetworkConfig {
+                excess_fields: 1,
+                ..base.clone()
+            },
+            "network_ising.excess_fields",
+        ),
     ] {
         let message = bad.validate().unwrap_err().to_string();
         assert!(message.contains(field), "{message}");
@@ -251,4 +289,133 @@ fn network_options_are_read_from_toml() {
         IsingNetworkConfig::default().spec().kernel,
         KernelSize::Radius(1)
     );
+}
+
+/// R11.1's Tweedie identity on the exact Ising score (R7.11 with R11.8, weighted): for x₀ from
+/// the 4×4 law at K_c and x_t = α x₀ + σ z, E[z | x_t] = −σ s*(x_t), so every function of x_t
+/// is uncorrelated with σ s* + z. Checked for f(x) = x and f(x) = x³ (summed over sites, /V) at
+/// five times with 2 000 fields each: |mean|/SE ≤ 5.6, two-sided 2·10⁻⁸ each, 2·10⁻⁷ over
+/// the ten checks (within the crate's 10⁻⁶). Power: the score of the wrong law, K = 0.8 K_c in the
+/// weights, gives |z| = 11.2 (x, t = 0.8) here, and the x-statistic at t = 0.3 and 0.8 has mean
+/// ≈ 11 and unit spread at any seed, so the wrong law is caught with probability ≈ 1.
+#[test]
+fn the_exact_ising_score_satisfies_tweedie() {
+    use critical_slowing::experiment::score_network::sample::EmpiricalScore;
+    use critical_slowing::experiment::score_network::train::NoisedFields;
+    use critical_slowing::sampling::seeded_rng;
+    use critical_slowing::theory::ising_exact::{ising_2d_critical_coupling, ising_configurations};
+    use rand::distr::weighted::WeightedIndex;
+    use rand_distr::Distribution;
+
+    let k = ising_2d_critical_coupling();
+    let (fields, log_w) = ising_configurations(2, 4, k).unwrap();
+    let top = log_w.iter().copied().fold(f64::MIN, f64::max);
+    let law = WeightedIndex::new(log_w.iter().map(|w| (w - top).exp())).unwrap();
+    let score_k = |kk: f64| {
+        let w = log_w.iter().map(|w| w * kk / k).collect();
+        EmpiricalScore::weighted(fields.clone(), w).unwrap()
+    };
+    let mut rng = seeded_rng(11);
+    for (kk, must_hold) in [(k, true), (0.8 * k, false)] {
+        let exact = score_k(kk);
+        let mut largest: f64 = 0.0;
+        for t in [0.02, 0.1, 0.3, 0.8, 2.0] {
+            let clean: Vec<_> = (0..2000).map(|_| &fields[law.sample(&mut rng)]).collect();
+            let noised = NoisedFields::noise(&clean, &vec![t; clean.len()], &mut rng).unwrap();
+            let s = exact.score(&noised.xt, t).unwrap();
+            let sigma = (-(-2.0 * t).exp_m1()).sqrt();
+            for power in [1, 3] {
+                let terms: Vec<f64> = noised
+                    .xt
+                    .iter()
+                    .zip(&s)
+                    .zip(&noised.z)
+                    .map(|((x, s), z)| {
+                        x.iter()
+                            .zip(s)
+                            .zip(z)
+                            .map(|((x, s), z)| x.powi(power) * (sigma * s + z))
+                            .sum::<f64>()
+                            / 16.0
+                    })
+                    .collect();
+                let n = terms.len() as f64;
+                let mean = terms.iter().sum::<f64>() / n;
+                let var = terms.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+                let z = mean / (var / n).sqrt();
+                println!("K/K_c = {:.1}, t = {t}, f = x^{power}: z = {z:+.2}", kk / k);
+                largest = largest.max(z.abs());
+                if must_hold {
+                    assert!(z.abs() <= 5.6, "t = {t}, x^{power}: z = {z}");
+                }
+            }
+        }
+        if !must_hold {
+            assert!(
+                largest > 5.6,
+                "the wrong law is not told apart: largest |z| {largest}"
+            );
+        }
+    }
+}
+
+/// R11.9 and C64: the handover rows and the L = 4 extras, wired (≈ 5 s). Handover rows come
+/// sorted; a handover at the grid's last time uses the network at every step and so repeats
+/// the network's own fields exactly (same stream, same count); at L = 4 the exact values
+/// (R7.11) are reported and the excess loss has one row per training time, excess ≥ 0 and a
+/// finite floor; at L = 5 (not listable) neither is.
+#[test]
+fn handover_rows_and_the_exact_4x4_extras() {
+    use critical_slowing::theory::ising_exact::{
+        ising_2d_critical_coupling, ising_magnetisation_moments,
+    };
+    let cfg = IsingNetworkConfig {
+        l: 4,
+        configurations: 400,
+        width: 4,
+        blocks: 1,
+        batch: 16,
+        steps: 100,
+        train_times: 8,
+        generation_steps: 30,
+        generated: 250,
+        sampler_check: 250,
+        handover: vec![4.0, 0.005],
+        excess_fields: 50,
+        checkpoint_every: 0,
+        ..IsingNetworkConfig::default()
+    };
+    let r = ising_network_study(&cfg, &Silent).unwrap();
+    let times: Vec<f64> = r.handover.iter().map(|h| h.time).collect();
+    assert_eq!(times, [0.005, 4.0]);
+    let last = r.handover[1];
+    assert_eq!(
+        (last.binder, last.m2, last.energy),
+        (
+            r.generated.binder.mean,
+            r.generated.m2.mean,
+            r.generated.energy.mean
+        )
+    );
+    assert_ne!(r.handover[0].binder, last.binder);
+    let exact = ising_magnetisation_moments(2, 4, ising_2d_critical_coupling()).unwrap();
+    assert_eq!(r.exact, Some(exact));
+    // the 8 geometric steps of the training grid have 9 times
+    assert_eq!(r.excess.len(), 9);
+    assert!(r.excess.windows(2).all(|w| w[0].time < w[1].time));
+    for e in &r.excess {
+        assert!(
+            e.excess >= 0.0 && e.excess.is_finite() && e.floor.is_finite(),
+            "{e:?}"
+        );
+    }
+    let none = ising_network_study(
+        &IsingNetworkConfig {
+            l: 5,
+            ..cfg.clone()
+        },
+        &Silent,
+    )
+    .unwrap();
+    assert!(none.exact.is_none() && none.excess.is_empty());
 }

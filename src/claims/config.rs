@@ -49,7 +49,7 @@ pub struct ReproduceConfig {
     /// The nonlinear network (`[network]`; claims C60–C61).
     #[serde(default)]
     pub network: crate::study::network_check::NetworkClaimConfig,
-    /// The nonlinear network on 2D Ising data (`[network_ising]`; claims C62, C63).
+    /// The nonlinear network on 2D Ising data (`[network_ising]`; claims C62–C64).
     #[serde(default)]
     pub network_ising: crate::study::network_ising::IsingNetworkConfig,
 }

@@ -232,7 +232,7 @@ impl fmt::Display for Side {
 /// have gaps where a topic has room to grow).
 pub const ID_GROUPS: &str = "C1–C14 spectrum, training times and locality at n = ∞; \
 C15–C22 generation; C23–C32 finite n (Monte Carlo data); C40–C45 optimizers; \
-C50–C51 samplers on sampled fields; C60–C63 nonlinear networks";
+C50–C51 samplers on sampled fields; C60–C64 nonlinear networks";
 
 /// A claim's description, without values.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -224,10 +224,9 @@ fn build_one(
             o,
         )?),
         S::Networks => Built::Networks(study::network_check::network_claim_study(&cfg.network, o)?),
-        S::NetworkIsing => Built::NetworkIsing(study::network_ising::ising_network_study(
-            &cfg.network_ising,
-            o,
-        )?),
+        S::NetworkIsing => Built::NetworkIsing(Box::new(
+            study::network_ising::ising_network_study(&cfg.network_ising, o)?,
+        )),
     })
 }
 

@@ -161,5 +161,5 @@ studies! {
     /// (derivations/11).
     Networks => networks: NetworkClaimStudy;
     /// A nonlinear network trained on 2D Ising Monte Carlo data, and what it generates.
-    NetworkIsing => network_ising: IsingNetworkReport;
+    NetworkIsing => network_ising: Box<IsingNetworkReport>;
 }

@@ -1,13 +1,14 @@
 //! Figures of the nonlinear network trained on 2D Ising Monte Carlo data (claim C62): the
 //! magnetisation histograms, the two-point functions and the structure factors of data and
-//! generated fields with their standard errors, and the generated Binder cumulant against
-//! training steps.
+//! generated fields with their standard errors, the generated Binder cumulant against
+//! training steps, and the Binder cumulant with the network's score handed over to the exact
+//! one above a diffusion time t_h.
 
 use crate::claims::Studies;
 use crate::error::Result;
 use crate::report::figure::{Figure, Series, Style};
 use crate::report::plots::{series, steps};
-use crate::study::network_ising::HistogramBin;
+use crate::study::network_ising::{FieldObservables, HistogramBin};
 
 /// A density's step outline and the thin outlines one standard error above and below it.
 fn histogram_band(
@@ -202,6 +203,67 @@ pub fn binder(s: &Studies) -> Result<Figure> {
         x_label: "training steps".into(),
         y_label: "U (± jackknife SE)".into(),
         log_x: false,
+        log_y: false,
+        series: series_list,
+    })
+}
+
+/// The Binder cumulant of fields generated with the network's score at t ≤ t_h and the
+/// training set's exact score above, against t_h (log axis, jackknife errors), with the data's
+/// value ± 2 SE; the exact score throughout (C63) and the network throughout as open markers at
+/// the grid's ends.
+pub fn handover(s: &Studies) -> Result<Figure> {
+    let r = s.network_ising()?;
+    let (t_min, horizon) = r.config.horizon;
+    let level = |v: f64| vec![(t_min, v), (horizon, v)];
+    let u = r.data.binder;
+    let (points, errors) = r
+        .handover
+        .iter()
+        .map(|h| {
+            (
+                (h.time, h.binder),
+                (h.binder - h.binder_error, h.binder + h.binder_error),
+            )
+        })
+        .unzip();
+    let end = |name: &str, x: f64, o: FieldObservables, color| Series {
+        errors: vec![(
+            o.binder.mean - o.binder.error,
+            o.binder.mean + o.binder.error,
+        )],
+        ..series(name, vec![(x, o.binder.mean)], Style::Open, color)
+    };
+    let mut series_list = vec![
+        Series {
+            errors,
+            ..series(
+                "network at t ≤ t_h, exact score above",
+                points,
+                Style::Line,
+                1,
+            )
+        },
+        series(
+            format!("data U = {:.3} ± 2 SE", u.mean),
+            level(u.mean + 2.0 * u.error),
+            Style::Thin,
+            0,
+        ),
+        series(String::new(), level(u.mean - 2.0 * u.error), Style::Thin, 0),
+        end("network throughout", horizon, r.generated, 2),
+    ];
+    if let Some(check) = r.sampler_check {
+        series_list.push(end("exact score throughout (C63)", t_min, check, 3));
+    }
+    Ok(Figure {
+        title: format!(
+            "Which diffusion times carry the network's error: 2D Ising at K_c, L = {}",
+            r.config.l
+        ),
+        x_label: "handover time t_h".into(),
+        y_label: "U (± jackknife SE)".into(),
+        log_x: true,
         log_y: false,
         series: series_list,
     })

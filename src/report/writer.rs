@@ -265,6 +265,7 @@ fn tables(rep: &Reproduction, dir: &Path) -> Result<()> {
     write_csv(dir, "network_ising_histogram", &ising.histogram)?;
     write_csv(dir, "network_ising_two_point", &ising.two_point)?;
     write_csv(dir, "network_ising_structure", &ising.structure)?;
+    write_csv(dir, "network_ising_handover", &ising.handover)?;
     write_json(dir, "network_ising", ising)?;
     monte_carlo_tables(s.monte_carlo()?, dir)
 }

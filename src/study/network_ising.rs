@@ -5,16 +5,19 @@
 
 use std::ops::ControlFlow;
 
-use ndarray::{ArrayD, Axis};
+use ndarray::{ArrayD, Axis, Zip};
 use serde::{Deserialize, Serialize};
 
 use crate::data::ComponentData;
+use crate::diffusion::forward::sigma2;
 use crate::diffusion::grid::TimeGrid;
 use crate::error::{Error, Result};
 use crate::experiment::observables::{binder, mean_and_error, observables, MeanAndError};
-use crate::experiment::score_network::sample::{generate, generate_with, EmpiricalScore};
+use crate::experiment::score_network::sample::{
+    generate, generate_with, network_score, EmpiricalScore,
+};
 use crate::experiment::score_network::train::{
-    frozen, FieldMinibatches, LrSchedule, Monitor, NetworkOptimizer, NetworkTrainer,
+    frozen, FieldMinibatches, LrSchedule, Monitor, NetworkOptimizer, NetworkTrainer, NoisedFields,
 };
 use crate::experiment::score_network::{ScoreNetwork, TrainF32};
 use crate::fourier::RealFft;
@@ -23,6 +26,12 @@ use crate::mc::{self, Algorithm, Coupling, McConfig, NamedCoupling, NoProgress};
 use crate::model::score_network::{KernelSize, NetworkSpec, Weighting};
 use crate::progress::Observer;
 use crate::sampling::seeded_rng;
+use crate::theory::ising_exact::{
+    ising_2d_critical_coupling, ising_configurations, ising_magnetisation_moments,
+    ExactMagnetisation, MAX_ENUMERATION_VOLUME, MAX_LISTED_VOLUME,
+};
+use rand::distr::weighted::WeightedIndex;
+use rand_distr::Distribution;
 
 /// What to train on and how (the `[network_ising]` table of a reproduction; every field has a
 /// default).
@@ -55,9 +64,9 @@ pub struct IsingNetworkConfig {
     pub batch: usize,
     /// Training steps.
     pub steps: u64,
-    /// Training times: geometric grid over [t_min, T] with this many points.
+    /// Training times: a geometric grid of this many steps over [t_min, T] (one time more).
     pub train_times: usize,
-    /// Generation grid: geometric over [t_min, T] with this many points.
+    /// Generation grid: a geometric grid of this many steps over [t_min, T] (one time more).
     pub generation_steps: usize,
     /// t_min and T of both grids.
     pub horizon: (f64, f64),
@@ -66,6 +75,15 @@ pub struct IsingNetworkConfig {
     /// Fields generated on the same grid with the exact score of the training configurations'
     /// empirical distribution, the sampler's own check on these data (0: none).
     pub sampler_check: usize,
+    /// Handover times t_h: for each, `sampler_check` fields generated with the network's score
+    /// at t ≤ t_h and the exact score of the training set above, on the same grid (none: no
+    /// handover). Where the generated observables move from the exact score's to the
+    /// network's tells which diffusion times carry the network's error.
+    pub handover: Vec<f64>,
+    /// Noised fields per training time for the trained network's excess loss against the exact
+    /// score of the Ising law (R11.1 with R7.11; only where the torus can be listed, L = 4;
+    /// 0: none).
+    pub excess_fields: usize,
     /// Steps between the Binder checkpoints during training (0: none).
     pub checkpoint_every: u64,
     /// Fields generated at each checkpoint.
@@ -97,6 +115,8 @@ impl Default for IsingNetworkConfig {
             horizon: (0.005, 4.0),
             generated: 1000,
             sampler_check: 1000,
+            handover: vec![0.1, 0.4, 0.8, 1.6],
+            excess_fields: 200,
             checkpoint_every: 250,
             checkpoint_fields: 200,
             window: 3,
@@ -167,6 +187,31 @@ impl IsingNetworkConfig {
                 "0 < t_min < T, finite",
             );
         }
+        if let Some(t) = self
+            .handover
+            .iter()
+            .find(|&&t| !(t_min..=horizon).contains(&t))
+        {
+            return bad(
+                "network_ising.handover",
+                t.to_string(),
+                "handover times inside the grid [t_min, T]",
+            );
+        }
+        if self.excess_fields == 1 || self.excess_fields > 100_000 {
+            return bad(
+                "network_ising.excess_fields",
+                self.excess_fields.to_string(),
+                "0 (none) or 2…10⁵ fields per time, for a standard error",
+            );
+        }
+        if !self.handover.is_empty() && self.sampler_check == 0 {
+            return bad(
+                "network_ising.handover",
+                format!("{:?} with sampler_check = 0", self.handover),
+                "handover = [] with sampler_check = 0 (each handover time generates sampler_check fields)",
+            );
+        }
         if self.window == 0 {
             return bad("network_ising.window", "0".into(), "≥ 1 checkpoint");
         }
@@ -192,13 +237,19 @@ impl IsingNetworkConfig {
     }
 
     /// Fields held at once: the configurations twice (the training set and the sampler
-    /// check's copy) and the largest of the generated sets.
+    /// check's copy), the largest of the generated sets, and for the excess loss every
+    /// configuration of the torus twice (the law and its score).
     pub fn fields_held(&self) -> f64 {
         let generated = self
             .generated
             .max(self.sampler_check)
             .max(self.checkpoint_fields);
-        2.0 * self.configurations as f64 + generated as f64
+        let listed = if self.excess_fields > 0 && self.l * self.l <= MAX_LISTED_VOLUME {
+            2.0 * 2f64.powi((self.l * self.l) as i32)
+        } else {
+            0.0
+        };
+        2.0 * self.configurations as f64 + generated as f64 + listed
     }
 
     /// Bytes of [`Self::fields_held`], 8 a value.
@@ -304,6 +355,60 @@ impl StructureRow {
     }
 }
 
+/// Fields generated with the network's score at t ≤ `time` and the training set's exact score
+/// above it: their observables with standard errors (one flat row, as in `network_ising_handover.csv`).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct HandoverRow {
+    /// The handover time t_h.
+    pub time: f64,
+    /// Binder cumulant (jackknife error below).
+    pub binder: f64,
+    /// Its error.
+    pub binder_error: f64,
+    /// ⟨m²⟩.
+    pub m2: f64,
+    /// Its error.
+    pub m2_error: f64,
+    /// Energy per site.
+    pub energy: f64,
+    /// Its error.
+    pub energy_error: f64,
+}
+
+impl HandoverRow {
+    fn new(time: f64, f: FieldObservables) -> Self {
+        Self {
+            time,
+            binder: f.binder.mean,
+            binder_error: f.binder.error,
+            m2: f.m2.mean,
+            m2_error: f.m2.error,
+            energy: f.energy.mean,
+            energy_error: f.energy.error,
+        }
+    }
+}
+
+/// The trained network's denoising loss at one training time t split by R11.1 against the exact
+/// score of the 2D Ising law on the torus (R7.11 with R11.8), in the loss's own units
+/// (σ_t² weighting: ‖ε̂ − ε*‖²/V with ε = −σ_t s), means over noised fields with standard
+/// errors.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ExcessRow {
+    /// Diffusion time t.
+    pub time: f64,
+    /// The excess σ_t² (1/V) E‖s_θ − s*‖².
+    pub excess: f64,
+    /// Its standard error.
+    pub excess_error: f64,
+    /// The floor σ_t² (1/V) E‖s* + z/σ_t‖², the exact score's own loss at t.
+    pub floor: f64,
+    /// Its standard error.
+    pub floor_error: f64,
+    /// excess / (σ_t² (1/V) E‖s*‖²) (R11.2 at one time): 0 at the exact score, 1 for s ≡ 0.
+    pub relative: f64,
+}
+
 /// The data, the trained network's fields, and the run.
 #[derive(Debug, Clone, Serialize)]
 pub struct IsingNetworkReport {
@@ -311,12 +416,20 @@ pub struct IsingNetworkReport {
     pub config: IsingNetworkConfig,
     /// The Monte Carlo data.
     pub data: FieldObservables,
+    /// The exact values of the 2D Ising model at K_c on this torus, where it can be enumerated
+    /// (R7.11, L = 4): the data's truth, without sampling error.
+    pub exact: Option<ExactMagnetisation>,
     /// The generated fields.
     pub generated: FieldObservables,
     /// Fields generated by the same sampler on the same grid with the exact score of the
     /// training configurations' empirical distribution (absent when `sampler_check` is 0): the
     /// sampler's error on these data, apart from the network's.
     pub sampler_check: Option<FieldObservables>,
+    /// One row per `handover` time, ascending.
+    pub handover: Vec<HandoverRow>,
+    /// The trained network's excess loss per training time against the exact score (L = 4
+    /// with `excess_fields` > 0; else empty).
+    pub excess: Vec<ExcessRow>,
     /// Histogram of m on common bins aligned with the magnetisation levels.
     pub histogram: Vec<HistogramBin>,
     /// Two-point function along the first axis, r = 0…L/2.
@@ -601,16 +714,123 @@ fn train(
 fn sampler_check(
     cfg: &IsingNetworkConfig,
     lattice: Lattice,
-    fields: &[ArrayD<f64>],
+    exact: &EmpiricalScore,
     grid: &[f64],
-) -> Result<Option<FieldObservables>> {
-    if cfg.sampler_check == 0 {
-        return Ok(None);
-    }
-    let exact = EmpiricalScore::new(fields.to_vec())?;
+) -> Result<FieldObservables> {
     let score = |x: &[ArrayD<f64>], t: f64| exact.score(x, t);
     let generated = generate_with(lattice, score, grid, cfg.sampler_check, 250, cfg.seed + 4)?;
-    Ok(Some(measured(lattice, generated)?.0))
+    Ok(measured(lattice, generated)?.0)
+}
+
+/// For each handover time t_h of `cfg`, the observables of `cfg.sampler_check` fields generated
+/// on `grid` with `net`'s score at t ≤ t_h and `exact` above. Every t_h uses the final
+/// generation's seed, so the rows differ by the score alone, and a t_h at the grid's last time
+/// repeats the network's own fields (exactly, when `generated` equals `sampler_check`); the
+/// sampler check's stream is independent of them.
+fn handover<B: burn::prelude::Backend>(
+    cfg: &IsingNetworkConfig,
+    net: &ScoreNetwork<B>,
+    exact: &EmpiricalScore,
+    grid: &[f64],
+) -> Result<Vec<HandoverRow>> {
+    let device = Default::default();
+    let mut times = cfg.handover.clone();
+    times.sort_by(f64::total_cmp);
+    times
+        .into_iter()
+        .map(|time| {
+            // a grid time equal to t_h up to the grid's rounding counts as ≤ t_h
+            let score = |x: &[ArrayD<f64>], t: f64| {
+                if t <= time * (1.0 + 1e-12) {
+                    network_score(net, x, t, &device)
+                } else {
+                    exact.score(x, t)
+                }
+            };
+            let fields = generate_with(
+                net.lattice(),
+                score,
+                grid,
+                cfg.sampler_check,
+                250,
+                cfg.seed + 2,
+            )?;
+            Ok(HandoverRow::new(time, measured(net.lattice(), fields)?.0))
+        })
+        .collect()
+}
+
+/// The excess loss of `net` at each training time of `cfg` against the exact score of the 2D
+/// Ising law at K_c on its torus (R11.1, R11.2 at one time): `excess_fields` configurations drawn
+/// from the exact law (R7.11) per time, noised afresh. Empty unless the torus can be listed.
+fn excess_by_time<B: burn::prelude::Backend>(
+    cfg: &IsingNetworkConfig,
+    net: &ScoreNetwork<B>,
+) -> Result<Vec<ExcessRow>> {
+    if cfg.excess_fields == 0 || cfg.l * cfg.l > MAX_LISTED_VOLUME {
+        return Ok(Vec::new());
+    }
+    let (configurations, log_w) = ising_configurations(2, cfg.l, ising_2d_critical_coupling())?;
+    let top = log_w.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let law = WeightedIndex::new(log_w.iter().map(|w| (w - top).exp()))
+        .map_err(|e| Error::Unstable(format!("the Ising law's weights: {e}")))?;
+    let exact = EmpiricalScore::weighted(configurations.clone(), log_w)?;
+    let mut rng = seeded_rng(cfg.seed + 6);
+    let (t_min, horizon) = cfg.horizon;
+    let grid = TimeGrid::geometric(t_min, horizon, cfg.train_times)?;
+    grid.times()
+        .iter()
+        .map(|&t| {
+            let clean: Vec<&ArrayD<f64>> = (0..cfg.excess_fields)
+                .map(|_| &configurations[law.sample(&mut rng)])
+                .collect();
+            let noised = NoisedFields::noise(&clean, &vec![t; clean.len()], &mut rng)?;
+            let learned = network_score(net, &noised.xt, t, &Default::default())?;
+            let exact = exact.score(&noised.xt, t)?;
+            excess_row(t, &learned, &exact, &noised.z)
+        })
+        .collect()
+}
+
+/// One [`ExcessRow`] from the learned and exact scores of noised fields and their noise z.
+fn excess_row(
+    t: f64,
+    learned: &[ArrayD<f64>],
+    exact: &[ArrayD<f64>],
+    z: &[ArrayD<f64>],
+) -> Result<ExcessRow> {
+    let s2 = sigma2(t)?;
+    let sigma = s2.sqrt();
+    let v = exact.first().map_or(1, |f| f.len()) as f64;
+    let mut excess = Vec::with_capacity(exact.len());
+    let mut floor = Vec::with_capacity(exact.len());
+    let mut norm = 0.0;
+    for ((a, b), z) in learned.iter().zip(exact).zip(z) {
+        excess.push(s2 * Zip::from(a).and(b).fold(0.0, |e, a, b| e + (a - b).powi(2)) / v);
+        floor.push(
+            Zip::from(b)
+                .and(z)
+                .fold(0.0, |e, b, z| e + (sigma * b + z).powi(2))
+                / v,
+        );
+        norm += s2 * b.iter().map(|b| b * b).sum::<f64>() / v;
+    }
+    let (excess, floor) = (mean_and_error(&excess), mean_and_error(&floor));
+    Ok(ExcessRow {
+        time: t,
+        excess: excess.mean,
+        excess_error: excess.error,
+        floor: floor.mean,
+        floor_error: floor.error,
+        relative: excess.mean / (norm / exact.len().max(1) as f64),
+    })
+}
+
+/// R7.11 at K_c on the L×L torus when it can be enumerated (V ≤ 24), else none.
+fn exact_values(l: usize) -> Result<Option<ExactMagnetisation>> {
+    (l * l <= MAX_ENUMERATION_VOLUME)
+        .then(|| ising_magnetisation_moments(2, l, ising_2d_critical_coupling()))
+        .transpose()
 }
 
 /// Runs the Monte Carlo, trains the network on its configurations (minibatches with fresh
@@ -631,14 +851,26 @@ pub fn ising_network_study(
     let data_g = axis_two_point(lattice, &fields);
     let data_s = axis_structure_factor(lattice, &fields)?;
     let (data, data_m) = measured(lattice, fields.clone())?;
-    let sampler_check = sampler_check(cfg, lattice, &fields, &grid)?;
+    let exact = (cfg.sampler_check > 0)
+        .then(|| EmpiricalScore::new(fields.clone()))
+        .transpose()?;
+    let sampler_check = exact
+        .as_ref()
+        .map(|e| sampler_check(cfg, lattice, e, &grid))
+        .transpose()?;
     let (net, log, mut checkpoints, training_seconds) =
         train(cfg, fields, &grid, data.binder, observer)?;
     // the final generation replaces the last checkpoint's smaller one
     checkpoints.retain(|c| c.step < log.steps);
     let tail = &log.losses[log.losses.len().saturating_sub(100)..];
     let final_loss = tail.iter().sum::<f64>() / tail.len().max(1) as f64;
-    let generated = generate(&frozen(&net), &grid, cfg.generated, 250, cfg.seed + 2)?;
+    let net = frozen(&net);
+    let handover = match &exact {
+        Some(e) => handover(cfg, &net, e, &grid)?,
+        None => Vec::new(),
+    };
+    let excess = excess_by_time(cfg, &net)?;
+    let generated = generate(&net, &grid, cfg.generated, 250, cfg.seed + 2)?;
     let generated_g = axis_two_point(lattice, &generated);
     let generated_s = axis_structure_factor(lattice, &generated)?;
     let (generated, generated_m) = measured(lattice, generated)?;
@@ -652,8 +884,11 @@ pub fn ising_network_study(
     Ok(IsingNetworkReport {
         config: cfg.clone(),
         data,
+        exact: exact_values(cfg.l)?,
         generated,
         sampler_check,
+        handover,
+        excess,
         histogram: histogram(&data_m, &generated_m, lattice.volume()),
         two_point: data_g
             .into_iter()
@@ -684,8 +919,42 @@ pub fn ising_network_study(
 
 #[cfg(test)]
 mod tests {
-    use super::{axis_two_point, histogram};
+    use super::{axis_two_point, excess_row, histogram};
+    use crate::diffusion::forward::sigma2;
     use crate::lattice::Lattice;
+    use ndarray::arr1;
+
+    /// R11.1 by hand on two fields of two sites: a zero network's excess is σ²‖s*‖²/V, its
+    /// relative excess 1 and its floor ‖σ s* + z‖²/V; a network equal to s* has excess 0.
+    #[test]
+    fn excess_rows_by_hand() {
+        let t = 0.3;
+        let s2 = sigma2(t).unwrap();
+        let exact = vec![arr1(&[1.0, -2.0]).into_dyn(), arr1(&[0.5, 0.0]).into_dyn()];
+        let z = vec![arr1(&[0.1, 0.3]).into_dyn(), arr1(&[-1.0, 2.0]).into_dyn()];
+        let zero = vec![exact[0].clone() * 0.0, exact[1].clone() * 0.0];
+        let row = excess_row(t, &zero, &exact, &z).unwrap();
+        let per_field = [s2 * 5.0 / 2.0, s2 * 0.25 / 2.0];
+        assert!((row.excess - (per_field[0] + per_field[1]) / 2.0).abs() < 1e-15);
+        assert!((row.excess_error - (per_field[0] - per_field[1]).abs() / 2.0).abs() < 1e-15);
+        assert!((row.relative - 1.0).abs() < 1e-15);
+        let sigma = s2.sqrt();
+        let floor = |s: &[f64], z: &[f64]| {
+            s.iter()
+                .zip(z)
+                .map(|(s, z)| (sigma * s + z).powi(2))
+                .sum::<f64>()
+                / 2.0
+        };
+        let floors = [
+            floor(&[1.0, -2.0], &[0.1, 0.3]),
+            floor(&[0.5, 0.0], &[-1.0, 2.0]),
+        ];
+        assert!((row.floor - (floors[0] + floors[1]) / 2.0).abs() < 1e-14);
+        let perfect = excess_row(t, &exact, &exact, &z).unwrap();
+        assert_eq!((perfect.excess, perfect.relative), (0.0, 0.0));
+        assert_eq!(perfect.time, t);
+    }
 
     /// Fields whose G(r) is known: the checkerboard (−1)^{x+y} has G(r) = (−1)^r along an
     /// axis, a constant c has G(r) = c²; over the two fields, G is the mean of theirs and its

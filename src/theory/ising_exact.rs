@@ -1,7 +1,9 @@
 //! Exact references for the finite-n Monte Carlo engine (derivations/07): Kaufman's
 //! partition function of the 2D Ising model on a finite torus and its energy (R7.6), exact
-//! energy distributions by enumeration of tiny lattices (R7.7), and the XY model on the
-//! 2×2 torus by Bessel functions (R7.8).
+//! energy distributions by enumeration of tiny lattices (R7.7), the XY model on the
+//! 2×2 torus by Bessel functions (R7.8), and the joint law of energy and magnetisation by
+//! enumeration (R7.11): exact ⟨|m|⟩, ⟨m²⟩, ⟨m⁴⟩ and Binder cumulant, and every configuration
+//! with its Boltzmann weight.
 //!
 //! Normalisation as in `src/mc`: weight exp(K B), B = Σ_x Σ_μ s_x·s_{x+e_μ} the sum over the
 //! dV forward bonds (a pair counted twice when L = 2), energy per site e = −B/V.
@@ -143,40 +145,144 @@ pub const MAX_ENUMERATION_VOLUME: usize = 24;
 /// (Z_L)^d by enumerating all 2^V configurations (R7.7); returns (B, g(B)) with g > 0,
 /// B ascending. Neighbours are computed from coordinates here, independently of `src/mc`.
 pub fn ising_bond_sum_degeneracies(d: usize, l: usize) -> Result<Vec<(i64, u64)>> {
+    let mut counts = std::collections::BTreeMap::new();
+    for (b, _, g) in ising_bond_magnetisation_degeneracies(d, l)? {
+        *counts.entry(b).or_insert(0) += g;
+    }
+    Ok(counts.into_iter().collect())
+}
+
+/// Volume V = L^d, if d ≥ 1, L ≥ 2 and V ≤ `most`.
+fn enumerable_volume(d: usize, l: usize, most: usize) -> Result<usize> {
     let v = (0..d).try_fold(1usize, |v, _| v.checked_mul(l));
-    let v = match v {
-        Some(v) if d >= 1 && l >= 2 && v <= MAX_ENUMERATION_VOLUME => v,
-        _ => {
-            return Err(Error::Lattice(format!(
-                "enumeration needs d ≥ 1, L ≥ 2 and L^d ≤ {MAX_ENUMERATION_VOLUME} (got d = {d}, L = {l})"
-            )))
-        }
-    };
+    match v {
+        Some(v) if d >= 1 && l >= 2 && v <= most => Ok(v),
+        _ => Err(Error::Lattice(format!(
+            "enumeration needs d ≥ 1, L ≥ 2 and L^d ≤ {most} (got d = {d}, L = {l})"
+        ))),
+    }
+}
+
+/// The dV forward bonds (x, x + e_μ) of (Z_L)^d, sites numbered row-major (last axis fastest),
+/// from coordinates.
+fn forward_bonds(d: usize, l: usize, v: usize) -> Vec<(usize, usize)> {
     let mut bonds = Vec::with_capacity(d * v);
     for x in 0..v {
         for mu in 0..d {
             let stride = l.pow((d - 1 - mu) as u32);
             let coord = (x / stride) % l;
-            let y = x - coord * stride + ((coord + 1) % l) * stride;
-            bonds.push((x, y));
+            bonds.push((x, x - coord * stride + ((coord + 1) % l) * stride));
         }
     }
-    let db = d * v;
-    let mut counts = vec![0u64; 2 * db + 1];
-    for config in 0u64..(1u64 << v) {
-        let aligned = bonds
-            .iter()
-            .filter(|&&(x, y)| (config >> x) & 1 == (config >> y) & 1)
-            .count();
-        // B = aligned − (dV − aligned).
-        counts[2 * aligned] += 1;
-    }
-    Ok(counts
+    bonds
+}
+
+/// Bond sum B and magnetisation M = Σ_x s_x of configuration `config` (bit x set: s_x = +1).
+fn bond_sum_and_magnetisation(config: u64, v: usize, bonds: &[(usize, usize)]) -> (i64, i64) {
+    let aligned = bonds
         .iter()
-        .enumerate()
-        .filter(|(_, &g)| g > 0)
-        .map(|(i, &g)| (i as i64 - db as i64, g))
-        .collect())
+        .filter(|&&(x, y)| (config >> x) & 1 == (config >> y) & 1)
+        .count() as i64;
+    let up = i64::from(config.count_ones());
+    (2 * aligned - bonds.len() as i64, 2 * up - v as i64)
+}
+
+/// Joint degeneracies g(B, M) of the bond sum B and the magnetisation M = Σ_x s_x of the Ising
+/// model on (Z_L)^d, by enumerating all 2^V configurations (R7.11); returns (B, M, g) with
+/// g > 0, ordered by B then M. Neighbours from coordinates, independently of `src/mc`.
+pub fn ising_bond_magnetisation_degeneracies(d: usize, l: usize) -> Result<Vec<(i64, i64, u64)>> {
+    let v = enumerable_volume(d, l, MAX_ENUMERATION_VOLUME)?;
+    let bonds = forward_bonds(d, l, v);
+    let mut counts = std::collections::BTreeMap::new();
+    for config in 0u64..(1u64 << v) {
+        *counts
+            .entry(bond_sum_and_magnetisation(config, v, &bonds))
+            .or_insert(0u64) += 1;
+    }
+    Ok(counts.into_iter().map(|((b, m), g)| (b, m, g)).collect())
+}
+
+/// Exact magnetisation moments of the Ising model at coupling K (R7.11), m = M/V.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct ExactMagnetisation {
+    /// ⟨|m|⟩.
+    pub abs_m: f64,
+    /// ⟨m²⟩.
+    pub m2: f64,
+    /// ⟨m⁴⟩.
+    pub m4: f64,
+    /// The Binder cumulant U = 1 − ⟨m⁴⟩/(3⟨m²⟩²) (R7.5 for n = 1).
+    pub binder: f64,
+    /// The energy per site ⟨e⟩ = −⟨B⟩/V.
+    pub energy: f64,
+}
+
+/// ⟨|m|⟩, ⟨m²⟩, ⟨m⁴⟩, U and ⟨e⟩ on (Z_L)^d at coupling K from g(B, M) (R7.11):
+/// ⟨f⟩ = Σ_{B,M} g(B, M) e^{KB} f / Σ_{B,M} g(B, M) e^{KB}.
+pub fn ising_magnetisation_moments(d: usize, l: usize, k: f64) -> Result<ExactMagnetisation> {
+    if !k.is_finite() || k < 0.0 {
+        return Err(Error::Invalid {
+            name: "K",
+            value: k.to_string(),
+            requirement: "a finite coupling ≥ 0".into(),
+        });
+    }
+    let g = ising_bond_magnetisation_degeneracies(d, l)?;
+    let v = l.pow(d as u32) as f64;
+    let bmax = g.iter().map(|&(b, _, _)| b).max().unwrap_or(0);
+    let (mut z, mut abs_m, mut m2, mut m4, mut e) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for &(b, m, count) in &g {
+        let w = count as f64 * (k * (b - bmax) as f64).exp();
+        let m = m as f64 / v;
+        z += w;
+        abs_m += w * m.abs();
+        m2 += w * m * m;
+        m4 += w * m.powi(4);
+        e -= w * b as f64 / v;
+    }
+    let (m2, m4) = (m2 / z, m4 / z);
+    Ok(ExactMagnetisation {
+        abs_m: abs_m / z,
+        m2,
+        m4,
+        binder: 1.0 - m4 / (3.0 * m2 * m2),
+        energy: e / z,
+    })
+}
+
+/// Largest volume whose configurations [`ising_configurations`] lists (2^16 fields of 16
+/// values, 8 MiB).
+pub const MAX_LISTED_VOLUME: usize = 16;
+
+/// Every configuration of the Ising model on (Z_L)^d as a ±1 field of shape [L; d] (row-major,
+/// last axis fastest), with its log Boltzmann weight K·B (R7.11, unnormalised): the exact law,
+/// for scores of the noised Ising distribution. V ≤ [`MAX_LISTED_VOLUME`].
+pub fn ising_configurations(
+    d: usize,
+    l: usize,
+    k: f64,
+) -> Result<(Vec<ndarray::ArrayD<f64>>, Vec<f64>)> {
+    let v = enumerable_volume(d, l, MAX_LISTED_VOLUME)?;
+    if !k.is_finite() {
+        return Err(Error::Invalid {
+            name: "K",
+            value: k.to_string(),
+            requirement: "a finite coupling".into(),
+        });
+    }
+    let bonds = forward_bonds(d, l, v);
+    let shape = vec![l; d];
+    let (mut fields, mut log_weights) = (Vec::new(), Vec::new());
+    for config in 0u64..(1u64 << v) {
+        let spins = (0..v)
+            .map(|x| if (config >> x) & 1 == 1 { 1.0 } else { -1.0 })
+            .collect();
+        let field = ndarray::ArrayD::from_shape_vec(shape.clone(), spins)
+            .map_err(|e| Error::Lattice(e.to_string()))?;
+        fields.push(field);
+        log_weights.push(k * bond_sum_and_magnetisation(config, v, &bonds).0 as f64);
+    }
+    Ok((fields, log_weights))
 }
 
 /// Exact distribution of the energy per site e = −B/V at coupling K (R7.7):

@@ -6,7 +6,7 @@
 //! ([`EmpiricalScore`], the sampler's check on non-Gaussian data). No closed form.
 
 use burn::prelude::Backend;
-use ndarray::ArrayD;
+use ndarray::{Array1, Array2, ArrayD};
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
@@ -81,7 +81,9 @@ pub fn generate_with(
     Ok(out)
 }
 
-fn network_score<B: Backend>(
+/// s_θ(x, t) of `net` for each field of `x` at one time t: the network's score on arrays, for
+/// [`generate_with`] when it is combined with another score.
+pub fn network_score<B: Backend>(
     net: &ScoreNetwork<B>,
     x: &[ArrayD<f64>],
     t: f64,
@@ -99,11 +101,23 @@ fn network_score<B: Backend>(
 /// network that memorised its training set would learn; the sampler run with it draws from
 /// the set itself as the grid is refined, whatever the fields' distribution — the sampler's
 /// check on non-Gaussian data such as Ising configurations.
+///
+/// With weights p_j (a discrete law, [`EmpiricalScore::weighted`]) the same holds with
+/// w_j ∝ p_j exp(−|x − α_t c_j|²/(2σ_t²)): the exact score of any distribution on finitely
+/// many fields, e.g. every Ising configuration of a small torus with its Boltzmann weight.
 pub struct EmpiricalScore {
-    fields: Vec<ArrayD<f64>>,
+    /// The fields c_j as the rows of an N × V matrix.
+    set: Array2<f64>,
+    /// The fields' shape.
+    shape: Vec<usize>,
+    /// ln p_j + const of each field (0 for the empirical distribution).
+    log_prior: Array1<f64>,
     /// |c_j|² of each field.
-    norms: Vec<f64>,
+    norms: Array1<f64>,
 }
+
+/// Fields scored together: one N-wide row of weights each, so a block of 16 holds 16 N values.
+const SCORE_BLOCK: usize = 16;
 
 impl EmpiricalScore {
     /// The score of the empirical distribution of `fields` (at least one, all of one shape).
@@ -115,53 +129,100 @@ impl EmpiricalScore {
                 requirement: "needs at least one field".into(),
             });
         };
-        if fields.iter().any(|f| f.shape() != first.shape()) {
+        let shape = first.shape().to_vec();
+        if fields.iter().any(|f| f.shape() != shape) {
             return Err(Error::Mismatch(
                 "fields of different shapes in one empirical distribution".into(),
             ));
         }
-        let norms = fields.iter().map(|c| dot(c, c)).collect();
-        Ok(Self { fields, norms })
+        let set = rows(&fields, first.len());
+        let norms = set.rows().into_iter().map(|c| c.dot(&c)).collect();
+        Ok(Self {
+            log_prior: Array1::zeros(fields.len()),
+            set,
+            shape,
+            norms,
+        })
     }
 
-    /// s(x, t) for each field of `x` (of the set's shape) at time t > 0, one field per rayon
-    /// task. The weights use −|x − α c_j|²/(2σ²) = (α x·c_j − α²|c_j|²/2 − |x|²/2)/σ², whose
-    /// last term is common to all j and dropped.
+    /// The score of the law p_j ∝ exp(`log_weights[j]`) on `fields` (one finite log weight per
+    /// field; the normalisation is not needed).
+    pub fn weighted(fields: Vec<ArrayD<f64>>, log_weights: Vec<f64>) -> Result<Self> {
+        if log_weights.len() != fields.len() || log_weights.iter().any(|w| !w.is_finite()) {
+            return Err(Error::Invalid {
+                name: "empirical score weights",
+                value: format!("{} weights for {} fields", log_weights.len(), fields.len()),
+                requirement: "one finite log weight per field".into(),
+            });
+        }
+        let top = log_weights
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
+        Ok(Self {
+            log_prior: log_weights.iter().map(|w| w - top).collect(),
+            ..Self::new(fields)?
+        })
+    }
+
+    /// s(x, t) for each field of `x` (of the set's shape) at time t > 0. The weights use
+    /// −|x − α c_j|²/(2σ²) = (α x·c_j − α²|c_j|²/2 − |x|²/2)/σ², whose last term is common to
+    /// all j and dropped; the products x·c_j of a block of fields are one matrix product, and
+    /// blocks run in parallel.
     pub fn score(&self, x: &[ArrayD<f64>], t: f64) -> Result<Vec<ArrayD<f64>>> {
         // at t = 0 the mixture's components are points and the score is not defined
         let (a, s2) = (alpha(t)?, sigma2(crate::error::positive("t", t)?)?);
-        x.par_iter()
-            .map(|x| {
-                if x.shape() != self.fields[0].shape() {
-                    return Err(Error::Mismatch(format!(
-                        "a field of shape {:?} for a set of shape {:?}",
-                        x.shape(),
-                        self.fields[0].shape()
-                    )));
-                }
-                let log_w: Vec<f64> = self
-                    .fields
-                    .iter()
-                    .zip(&self.norms)
-                    .map(|(c, norm)| (a * dot(x, c) - 0.5 * a * a * norm) / s2)
-                    .collect();
-                let top = log_w.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                let w: Vec<f64> = log_w.iter().map(|l| (l - top).exp()).collect();
-                let total: f64 = w.iter().sum();
-                let mut mean = ArrayD::zeros(x.raw_dim());
-                // weights that underflowed to 0 add nothing
-                for (c, w) in self.fields.iter().zip(&w).filter(|(_, &w)| w > 0.0) {
-                    mean.scaled_add(w / total, c);
-                }
-                Ok((mean * a - x) / s2)
+        if let Some(bad) = x.iter().find(|x| x.shape() != self.shape) {
+            return Err(Error::Mismatch(format!(
+                "a field of shape {:?} for a set of shape {:?}",
+                bad.shape(),
+                self.shape
+            )));
+        }
+        // ln p_j − α²|c_j|²/(2σ²): the part of each log weight that does not depend on x
+        let offset = &self.log_prior - &(&self.norms * (0.5 * a * a / s2));
+        let blocks: Vec<Vec<ArrayD<f64>>> = x
+            .par_chunks(SCORE_BLOCK)
+            .map(|block| self.score_block(block, a, s2, &offset))
+            .collect::<Result<_>>()?;
+        Ok(blocks.into_iter().flatten().collect())
+    }
+
+    fn score_block(
+        &self,
+        block: &[ArrayD<f64>],
+        a: f64,
+        s2: f64,
+        offset: &Array1<f64>,
+    ) -> Result<Vec<ArrayD<f64>>> {
+        let xs = rows(block, self.set.ncols());
+        let mut w = xs.dot(&self.set.t()) * (a / s2) + offset;
+        for mut row in w.rows_mut() {
+            let top = row.fold(f64::NEG_INFINITY, |m, &l| m.max(l));
+            // weights that underflow to 0 add nothing
+            row.mapv_inplace(|l| (l - top).exp());
+            let total = row.sum();
+            row /= total;
+        }
+        let scores = (w.dot(&self.set) * a - &xs) / s2;
+        scores
+            .rows()
+            .into_iter()
+            .map(|s| {
+                ArrayD::from_shape_vec(self.shape.clone(), s.to_vec())
+                    .map_err(|e| Error::Mismatch(e.to_string()))
             })
             .collect()
     }
 }
 
-/// Σ_i a_i b_i over two arrays of one shape.
-fn dot(a: &ArrayD<f64>, b: &ArrayD<f64>) -> f64 {
-    ndarray::Zip::from(a).and(b).fold(0.0, |s, a, b| s + a * b)
+/// Fields of `len` values each as the rows of a matrix (row-major order of each field).
+fn rows(fields: &[ArrayD<f64>], len: usize) -> Array2<f64> {
+    let mut m = Array2::zeros((fields.len(), len));
+    for (mut row, f) in m.rows_mut().into_iter().zip(fields) {
+        row.iter_mut().zip(f.iter()).for_each(|(r, &v)| *r = v);
+    }
+    m
 }
 
 #[cfg(test)]
@@ -190,6 +251,21 @@ mod tests {
         let two = EmpiricalScore::new(vec![c.clone(), -&c]).unwrap();
         let s = &two.score(std::slice::from_ref(&x), t).unwrap()[0];
         let mean = &c * (a * (&x * &c).sum() / s2).tanh();
+        let want: ArrayD<f64> = (mean * a - &x) / s2;
+        for (s, w) in s.iter().zip(&want) {
+            assert_relative_eq!(*s, *w, max_relative = 1e-12);
+        }
+        // weights p and 1 − p on ±c: E[c | x] = c tanh(α x·c/σ² + ½ ln(p/(1 − p))), half the
+        // difference of the two log weights (a common shift of the log weights drops out)
+        let p: f64 = 0.8;
+        let weighted = EmpiricalScore::weighted(
+            vec![c.clone(), -&c],
+            vec![p.ln() + 3.0, (1.0 - p).ln() + 3.0],
+        )
+        .unwrap();
+        let s = &weighted.score(std::slice::from_ref(&x), t).unwrap()[0];
+        let odds = (p / (1.0 - p)).ln();
+        let mean = &c * (a * (&x * &c).sum() / s2 + odds / 2.0).tanh();
         let want: ArrayD<f64> = (mean * a - &x) / s2;
         for (s, w) in s.iter().zip(&want) {
             assert_relative_eq!(*s, *w, max_relative = 1e-12);
