@@ -14,7 +14,7 @@ use crate::diffusion::grid::TimeGrid;
 use crate::error::{Error, Result};
 use crate::experiment::observables::{binder, mean_and_error, observables, MeanAndError};
 use crate::experiment::score_network::sample::{
-    generate, generate_with, network_score, EmpiricalScore,
+    generate, generate_with, network_score, EmpiricalScore, SCORE_BLOCK,
 };
 use crate::experiment::score_network::train::{
     frozen, FieldMinibatches, LrSchedule, Monitor, NetworkOptimizer, NetworkTrainer, NoisedFields,
@@ -198,6 +198,15 @@ impl IsingNetworkConfig {
                 "handover times inside the grid [t_min, T]",
             );
         }
+        let mut sorted = self.handover.clone();
+        sorted.sort_by(f64::total_cmp);
+        if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+            return bad(
+                "network_ising.handover",
+                format!("{} twice", w[0]),
+                "each handover time once",
+            );
+        }
         if self.excess_fields == 1 || self.excess_fields > 100_000 {
             return bad(
                 "network_ising.excess_fields",
@@ -237,19 +246,26 @@ impl IsingNetworkConfig {
     }
 
     /// Fields held at once: the configurations twice (the training set and the sampler
-    /// check's copy), the largest of the generated sets, and for the excess loss every
-    /// configuration of the torus twice (the law and its score).
+    /// check's copy), the largest of the generated sets, for the excess loss every
+    /// configuration of the torus twice (the law and its score), and the exact score's weights
+    /// in units of fields: a block of [`SCORE_BLOCK`] rows as wide as its set on each rayon
+    /// thread.
     pub fn fields_held(&self) -> f64 {
         let generated = self
             .generated
             .max(self.sampler_check)
             .max(self.checkpoint_fields);
         let listed = if self.excess_fields > 0 && self.l * self.l <= MAX_LISTED_VOLUME {
-            2.0 * 2f64.powi((self.l * self.l) as i32)
+            2f64.powi((self.l * self.l) as i32)
         } else {
             0.0
         };
-        2.0 * self.configurations as f64 + generated as f64 + listed
+        let widest = (self.configurations as f64).max(listed);
+        let weights = (SCORE_BLOCK * rayon::current_num_threads()) as f64 * widest;
+        2.0 * self.configurations as f64
+            + generated as f64
+            + 2.0 * listed
+            + weights / (self.l as f64).powi(2)
     }
 
     /// Bytes of [`Self::fields_held`], 8 a value.

@@ -116,8 +116,9 @@ pub struct EmpiricalScore {
     norms: Array1<f64>,
 }
 
-/// Fields scored together: one N-wide row of weights each, so a block of 16 holds 16 N values.
-const SCORE_BLOCK: usize = 16;
+/// Fields scored together by [`EmpiricalScore::score`]: one N-wide row of weights each, so a
+/// block holds 16 N values, one block per rayon thread at a time.
+pub const SCORE_BLOCK: usize = 16;
 
 impl EmpiricalScore {
     /// The score of the empirical distribution of `fields` (at least one, all of one shape).
@@ -273,12 +274,16 @@ mod tests {
     }
 
     #[test]
-    fn empirical_scores_refuse_empty_and_mixed_sets_and_times_not_above_0() {
+    fn empirical_scores_refuse_empty_and_mixed_sets_bad_weights_and_times_not_above_0() {
         assert!(EmpiricalScore::new(vec![]).is_err());
         let (a, b) = (ArrayD::zeros(vec![3]), ArrayD::zeros(vec![4]));
         assert!(EmpiricalScore::new(vec![a.clone(), b.clone()]).is_err());
         let one = EmpiricalScore::new(vec![a.clone()]).unwrap();
         assert!(one.score(&[b], 0.5).is_err());
+        for weights in [vec![], vec![0.0, 0.0], vec![f64::NAN], vec![f64::INFINITY]] {
+            assert!(EmpiricalScore::weighted(vec![a.clone()], weights).is_err());
+        }
+        assert!(EmpiricalScore::weighted(vec![a.clone()], vec![-3.0]).is_ok());
         for t in [0.0, -1.0, f64::NAN] {
             assert!(one.score(std::slice::from_ref(&a), t).is_err(), "t = {t}");
         }
