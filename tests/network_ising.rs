@@ -304,8 +304,9 @@ fn network_options_are_read_from_toml() {
 /// R11.1's Tweedie identity on the exact Ising score (R7.11 with R11.8, weighted): for x₀ from
 /// the 4×4 law at K_c and x_t = α x₀ + σ z, E[z | x_t] = −σ s*(x_t), so every function of x_t
 /// is uncorrelated with σ s* + z. Checked for f(x) = x and f(x) = x³ (summed over sites, /V) at
-/// five times with 2 000 fields each: |mean|/SE ≤ 5.6, two-sided 2·10⁻⁸ each, 2·10⁻⁷ over
-/// the ten checks (within the crate's 10⁻⁶). Power: the score of the wrong law, K = 0.8 K_c in the
+/// three times (0.1, 0.3, 0.8; at 0.02 and 2 the wrong law below was not told apart either, so
+/// they were dropped for time) with 2 000 fields each: |mean|/SE ≤ 5.6, two-sided 2·10⁻⁸
+/// each, 1.3·10⁻⁷ over the six checks (within the crate's 10⁻⁶). Power: the score of the wrong law, K = 0.8 K_c in the
 /// weights, gives |z| = 11.2 (x, t = 0.8) here, and the x-statistic at t = 0.3 and 0.8 has mean
 /// ≈ 11 and unit spread at any seed, so the wrong law is caught with probability ≈ 1.
 #[test]
@@ -329,7 +330,7 @@ fn the_exact_ising_score_satisfies_tweedie() {
     for (kk, must_hold) in [(k, true), (0.8 * k, false)] {
         let exact = score_k(kk);
         let mut largest: f64 = 0.0;
-        for t in [0.02, 0.1, 0.3, 0.8, 2.0] {
+        for t in [0.1, 0.3, 0.8] {
             let clean: Vec<_> = (0..2000).map(|_| &fields[law.sample(&mut rng)]).collect();
             let noised = NoisedFields::noise(&clean, &vec![t; clean.len()], &mut rng).unwrap();
             let s = exact.score(&noised.xt, t).unwrap();
