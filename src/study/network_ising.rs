@@ -187,6 +187,41 @@ impl IsingNetworkConfig {
                 "0 < t_min < T, finite",
             );
         }
+        self.validate_diagnostics()?;
+        if self.window == 0 {
+            return bad("network_ising.window", "0".into(), "≥ 1 checkpoint");
+        }
+        if self.generated < 10
+            || (self.checkpoint_every > 0 && self.checkpoint_fields < 10)
+            || (1..10).contains(&self.sampler_check)
+        {
+            return bad(
+                "network_ising.generated",
+                format!(
+                    "{}, {} per checkpoint, {} for the sampler check",
+                    self.generated, self.checkpoint_fields, self.sampler_check
+                ),
+                "≥ 10 fields for a Binder cumulant with an error",
+            );
+        }
+        self.spec().validate(Lattice::new(2, self.l)?)?;
+        crate::error::check_memory(
+            "the network_ising fields",
+            self.memory_estimate(),
+            "fewer configurations or generated fields, or a smaller side",
+        )
+    }
+
+    /// The handover times and the excess-loss field count (part of [`Self::validate`]).
+    fn validate_diagnostics(&self) -> Result<()> {
+        let bad = |name: &'static str, value: String, requirement: &str| {
+            Err(Error::Invalid {
+                name,
+                value,
+                requirement: requirement.into(),
+            })
+        };
+        let (t_min, horizon) = self.horizon;
         if let Some(t) = self
             .handover
             .iter()
@@ -221,28 +256,7 @@ impl IsingNetworkConfig {
                 "handover = [] with sampler_check = 0 (each handover time generates sampler_check fields)",
             );
         }
-        if self.window == 0 {
-            return bad("network_ising.window", "0".into(), "≥ 1 checkpoint");
-        }
-        if self.generated < 10
-            || (self.checkpoint_every > 0 && self.checkpoint_fields < 10)
-            || (1..10).contains(&self.sampler_check)
-        {
-            return bad(
-                "network_ising.generated",
-                format!(
-                    "{}, {} per checkpoint, {} for the sampler check",
-                    self.generated, self.checkpoint_fields, self.sampler_check
-                ),
-                "≥ 10 fields for a Binder cumulant with an error",
-            );
-        }
-        self.spec().validate(Lattice::new(2, self.l)?)?;
-        crate::error::check_memory(
-            "the network_ising fields",
-            self.memory_estimate(),
-            "fewer configurations or generated fields, or a smaller side",
-        )
+        Ok(())
     }
 
     /// Fields held at once: the configurations twice (the training set and the sampler
