@@ -11,7 +11,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn output(program: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(program).args(args).output().ok()?;
+    // GIT_OPTIONAL_LOCKS=0: `git status` must not refresh `.git/index`, which this script
+    // watches; a refresh made the next cargo command rerun the script and rebuild the crate
+    let out = Command::new(program)
+        .args(args)
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .output()
+        .ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())

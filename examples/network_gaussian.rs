@@ -5,7 +5,7 @@
 
 use critical_slowing::diffusion::grid::TimeGrid;
 use critical_slowing::experiment::score_network::train::NetworkOptimizer;
-use critical_slowing::experiment::score_network::TrainF32;
+use critical_slowing::experiment::score_network::FloatType;
 use critical_slowing::model::score_network::NetworkSpec;
 use critical_slowing::progress::Silent;
 use critical_slowing::study::network::{network_study, NetworkStudyConfig};
@@ -35,7 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         seeds: vec![1],
     };
     let started = std::time::Instant::now();
-    let (study, _) = network_study::<TrainF32>(&cfg, &Silent)?;
+    let (study, _) = network_study(&cfg, FloatType::F32, &Silent)?;
     for run in &study.runs {
         println!(
             "L = {} κ = {:.0}: {} parameters, {:.1} s",

@@ -3,7 +3,7 @@
 //! against L.
 
 use critical_slowing::experiment::score_network::train::{LrSchedule, NetworkOptimizer};
-use critical_slowing::experiment::score_network::{TrainF32, TrainF64};
+use critical_slowing::experiment::score_network::FloatType;
 use critical_slowing::model::score_network::{Activation, KernelSize, NetworkSpec, Output};
 use critical_slowing::report::network::{network_training, NetworkTrainingReport};
 use critical_slowing::study::network::{network_study, NetworkStudyConfig};
@@ -85,7 +85,7 @@ pub struct Args {
     seeds: Vec<u64>,
     /// Float type of the framework: f32 or f64.
     #[arg(long, default_value = "f32")]
-    float: String,
+    float: FloatType,
     #[command(flatten)]
     out: OutPath,
     #[command(flatten)]
@@ -209,12 +209,7 @@ pub fn run(a: Args) -> Result<String, String> {
         let bytes = 8.0 * cfg.spec.parameter_count(lattice) as f64 + 65536.0;
         super::check_new_file(path, a.out.force, bytes)?;
     }
-    let (study, weights) = match a.float.as_str() {
-        "f32" => network_study::<TrainF32>(&cfg, observer().as_ref()),
-        "f64" => network_study::<TrainF64>(&cfg, observer().as_ref()),
-        other => return Err(format!("invalid --float {other:?}: expected f32 or f64")),
-    }
-    .map_err(message)?;
+    let (study, weights) = network_study(&cfg, a.float, observer().as_ref()).map_err(message)?;
     let scaling = network_scaling(&study).map_err(message)?;
     if let Some(path) = &a.out.out {
         critical_slowing::report::export::network_weights(&study, &weights, path, a.out.force)

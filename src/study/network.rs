@@ -22,7 +22,9 @@ use crate::experiment::score_network::response::learned_symbol;
 use crate::experiment::score_network::train::{
     frozen, FreshFields, LrSchedule, Monitor, NetworkOptimizer, NetworkTrainer, NoisedFields,
 };
-use crate::experiment::score_network::{fields_tensor, tensor_fields, ScoreNetwork};
+use crate::experiment::score_network::{
+    fields_tensor, tensor_fields, FloatType, ScoreNetwork, TrainF32, TrainF64,
+};
 use crate::fourier::RealFft;
 use crate::lattice::Lattice;
 use crate::model::score_network::{NetworkSpec, Weighting};
@@ -368,10 +370,23 @@ fn axis_symbol_errors<B: AutodiffBackend>(
         .collect())
 }
 
-/// Runs the study on backend `B` (e.g. [`crate::experiment::score_network::TrainF32`]):
-/// every L and seed, checkpoints until both criteria held for the window or the step cap.
-/// Returns the runs and the weights of the last run's trained network (largest L, last seed).
-pub fn network_study<B: AutodiffBackend>(
+/// Runs the study in float type `float` (burn's ndarray CPU backend with autodiff): every L and
+/// seed, checkpoints until both criteria held for the window or the step cap. Returns the runs
+/// and the weights of the last run's trained network (largest L, last seed).
+pub fn network_study(
+    cfg: &NetworkStudyConfig,
+    float: FloatType,
+    observer: &dyn Observer,
+) -> Result<(NetworkStudy, NamedWeights)> {
+    match float {
+        FloatType::F32 => network_study_on::<TrainF32>(cfg, observer),
+        FloatType::F64 => network_study_on::<TrainF64>(cfg, observer),
+    }
+}
+
+/// [`network_study`] on any autodiff backend `B`. A program that calls this compiles the
+/// whole training loop for `B` itself; [`network_study`] is compiled once, in this crate.
+pub fn network_study_on<B: AutodiffBackend>(
     cfg: &NetworkStudyConfig,
     observer: &dyn Observer,
 ) -> Result<(NetworkStudy, NamedWeights)> {

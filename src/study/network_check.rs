@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::experiment::score_network::train::{
     FixedBatch, LinearKernelRecorder, NetworkOptimizer, NetworkTrainer, NoisedFields,
 };
-use crate::experiment::score_network::{ScoreNetwork, TrainF32, TrainF64};
+use crate::experiment::score_network::{FloatType, ScoreNetwork, TrainF64};
 use crate::experiment::trainer::{FullBatchGd, StoppingRule};
 use crate::experiment::{ConvNet, NoisedBatch};
 use crate::fourier::RealFft;
@@ -116,7 +116,7 @@ pub fn network_claim_study(
 ) -> Result<NetworkClaimStudy> {
     cfg.validate()?;
     let identity_deviation = identity_deviation(20260523)?;
-    let (study, _) = network_study::<TrainF32>(&cfg.study(), observer)?;
+    let (study, _) = network_study(&cfg.study(), FloatType::F32, observer)?;
     Ok(NetworkClaimStudy {
         scaling: network_scaling(&study)?,
         checkpoint: cfg.checkpoint,

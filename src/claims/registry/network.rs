@@ -11,7 +11,7 @@ use crate::theory::network::massive_free_condition_number;
 /// The network claims (C60–C64), in report order.
 pub const CLAIMS: &[Claim] = &[
     Claim {
-        spec: spec!("C60", "code cross-check: with the identity activation the framework's network is the linear network of §4", ["R11.4"], ["tests/score_network.rs"],
+        spec: spec!("C60", "code cross-check: with the identity activation the framework's network is the linear network of §4", ["R11.4"], ["tests/network/score.rs"],
             "none: the crate's hand-differentiated two-layer trainer (whose trajectory is the closed form on its data, C8) is the reference",
             "largest deviation of the burn network's kernels (identity activation, no time input, full kernels, width 1, f64) from the linear trainer's over 40 full-batch GD steps from the same random start on the same 12 fields, d = 2, L = 6, over the largest kernel entry",
             "the same sums in different orders (FFT against shifted products), f64 rounding ~1e-15 per step through a contracting step map: 1e-10. A code cross-check by construction (both sides minimise the same loss over relabelled parameters), not an independent measurement",
@@ -20,7 +20,7 @@ pub const CLAIMS: &[Claim] = &[
         evaluate: c60,
     },
     Claim {
-        spec: spec!("C61", "a nonlinear network's relative-excess training time grows at least one power of L slower than κ", ["R11.1", "R11.2", "R11.3"], ["tests/network_study.rs"],
+        spec: spec!("C61", "a nonlinear network's relative-excess training time grows at least one power of L slower than κ", ["R11.1", "R11.2", "R11.3"], ["tests/network/study.rs"],
             "exponent of κ = 1 + 8L²/c between the first and last [network] sides (one-layer linear GD: T₁ ∝ κ, R3.3)",
             "largest exponent of the mean training time (first step from which the held-out relative excess stays ≤ ε for 3 checkpoints; SiLU residual network trained by Adam on fresh fields) between the first and last sides consistent with the checkpoint spacing δ: ln((T_last + δ)/(T_first − δ)) / ln(L_last/L_first)",
             "analytic: κ's exponent is 2 less the +1's share, ≥ 1.97 at L ≥ 6: 2 ± 0.05; numeric: ≤ κ's exponent − 1. The training time is known only to one checkpoint spacing, so the numeric value is the steepest growth the measured times allow; with 2–3 seeds the seeds' spread is reported (network.csv) but carries no calibrated level. Measured on L = 6…16, 3 seeds: p = −0.22 ± 0.13, no growth at all",

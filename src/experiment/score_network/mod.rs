@@ -36,6 +36,41 @@ pub type TrainF32 = burn::backend::Autodiff<CpuF32>;
 /// [`CpuF64`] with reverse-mode autodiff.
 pub type TrainF64 = burn::backend::Autodiff<CpuF64>;
 
+/// The float type a network is trained in: [`TrainF32`] or [`TrainF64`]. Spelled `f32` and
+/// `f64` on the command line and in files.
+///
+/// Entry points that train take this value instead of a backend type parameter, so the
+/// training code is compiled once, in this crate, rather than again in every program that
+/// calls it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum FloatType {
+    /// Single precision (what practitioners train in).
+    #[default]
+    F32,
+    /// Double precision (the cross-checks with the linear trainer).
+    F64,
+}
+
+impl std::str::FromStr for FloatType {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "f32" => Ok(FloatType::F32),
+            "f64" => Ok(FloatType::F64),
+            other => Err(format!("invalid float type {other:?}: expected f32 or f64")),
+        }
+    }
+}
+
+impl std::fmt::Display for FloatType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FloatType::F32 => "f32",
+            FloatType::F64 => "f64",
+        })
+    }
+}
+
 /// One periodic convolution (W ⊛ h)(x) = Σ_r W(r) h(x − r) + b, C_in → C_out channels.
 #[derive(Module, Debug)]
 pub struct CircularConv<B: Backend> {

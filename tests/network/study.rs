@@ -8,7 +8,7 @@ use critical_slowing::diffusion::forward::{sigma2, spectrum_at};
 use critical_slowing::experiment::score_network::response::learned_symbol;
 use critical_slowing::experiment::score_network::train::{NetworkOptimizer, NoisedFields};
 use critical_slowing::experiment::score_network::{
-    fields_tensor, tensor_fields, ScoreNetwork, TrainF32, TrainF64,
+    fields_tensor, tensor_fields, FloatType, ScoreNetwork, TrainF64,
 };
 use critical_slowing::fourier::RealFft;
 use critical_slowing::model::score_network::{KernelSize, NetworkSpec};
@@ -158,7 +158,7 @@ fn small_study(sides: Vec<usize>, steps: u64, seeds: Vec<u64>) -> NetworkStudyCo
 #[test]
 fn study_data_has_kappa_growing_as_l_squared() {
     let cfg = small_study(vec![6, 8, 12], 0, vec![1]);
-    let (study, _) = network_study::<TrainF32>(&cfg, &Silent).unwrap();
+    let (study, _) = network_study(&cfg, FloatType::F32, &Silent).unwrap();
     for run in &study.runs {
         let expected = massive_free_condition_number(2, run.l, 4.0);
         assert!(
@@ -227,7 +227,7 @@ fn learned_symbol_of_a_linear_network_is_its_kernel_transform() {
 #[test]
 fn silu_network_learns_the_gaussian_score() {
     let cfg = small_study(vec![8], 600, vec![1, 2]);
-    let (study, _) = network_study::<TrainF32>(&cfg, &Silent).unwrap();
+    let (study, _) = network_study(&cfg, FloatType::F32, &Silent).unwrap();
     let scaling = network_scaling(&study).unwrap();
     assert_eq!(
         scaling.rows[0].trained,
