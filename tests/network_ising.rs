@@ -178,6 +178,36 @@ fn bad_configurations_are_refused() {
             "network_ising.learning_rate",
         ),
         (
+            // below the horizon's t_min = 0.005
+            IsingNetworkConfig {
+                train_grid: Some("list:0.001,0.5,4".into()),
+                ..base.clone()
+            },
+            "network_ising.train_grid",
+        ),
+        (
+            // beyond its T = 4
+            IsingNetworkConfig {
+                train_grid: Some("uniform:0.005:5:10".into()),
+                ..base.clone()
+            },
+            "network_ising.train_grid",
+        ),
+        (
+            IsingNetworkConfig {
+                train_grid: Some("list:0.5,0.1".into()),
+                ..base.clone()
+            },
+            "network_ising.train_grid",
+        ),
+        (
+            IsingNetworkConfig {
+                train_grid: Some("geometric:0.01:4".into()),
+                ..base.clone()
+            },
+            "network_ising.train_grid",
+        ),
+        (
             IsingNetworkConfig {
                 generated: 5,
                 ..base.clone()
@@ -373,8 +403,8 @@ fn the_exact_ising_score_satisfies_tweedie() {
 /// R11.9 and C64: the handover rows and the L = 4 extras, wired (≈ 5 s). Handover rows come
 /// sorted; a handover at the grid's last time uses the network at every step and so repeats
 /// the network's own fields exactly (same stream, same count); at L = 4 the exact values
-/// (R7.11) are reported and the excess loss has one row per training time, excess ≥ 0 and a
-/// finite floor; at L = 5 (not listable) neither is.
+/// (R7.11) are reported and the excess loss has one row per training time (here the
+/// `train_grid` list), excess ≥ 0 and a finite floor; at L = 5 (not listable) neither is.
 #[test]
 fn handover_rows_and_the_exact_4x4_extras() {
     use critical_slowing::theory::ising_exact::{
@@ -387,7 +417,7 @@ fn handover_rows_and_the_exact_4x4_extras() {
         blocks: 1,
         batch: 16,
         steps: 100,
-        train_times: 8,
+        train_grid: Some("list:0.005, 0.05, 0.3, 0.6, 1.2, 4".into()),
         generation_steps: 30,
         generated: 250,
         sampler_check: 250,
@@ -411,9 +441,8 @@ fn handover_rows_and_the_exact_4x4_extras() {
     assert_ne!(r.handover[0].binder, last.binder);
     let exact = ising_magnetisation_moments(2, 4, ising_2d_critical_coupling()).unwrap();
     assert_eq!(r.exact, Some(exact));
-    // the 8 geometric steps of the training grid have 9 times
-    assert_eq!(r.excess.len(), 9);
-    assert!(r.excess.windows(2).all(|w| w[0].time < w[1].time));
+    let rows: Vec<f64> = r.excess.iter().map(|e| e.time).collect();
+    assert_eq!(rows, [0.005, 0.05, 0.3, 0.6, 1.2, 4.0]);
     for e in &r.excess {
         assert!(
             e.excess >= 0.0 && e.excess.is_finite() && e.floor.is_finite(),

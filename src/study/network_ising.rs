@@ -26,6 +26,7 @@ use crate::mc::{self, Algorithm, Coupling, McConfig, NamedCoupling, NoProgress};
 use crate::model::score_network::{KernelSize, NetworkSpec, Weighting};
 use crate::progress::Observer;
 use crate::sampling::seeded_rng;
+use crate::study::generate::GridSpec;
 use crate::theory::ising_exact::{
     ising_2d_critical_coupling, ising_configurations, ising_magnetisation_moments,
     ExactMagnetisation, MAX_ENUMERATION_VOLUME, MAX_LISTED_VOLUME,
@@ -66,6 +67,11 @@ pub struct IsingNetworkConfig {
     pub steps: u64,
     /// Training times: a geometric grid of this many steps over [t_min, T] (one time more).
     pub train_times: usize,
+    /// Training times spelled as a grid, `uniform:TMIN:T:N`, `geometric:TMIN:T:N` or
+    /// `list:t0,t1,…`, inside [t_min, T]; replaces `train_times` (none: the geometric grid).
+    /// Each step draws its times uniformly from these, so the grid is the training's density
+    /// over diffusion time.
+    pub train_grid: Option<String>,
     /// Generation grid: a geometric grid of this many steps over [t_min, T] (one time more).
     pub generation_steps: usize,
     /// t_min and T of both grids.
@@ -111,6 +117,7 @@ impl Default for IsingNetworkConfig {
             batch: 32,
             steps: 2000,
             train_times: 24,
+            train_grid: None,
             generation_steps: 100,
             horizon: (0.005, 4.0),
             generated: 1000,
@@ -126,6 +133,34 @@ impl Default for IsingNetworkConfig {
 }
 
 impl IsingNetworkConfig {
+    /// The times the network is trained at: `train_grid` if given, else the geometric grid of
+    /// `train_times` steps over the horizon. Errors name `network_ising.train_grid`.
+    pub fn training_times(&self) -> Result<TimeGrid> {
+        let (t_min, horizon) = self.horizon;
+        let Some(spelling) = &self.train_grid else {
+            return TimeGrid::geometric(t_min, horizon, self.train_times);
+        };
+        let grid = GridSpec(spelling.clone())
+            .build()
+            .map_err(|e| Error::Invalid {
+                name: "network_ising.train_grid",
+                value: spelling.clone(),
+                requirement: match e {
+                    Error::Invalid { requirement, .. } => requirement,
+                    other => other.to_string(),
+                },
+            })?;
+        let times = grid.times();
+        if times[0] < t_min || times[times.len() - 1] > horizon {
+            return Err(Error::Invalid {
+                name: "network_ising.train_grid",
+                value: spelling.clone(),
+                requirement: format!("times inside the horizon [{t_min}, {horizon}]"),
+            });
+        }
+        Ok(grid)
+    }
+
     /// The network: residual SiLU blocks of periodic kernels.
     pub fn spec(&self) -> NetworkSpec {
         NetworkSpec {
@@ -187,6 +222,7 @@ impl IsingNetworkConfig {
                 "0 < t_min < T, finite",
             );
         }
+        self.training_times()?;
         self.validate_diagnostics()?;
         if self.window == 0 {
             return bad("network_ising.window", "0".into(), "≥ 1 checkpoint");
@@ -697,13 +733,10 @@ fn train(
     observer: &dyn Observer,
 ) -> Result<Trained> {
     let lattice = Lattice::new(2, cfg.l)?;
-    let (t_min, horizon) = cfg.horizon;
     let net = ScoreNetwork::<TrainF32>::new(&cfg.spec(), lattice, cfg.seed, &Default::default())?;
     let mut source = FieldMinibatches {
         fields,
-        times: TimeGrid::geometric(t_min, horizon, cfg.train_times)?
-            .times()
-            .to_vec(),
+        times: cfg.training_times()?.times().to_vec(),
         batch: cfg.batch,
         rng: seeded_rng(cfg.seed + 1),
     };
@@ -806,9 +839,8 @@ fn excess_by_time<B: burn::prelude::Backend>(
         .map_err(|e| Error::Unstable(format!("the Ising law's weights: {e}")))?;
     let exact = EmpiricalScore::weighted(configurations.clone(), log_w)?;
     let mut rng = seeded_rng(cfg.seed + 6);
-    let (t_min, horizon) = cfg.horizon;
-    let grid = TimeGrid::geometric(t_min, horizon, cfg.train_times)?;
-    grid.times()
+    cfg.training_times()?
+        .times()
         .iter()
         .map(|&t| {
             let clean: Vec<&ArrayD<f64>> = (0..cfg.excess_fields)
@@ -949,10 +981,31 @@ pub fn ising_network_study(
 
 #[cfg(test)]
 mod tests {
-    use super::{axis_two_point, excess_row, histogram};
+    use super::{axis_two_point, excess_row, histogram, IsingNetworkConfig};
     use crate::diffusion::forward::sigma2;
     use crate::lattice::Lattice;
     use ndarray::arr1;
+
+    /// Without `train_grid` the training times are `train_times` geometric steps over the
+    /// horizon: 25 times from 0.005 to 4, each (4/0.005)^(1/24) times the one before; with it,
+    /// its own times.
+    #[test]
+    fn training_times_follow_the_grid_asked_for() {
+        let cfg = IsingNetworkConfig::default();
+        let t = cfg.training_times().unwrap().times().to_vec();
+        assert_eq!(t.len(), 25);
+        assert_eq!((t[0], t[24]), (0.005, 4.0));
+        let ratio = 800f64.powf(1.0 / 24.0);
+        assert!(t.windows(2).all(|w| (w[1] / w[0] - ratio).abs() < 1e-12));
+        let listed = IsingNetworkConfig {
+            train_grid: Some("uniform:0.5:2:3".into()),
+            ..cfg
+        };
+        assert_eq!(
+            listed.training_times().unwrap().times(),
+            [0.5, 1.0, 1.5, 2.0]
+        );
+    }
 
     /// R11.1 by hand on two fields of two sites: a zero network's excess is σ²‖s*‖²/V, its
     /// relative excess 1 and its floor ‖σ s* + z‖²/V; a network equal to s* has excess 0.

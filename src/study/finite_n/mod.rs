@@ -81,7 +81,17 @@ pub fn monte_carlo_studies(
 ) -> Result<MonteCarloStudies> {
     let start = std::time::Instant::now();
     cfg.validate()?;
-    let (mut ising, data) = ising_sides(cfg, protocol, seed, observer)?;
+    // the three sets of chains are independent: run them side by side
+    let (sides, (metropolis, large_n)) = rayon::join(
+        || ising_sides(cfg, protocol, seed, observer),
+        || {
+            rayon::join(
+                || metropolis_rows(cfg, seed, observer),
+                || large_n_rows(cfg, seed, observer),
+            )
+        },
+    );
+    let (mut ising, data) = sides?;
     let (one_layer_exponent, t1_errors) =
         training_jackknife(&data, 1, protocol, cfg.jackknife_blocks)?;
     for (row, error) in ising.iter_mut().zip(t1_errors) {
@@ -99,7 +109,7 @@ pub fn monte_carlo_studies(
     let eta_ising = crate::mc::eta(1, 2).unwrap_or(0.25);
     let trainer = trainers_on_data(&data[..cfg.trainer_sides], protocol, t, seed)?;
     let mut dynamics = wolff_dynamics(&ising);
-    let metropolis = metropolis_rows(cfg, seed, observer)?;
+    let metropolis = metropolis?;
     let lm: Vec<f64> = metropolis.iter().map(|r| r.l as f64).collect();
     let (tau, tau_error): (Vec<f64>, Vec<f64>) =
         metropolis.iter().map(|r| (r.tau, r.tau_error)).unzip();
@@ -112,7 +122,7 @@ pub fn monte_carlo_studies(
         .unwrap_or(0);
     let (gaussian_limit, generation_steps) =
         linear_generation(&data[g], cfg.generation_steps, seed, observer)?;
-    let large_n = large_n_rows(cfg, seed, observer)?;
+    let large_n = large_n?;
     let xs: Vec<f64> = large_n.iter().map(|r| r.n as f64).collect();
     let ys: Vec<f64> = large_n.iter().map(|r| r.relative_difference).collect();
     let errors: Vec<f64> = large_n.iter().map(|r| r.c0_error / r.c0_gap).collect();

@@ -2,6 +2,7 @@
 //! (χ, U, Wolff τ_int, the closed forms on the measured spectrum), Metropolis dynamics, trainers
 //! on the Monte Carlo fields, and the large-n approach (derivations/07, 08).
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::config::{mc_config, MonteCarloStudyConfig, TRAINER_MAX_STEPS};
@@ -112,65 +113,77 @@ pub struct LargeNRow {
 }
 
 /// Wolff run and training data at every Ising side (seed `seed + 100 + L` for the run,
-/// `seed + 200 + L` for the data).
+/// `seed + 200 + L` for the data). The sides' chains run in parallel; each depends on its seed
+/// alone, so the rows do not depend on the scheduling.
 pub(super) fn ising_sides(
     cfg: &MonteCarloStudyConfig,
     protocol: Protocol,
     seed: u64,
     observer: &dyn Observer,
 ) -> Result<(Vec<IsingSideRow>, Vec<ComponentData>)> {
+    let sides: Vec<(IsingSideRow, ComponentData)> = cfg
+        .ising_2d_sides
+        .par_iter()
+        .map(|&l| ising_side(cfg, l, protocol, seed, observer))
+        .collect::<Result<_>>()?;
+    Ok(sides.into_iter().unzip())
+}
+
+/// One side of [`ising_sides`].
+fn ising_side(
+    cfg: &MonteCarloStudyConfig,
+    l: usize,
+    protocol: Protocol,
+    seed: u64,
+    observer: &dyn Observer,
+) -> Result<(IsingSideRow, ComponentData)> {
     let progress = crate::progress::McProgress(observer);
     let critical = Coupling::Named(NamedCoupling::Critical);
-    let mut rows = Vec::new();
-    let mut data = Vec::new();
-    for &l in &cfg.ising_2d_sides {
-        let run_cfg = mc_config(
-            1,
-            2,
-            l,
-            critical,
-            Algorithm::Wolff,
-            cfg.measurements,
-            seed + 100 + l as u64,
-        );
-        let r = crate::mc::run(&run_cfg, &progress)?;
-        let set_cfg = mc_config(
-            1,
-            2,
-            l,
-            critical,
-            Algorithm::Wolff,
-            2000,
-            seed + 200 + l as u64,
-        );
-        let set = crate::mc::dataset(&set_cfg, cfg.configurations, &progress)?;
-        let d = ComponentData::new(Lattice::new(2, l)?, 1, set.fields()?)?;
-        let one = closed_form_on_data(&d, 1, protocol)?;
-        let two = closed_form_on_data(&d, 2, protocol)?;
-        let c0 = measured_spectrum(d.lattice(), &d.scalar_fields())?.at(&[0, 0]);
-        rows.push(IsingSideRow {
-            l,
-            chi: r.susceptibility.mean,
-            chi_error: r.susceptibility.error,
-            binder: r.binder.value,
-            binder_error: r.binder.error,
-            tau_wolff: r.m2.tau_int * r.sweep_equivalents_per_measurement,
-            tau_wolff_error: r.m2.tau_error * r.sweep_equivalents_per_measurement,
-            tau_wolff_energy: r.energy.tau_int * r.sweep_equivalents_per_measurement,
-            tau_wolff_energy_error: r.energy.tau_error * r.sweep_equivalents_per_measurement,
-            measurement_spacing: r.sweep_equivalents_per_measurement,
-            spacing: set.spacing,
-            configurations: d.len(),
-            kappa: one.kappa,
-            c_min: c0 / one.kappa,
-            c0,
-            t1: one.steps,
-            t1_error: f64::NAN,
-            t2: two.steps,
-        });
-        data.push(d);
-    }
-    Ok((rows, data))
+    let run_cfg = mc_config(
+        1,
+        2,
+        l,
+        critical,
+        Algorithm::Wolff,
+        cfg.measurements,
+        seed + 100 + l as u64,
+    );
+    let r = crate::mc::run(&run_cfg, &progress)?;
+    let set_cfg = mc_config(
+        1,
+        2,
+        l,
+        critical,
+        Algorithm::Wolff,
+        2000,
+        seed + 200 + l as u64,
+    );
+    let set = crate::mc::dataset(&set_cfg, cfg.configurations, &progress)?;
+    let d = ComponentData::new(Lattice::new(2, l)?, 1, set.fields()?)?;
+    let one = closed_form_on_data(&d, 1, protocol)?;
+    let two = closed_form_on_data(&d, 2, protocol)?;
+    let c0 = measured_spectrum(d.lattice(), &d.scalar_fields())?.at(&[0, 0]);
+    let row = IsingSideRow {
+        l,
+        chi: r.susceptibility.mean,
+        chi_error: r.susceptibility.error,
+        binder: r.binder.value,
+        binder_error: r.binder.error,
+        tau_wolff: r.m2.tau_int * r.sweep_equivalents_per_measurement,
+        tau_wolff_error: r.m2.tau_error * r.sweep_equivalents_per_measurement,
+        tau_wolff_energy: r.energy.tau_int * r.sweep_equivalents_per_measurement,
+        tau_wolff_energy_error: r.energy.tau_error * r.sweep_equivalents_per_measurement,
+        measurement_spacing: r.sweep_equivalents_per_measurement,
+        spacing: set.spacing,
+        configurations: d.len(),
+        kappa: one.kappa,
+        c_min: c0 / one.kappa,
+        c0,
+        t1: one.steps,
+        t1_error: f64::NAN,
+        t2: two.steps,
+    };
+    Ok((row, d))
 }
 
 /// Full-batch GD of full stacks of depth 1 and 2 on the fields of each data set at time t,
@@ -219,7 +232,8 @@ pub(super) fn trainers_on_data(
     Ok(rows)
 }
 
-/// Metropolis τ_int of the signed magnetisation at each side (seed `seed + 400 + L`).
+/// Metropolis τ_int of the signed magnetisation at each side (seed `seed + 400 + L`; the sides
+/// in parallel).
 pub(super) fn metropolis_rows(
     cfg: &MonteCarloStudyConfig,
     seed: u64,
@@ -227,7 +241,7 @@ pub(super) fn metropolis_rows(
 ) -> Result<Vec<DynamicRow>> {
     let progress = crate::progress::McProgress(observer);
     cfg.metropolis_sides
-        .iter()
+        .par_iter()
         .map(|&l| {
             let c = mc_config(
                 1,
@@ -251,7 +265,7 @@ pub(super) fn metropolis_rows(
 }
 
 /// Ĉ_0 of the fields at K = n β_c(3) on the L³ torus against the gap equation there, for each n
-/// (seed `seed + 600 + n`).
+/// (seed `seed + 600 + n`; the values of n in parallel).
 pub(super) fn large_n_rows(
     cfg: &MonteCarloStudyConfig,
     seed: u64,
@@ -264,7 +278,7 @@ pub(super) fn large_n_rows(
         .spectrum()
         .at(&[0, 0, 0]);
     cfg.large_n
-        .iter()
+        .par_iter()
         .map(|&n| {
             let c = mc_config(
                 n,
