@@ -81,7 +81,10 @@ pub fn monte_carlo_studies(
 ) -> Result<MonteCarloStudies> {
     let start = std::time::Instant::now();
     cfg.validate()?;
-    // the three sets of chains are independent: run them side by side
+    // the three sets of chains are independent: run them side by side, in one stage that
+    // counts finished chains (their own stages would overwrite each other's progress)
+    let chains = cfg.ising_2d_sides.len() + cfg.metropolis_sides.len() + cfg.large_n.len();
+    observer.stage("Monte Carlo chains, in parallel", chains as u64);
     let (sides, (metropolis, large_n)) = rayon::join(
         || ising_sides(cfg, protocol, seed, observer),
         || {
@@ -91,6 +94,7 @@ pub fn monte_carlo_studies(
             )
         },
     );
+    observer.finish();
     let (mut ising, data) = sides?;
     let (one_layer_exponent, t1_errors) =
         training_jackknife(&data, 1, protocol, cfg.jackknife_blocks)?;

@@ -15,7 +15,7 @@ use crate::experiment::{ConvNet, DataSet};
 use crate::lattice::Lattice;
 use crate::mc::{Algorithm, Coupling, NamedCoupling};
 use crate::model::{LayerKind, Protocol};
-use crate::progress::Observer;
+use crate::progress::{Observer, Silent};
 use crate::study::training::empirical_prediction;
 
 /// One side of the 2D Ising data at K_c.
@@ -137,7 +137,7 @@ fn ising_side(
     seed: u64,
     observer: &dyn Observer,
 ) -> Result<(IsingSideRow, ComponentData)> {
-    let progress = crate::progress::McProgress(observer);
+    let progress = crate::progress::McProgress(&Silent);
     let critical = Coupling::Named(NamedCoupling::Critical);
     let run_cfg = mc_config(
         1,
@@ -159,6 +159,7 @@ fn ising_side(
         seed + 200 + l as u64,
     );
     let set = crate::mc::dataset(&set_cfg, cfg.configurations, &progress)?;
+    observer.advance(1);
     let d = ComponentData::new(Lattice::new(2, l)?, 1, set.fields()?)?;
     let one = closed_form_on_data(&d, 1, protocol)?;
     let two = closed_form_on_data(&d, 2, protocol)?;
@@ -239,7 +240,7 @@ pub(super) fn metropolis_rows(
     seed: u64,
     observer: &dyn Observer,
 ) -> Result<Vec<DynamicRow>> {
-    let progress = crate::progress::McProgress(observer);
+    let progress = crate::progress::McProgress(&Silent);
     cfg.metropolis_sides
         .par_iter()
         .map(|&l| {
@@ -253,6 +254,7 @@ pub(super) fn metropolis_rows(
                 seed + 400 + l as u64,
             );
             let r = crate::mc::run(&c, &progress)?;
+            observer.advance(1);
             Ok(DynamicRow {
                 algorithm: "metropolis".into(),
                 observable: "m".into(),
@@ -271,7 +273,7 @@ pub(super) fn large_n_rows(
     seed: u64,
     observer: &dyn Observer,
 ) -> Result<Vec<LargeNRow>> {
-    let progress = crate::progress::McProgress(observer);
+    let progress = crate::progress::McProgress(&Silent);
     let beta_c = crate::data::critical_coupling(3)?;
     let lattice = Lattice::new(3, cfg.large_n_l)?;
     let c0_gap = crate::data::GaussianField::large_n(lattice, beta_c)?
@@ -290,6 +292,7 @@ pub(super) fn large_n_rows(
                 seed + 600 + n as u64,
             );
             let r = crate::mc::run(&c, &progress)?;
+            observer.advance(1);
             Ok(LargeNRow {
                 n,
                 l: cfg.large_n_l,
