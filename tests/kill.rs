@@ -8,12 +8,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Every study at its smallest sizes (about 20 s; `--quick` takes 85 s): the run only has to
-/// reach the writer.
-const SMALLEST: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/smallest_reproduce.toml"
-);
+// the smallest configuration: the run only has to reach the writer
+mod common;
+use common::SMALLEST;
 
 fn spawn(out: &Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_critical-slowing"))

@@ -12,11 +12,9 @@ use critical_slowing::claims::{
 use critical_slowing::progress::Silent;
 use critical_slowing::report::{self, text};
 
-/// Every study on its smallest sides (about 20 s): the configuration of the rerun check.
-const SMALLEST: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/smallest_reproduce.toml"
-);
+// the configuration of the rerun check
+mod common;
+use common::SMALLEST;
 
 /// Three significant digits, and values below 1e-8 (rounding noise) as "~0".
 fn stable(v: Option<f64>) -> String {

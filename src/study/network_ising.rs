@@ -132,6 +132,15 @@ impl Default for IsingNetworkConfig {
     }
 }
 
+/// The refusal of `[network_ising]` field `name` at `value`, with what it must satisfy.
+fn bad<T>(name: &'static str, value: String, requirement: &str) -> Result<T> {
+    Err(Error::Invalid {
+        name,
+        value,
+        requirement: requirement.into(),
+    })
+}
+
 impl IsingNetworkConfig {
     /// The times the network is trained at: `train_grid` if given, else the geometric grid of
     /// `train_times` steps over the horizon. Errors name `network_ising.train_grid`.
@@ -140,23 +149,23 @@ impl IsingNetworkConfig {
         let Some(spelling) = &self.train_grid else {
             return TimeGrid::geometric(t_min, horizon, self.train_times);
         };
-        let grid = GridSpec(spelling.clone())
-            .build()
-            .map_err(|e| Error::Invalid {
-                name: "network_ising.train_grid",
-                value: spelling.clone(),
-                requirement: match e {
-                    Error::Invalid { requirement, .. } => requirement,
-                    other => other.to_string(),
-                },
-            })?;
+        let grid = match GridSpec(spelling.clone()).build() {
+            Ok(grid) => grid,
+            Err(Error::Invalid { requirement, .. }) => {
+                return bad("network_ising.train_grid", spelling.clone(), &requirement)
+            }
+            Err(other) => {
+                return bad(
+                    "network_ising.train_grid",
+                    spelling.clone(),
+                    &other.to_string(),
+                )
+            }
+        };
         let times = grid.times();
         if times[0] < t_min || times[times.len() - 1] > horizon {
-            return Err(Error::Invalid {
-                name: "network_ising.train_grid",
-                value: spelling.clone(),
-                requirement: format!("times inside the horizon [{t_min}, {horizon}]"),
-            });
+            let inside = format!("times inside the horizon [{t_min}, {horizon}]");
+            return bad("network_ising.train_grid", spelling.clone(), &inside);
         }
         Ok(grid)
     }
@@ -173,13 +182,6 @@ impl IsingNetworkConfig {
 
     /// Checks every field before any work.
     pub fn validate(&self) -> Result<()> {
-        let bad = |name: &'static str, value: String, requirement: &str| {
-            Err(Error::Invalid {
-                name,
-                value,
-                requirement: requirement.into(),
-            })
-        };
         let (t_min, horizon) = self.horizon;
         if !(4..=256).contains(&self.l) {
             return bad("network_ising.l", self.l.to_string(), "a side in 4…256");
@@ -250,13 +252,6 @@ impl IsingNetworkConfig {
 
     /// The handover times and the excess-loss field count (part of [`Self::validate`]).
     fn validate_diagnostics(&self) -> Result<()> {
-        let bad = |name: &'static str, value: String, requirement: &str| {
-            Err(Error::Invalid {
-                name,
-                value,
-                requirement: requirement.into(),
-            })
-        };
         let (t_min, horizon) = self.horizon;
         if let Some(t) = self
             .handover
