@@ -10,7 +10,7 @@
 use std::ops::ControlFlow;
 use std::time::Instant;
 
-use burn::tensor::backend::AutodiffBackend;
+use crate::experiment::score_network::TrainBackend;
 use ndarray::ArrayD;
 use serde::Serialize;
 
@@ -180,7 +180,7 @@ impl ExactReference {
     }
 
     /// (relative excess, its standard error) of a network on the held-out fields (R11.2).
-    pub fn relative_excess<B: burn::prelude::Backend>(
+    pub fn relative_excess<B: crate::experiment::score_network::NetworkBackend>(
         &self,
         net: &ScoreNetwork<B>,
         device: &B::Device,
@@ -307,7 +307,7 @@ struct ExcessMonitor<'a> {
     checkpoints: Vec<NetworkCheckpoint>,
 }
 
-impl<B: AutodiffBackend> Monitor<B> for ExcessMonitor<'_> {
+impl<B: TrainBackend> Monitor<B> for ExcessMonitor<'_> {
     fn checkpoint(
         &mut self,
         step: u64,
@@ -347,7 +347,7 @@ impl<B: AutodiffBackend> Monitor<B> for ExcessMonitor<'_> {
 pub type NamedWeights = Vec<(String, ArrayD<f64>)>;
 
 /// |v̂_k C_k(t) − 1| on the axis modes n = 0…⌊L/2⌋ of the last axis.
-fn axis_symbol_errors<B: AutodiffBackend>(
+fn axis_symbol_errors<B: TrainBackend>(
     net: &ScoreNetwork<B>,
     field: &GaussianField,
     t: f64,
@@ -386,7 +386,7 @@ pub fn network_study(
 
 /// [`network_study`] on any autodiff backend `B`. A program that calls this compiles the
 /// whole training loop for `B` itself; [`network_study`] is compiled once, in this crate.
-pub fn network_study_on<B: AutodiffBackend>(
+pub fn network_study_on<B: TrainBackend>(
     cfg: &NetworkStudyConfig,
     observer: &dyn Observer,
 ) -> Result<(NetworkStudy, NamedWeights)> {

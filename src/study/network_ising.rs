@@ -671,7 +671,7 @@ impl BinderMonitor<'_> {
     }
 }
 
-impl<B: burn::tensor::backend::AutodiffBackend> Monitor<B> for BinderMonitor<'_> {
+impl<B: crate::experiment::score_network::TrainBackend> Monitor<B> for BinderMonitor<'_> {
     fn checkpoint(&mut self, step: u64, _: f64, net: &ScoreNetwork<B>) -> Result<ControlFlow<()>> {
         if step > 0 && self.fields > 0 {
             let begun = std::time::Instant::now();
@@ -785,7 +785,7 @@ fn sampler_check(
 /// generation's seed, so the rows differ by the score alone, and a t_h at the grid's last time
 /// repeats the network's own fields (exactly, when `generated` equals `sampler_check`); the
 /// sampler check's stream is independent of them.
-fn handover<B: burn::prelude::Backend>(
+fn handover<B: crate::experiment::score_network::NetworkBackend>(
     cfg: &IsingNetworkConfig,
     net: &ScoreNetwork<B>,
     exact: &EmpiricalScore,
@@ -821,7 +821,7 @@ fn handover<B: burn::prelude::Backend>(
 /// The excess loss of `net` at each training time of `cfg` against the exact score of the 2D
 /// Ising law at K_c on its torus (R11.1, R11.2 at one time): `excess_fields` configurations drawn
 /// from the exact law (R7.11) per time, noised afresh. Empty unless the torus can be listed.
-fn excess_by_time<B: burn::prelude::Backend>(
+fn excess_by_time<B: crate::experiment::score_network::NetworkBackend>(
     cfg: &IsingNetworkConfig,
     net: &ScoreNetwork<B>,
 ) -> Result<Vec<ExcessRow>> {

@@ -4,8 +4,8 @@
 //! about 1/(1 − β) steps. Burn has no EMA of a module; this is the update written with its
 //! module visitor and mapper, which walk the parameters in the same (field) order.
 
+use crate::experiment::score_network::TrainBackend;
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
-use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::Tensor;
 
 use super::ScoreNetwork;
@@ -13,13 +13,13 @@ use crate::error::{Error, Result};
 
 /// The running average θ̄ of a network's weights.
 #[derive(Debug, Clone)]
-pub struct WeightAverage<B: AutodiffBackend> {
+pub struct WeightAverage<B: TrainBackend> {
     decay: f64,
     updates: u64,
     average: ScoreNetwork<B>,
 }
 
-impl<B: AutodiffBackend> WeightAverage<B> {
+impl<B: TrainBackend> WeightAverage<B> {
     /// Starts the average at `net` with the long-run decay β ∈ [0, 1).
     pub fn new(net: &ScoreNetwork<B>, decay: f64) -> Result<Self> {
         if !(0.0..1.0).contains(&decay) {
@@ -77,9 +77,9 @@ impl<B: AutodiffBackend> WeightAverage<B> {
 
 /// The float parameters of a module with their shapes, flattened, in visiting order, off the
 /// autodiff graph.
-struct Collect<B: AutodiffBackend>(Vec<(Tensor<B::InnerBackend, 1>, Vec<usize>)>);
+struct Collect<B: TrainBackend>(Vec<(Tensor<B::InnerBackend, 1>, Vec<usize>)>);
 
-impl<B: AutodiffBackend> ModuleVisitor<B> for Collect<B> {
+impl<B: TrainBackend> ModuleVisitor<B> for Collect<B> {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
         let value = param.val();
         let dims = value.dims().to_vec();
@@ -88,13 +88,13 @@ impl<B: AutodiffBackend> ModuleVisitor<B> for Collect<B> {
 }
 
 /// Replaces every float parameter p̄ by β p̄ + (1 − β) p with p the next collected tensor.
-struct Blend<B: AutodiffBackend> {
+struct Blend<B: TrainBackend> {
     current: std::vec::IntoIter<(Tensor<B::InnerBackend, 1>, Vec<usize>)>,
     decay: f64,
     matched: usize,
 }
 
-impl<B: AutodiffBackend> ModuleMapper<B> for Blend<B> {
+impl<B: TrainBackend> ModuleMapper<B> for Blend<B> {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
         let (id, old, mapper) = param.consume();
         let shape = old.shape();

@@ -3,20 +3,22 @@
 //! network's shape from [`NetworkSpec`]. Nothing here calls the closed forms.
 //!
 //! Tensors are channels-last, `[batch, L₁, L₂, channels]`; a d = 1 lattice of side L is
-//! `[batch, 1, L, channels]`. A periodic convolution is written with framework operations
-//! only — one circular shift of the input per kernel offset, stacked along the channel axis,
-//! times the weight matrix — so it is periodic by construction and autodiff differentiates
-//! it. (The framework's own `conv2d` pads with zeros, and its backward pass on the CPU
-//! backend measured 3× slower than this form: see `benches/network.rs`.)
+//! `[batch, 1, L, channels]`. A periodic convolution is one framework operation with its own
+//! backward pass ([`periodic`]): on the CPU backend it gathers the shifted copies h(x − r) into
+//! one matrix and multiplies once, and every other backend gets the same map composed from
+//! circular shifts, which autodiff differentiates. (The framework's own `conv2d` pads with
+//! zeros, and its backward pass on the CPU backend measured 3× slower than the shift form;
+//! the fused operation is what brought the step near the JAX peer: `docs/development.md`.)
 
 pub mod average;
+pub mod periodic;
 pub mod response;
 pub mod sample;
 pub mod train;
 
 use burn::module::{Ignored, Module, Param};
 use burn::prelude::Backend;
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::{Tensor, TensorData, TensorPrimitive};
 use ndarray::ArrayD;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -26,6 +28,7 @@ use crate::lattice::Lattice;
 pub use crate::model::score_network::axis_sides;
 use crate::model::score_network::{offset_site, Activation, NetworkSpec, Output};
 use crate::sampling::seeded_rng;
+pub use periodic::{periodic_conv, NetworkBackend, TrainBackend};
 
 /// The CPU backend the crate trains on, in single precision (what practitioners train in).
 pub type CpuF32 = burn::backend::NdArray<f32>;
@@ -82,34 +85,21 @@ pub struct CircularConv<B: Backend> {
     pub offsets: Ignored<Vec<(i64, i64)>>,
 }
 
-impl<B: Backend> CircularConv<B> {
-    /// Applies the convolution to `h` of shape `[batch, L₁, L₂, C_in]`: the K shifted copies
-    /// h(· − r) are stacked along a new leading axis (contiguous copies), multiplied by the
-    /// weight's K blocks [C_in, C_out] in one batched product and summed over K.
-    pub fn forward(&self, h: Tensor<B, 4>) -> Tensor<B, 4> {
-        let [batch, l1, l2, c_in] = h.dims();
-        let offsets = &self.offsets.0;
-        let k = offsets.len();
-        let mut shifted = Vec::with_capacity(k);
-        let mut last_r1 = None;
-        let mut row = h.clone();
-        for &(r1, r2) in offsets {
-            if last_r1 != Some(r1) {
-                row = shift(h.clone(), r1, 1);
-                last_r1 = Some(r1);
-            }
-            shifted.push(shift(row.clone(), r2, 2).reshape([1, batch * l1 * l2, c_in]));
-        }
+impl<B: NetworkBackend> CircularConv<B> {
+    /// Applies the convolution to `h` of shape `[batch, L₁, L₂, C_in]`, adding the bias and,
+    /// if given, a shift `[batch, C_out]` per field: one [`periodic_conv`] (the fused operation
+    /// of [`periodic`]).
+    pub fn forward(&self, h: Tensor<B, 4>, shift: Option<Tensor<B, 2>>) -> Tensor<B, 4> {
+        let batch = h.dims()[0];
         let c_out = self.weight.dims()[1];
-        let blocks = self.weight.val().reshape([k, c_in, c_out]);
-        let mut out = Tensor::cat(shifted, 0)
-            .matmul(blocks)
-            .sum_dim(0)
-            .reshape([batch * l1 * l2, c_out]);
-        if let Some(b) = &self.bias {
-            out = out + b.val().unsqueeze_dim(0);
-        }
-        out.reshape([batch, l1, l2, c_out])
+        let bias = self.bias.as_ref().map(|b| b.val().unsqueeze_dim::<2>(0));
+        let a = match (bias, shift) {
+            (Some(b), Some(s)) => s + b,
+            (Some(b), None) => b.expand([batch, c_out]),
+            (None, Some(s)) => s,
+            (None, None) => Tensor::zeros([batch, c_out], &h.device()),
+        };
+        periodic_conv(h, self.weight.val(), a, &self.offsets.0)
     }
 
     /// The kernel W(r) of input channel `i` to output channel `o`, on the lattice's array
@@ -156,7 +146,7 @@ pub struct ScoreNetwork<B: Backend> {
     pub lattice: Ignored<(usize, usize)>,
 }
 
-impl<B: Backend> ScoreNetwork<B> {
+impl<B: NetworkBackend> ScoreNetwork<B> {
     /// A network of shape `spec` on `lattice`, weights drawn from a generator seeded with
     /// `seed`: every weight N(0, 1/fan-in), biases and time maps zero (so the untrained
     /// network does not depend on t). Refuses a spec the lattice cannot hold.
@@ -238,7 +228,7 @@ impl<B: Backend> ScoreNetwork<B> {
             Activation::Silu => silu(h),
             Activation::Identity => h,
         };
-        let mut h = self.input.forward(x.unsqueeze_dim(3));
+        let mut h = self.input.forward(x.unsqueeze_dim(3), None);
         let features = (spec.embedding > 0).then(|| {
             let values = t
                 .iter()
@@ -248,25 +238,41 @@ impl<B: Backend> ScoreNetwork<B> {
         });
         for block in &self.blocks {
             let input = act(h.clone());
-            let mut inner = block.first.forward(input.clone());
-            if let (Some(map), Some(e)) = (&block.scale, &features) {
+            // the per-field shifts E e(t) and G ⟨φ(h)⟩, each [batch, W]
+            let time = match (&block.time, &features) {
+                (Some(map), Some(e)) => Some(e.clone().matmul(map.val())),
+                _ => None,
+            };
+            let global = block.global.as_ref().map(|map| {
                 let w = map.dims()[1];
-                let gain = e.clone().matmul(map.val()).reshape([batch, 1, 1, w]) + 1.0;
-                inner = inner * gain;
-            }
-            if let (Some(map), Some(e)) = (&block.time, &features) {
-                let w = map.dims()[1];
-                inner = inner + e.clone().matmul(map.val()).reshape([batch, 1, 1, w]);
-            }
-            if let Some(map) = &block.global {
-                let w = map.dims()[1];
-                let mean = input.mean_dim(1).mean_dim(2).reshape([batch, w]);
-                inner = inner + mean.matmul(map.val()).reshape([batch, 1, 1, w]);
-            }
-            h = h + block.second.forward(act(inner));
+                input
+                    .clone()
+                    .mean_dim(1)
+                    .mean_dim(2)
+                    .reshape([batch, w])
+                    .matmul(map.val())
+            });
+            let shift = match (time, global) {
+                (Some(a), Some(b)) => Some(a + b),
+                (a, b) => a.or(b),
+            };
+            let inner = match (&block.scale, &features) {
+                // (1 + S e) ⊙ (W ⊛ φ(h) + b) + shift: the shift comes after the gain
+                (Some(map), Some(e)) => {
+                    let w = map.dims()[1];
+                    let gain = e.clone().matmul(map.val()).reshape([batch, 1, 1, w]) + 1.0;
+                    let scaled = block.first.forward(input, None) * gain;
+                    match shift {
+                        Some(a) => scaled + a.reshape([batch, 1, 1, w]),
+                        None => scaled,
+                    }
+                }
+                _ => block.first.forward(input, shift),
+            };
+            h = h + block.second.forward(act(inner), None);
         }
         if let Some(out) = &self.output {
-            h = out.forward(act(h));
+            h = out.forward(act(h), None);
         }
         let o = h.reshape([batch, l1, l2]);
         Ok(match spec.output {
@@ -364,30 +370,11 @@ impl<B: Backend> ScoreNetwork<B> {
     }
 }
 
-/// SiLU, φ(u) = u σ(u) with σ(u) = (1 + tanh(u/2))/2, composed from `tanh` (bounded, so no
-/// overflow for large |u| in either pass). burn-ndarray 0.20's own `sigmoid` rounds to single
-/// precision even on the f64 backend — measured σ(1) = 0.7310585975646973 against
-/// 0.7310585786300049 — which the finite-difference gradient check sees.
-pub fn silu<B: Backend, const D: usize>(u: Tensor<B, D>) -> Tensor<B, D> {
-    u.clone() * ((u * 0.5).tanh() + 1.0) * 0.5
-}
-
-/// h(x − r) along one spatial axis (1 or 2) of a `[batch, L₁, L₂, C]` tensor, as one
-/// circular shift of a merged axis whose inner part moves whole: the rows (L₂·C values) for
-/// axis 1, the sites (C values) for axis 2, so both copies are contiguous.
-fn shift<B: Backend>(h: Tensor<B, 4>, r: i64, axis: usize) -> Tensor<B, 4> {
-    let dims = h.dims();
-    let side = dims[axis] as i64;
-    let r = r.rem_euclid(side);
-    if r == 0 {
-        return h;
-    }
-    let inner: usize = dims[axis + 1..].iter().product();
-    let outer: usize = dims[..axis].iter().product();
-    // roll_dim(s) gives out[i] = in[i + s]: s = −r·inner makes h(x − r)
-    h.reshape([outer, dims[axis] * inner])
-        .roll_dim(-(r * inner as i64), 1)
-        .reshape(dims)
+/// SiLU, φ(u) = u σ(u) with σ(u) = 1/(1 + e^{−u}): one framework operation with its own
+/// backward pass ([`NetworkBackend::silu`]), in the backend's float type (f64 to 1e-15 on the
+/// double-precision backend; burn-ndarray 0.20's own `sigmoid` rounds to single precision).
+pub fn silu<B: NetworkBackend, const D: usize>(u: Tensor<B, D>) -> Tensor<B, D> {
+    Tensor::from_primitive(TensorPrimitive::Float(B::silu(u.into_primitive().tensor())))
 }
 
 /// One value per field as a `[batch, 1, 1]` tensor that broadcasts over the sites.

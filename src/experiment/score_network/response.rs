@@ -10,8 +10,8 @@
 
 use std::f64::consts::PI;
 
+use crate::experiment::score_network::TrainBackend;
 use burn::module::Module;
-use burn::tensor::backend::AutodiffBackend;
 use ndarray::ArrayD;
 
 use super::{fields_tensor, to_vec, ScoreNetwork};
@@ -20,7 +20,7 @@ use crate::lattice::Lattice;
 
 /// v̂_k(t) for each mode index `modes[j]` (integers n with k = 2πn/L), around `reference`
 /// (R11.5).
-pub fn learned_symbol<B: AutodiffBackend>(
+pub fn learned_symbol<B: TrainBackend>(
     net: &ScoreNetwork<B>,
     reference: &ArrayD<f64>,
     t: f64,

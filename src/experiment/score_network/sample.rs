@@ -5,7 +5,7 @@
 //! ([`generate`]) or any other, such as the exact score of a finite set of fields
 //! ([`EmpiricalScore`], the sampler's check on non-Gaussian data). No closed form.
 
-use burn::prelude::Backend;
+use crate::experiment::score_network::NetworkBackend;
 use ndarray::{Array1, Array2, ArrayD};
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
@@ -18,7 +18,7 @@ use crate::sampling::seeded_rng;
 
 /// `count` fields generated with `net`'s score on the increasing time grid `times` (≥ 2
 /// times, all > 0), in batches of `chunk` fields, from a generator seeded with `seed`.
-pub fn generate<B: Backend>(
+pub fn generate<B: NetworkBackend>(
     net: &ScoreNetwork<B>,
     times: &[f64],
     count: usize,
@@ -83,7 +83,7 @@ pub fn generate_with(
 
 /// s_θ(x, t) of `net` for each field of `x` at one time t: the network's score on arrays, for
 /// [`generate_with`] when it is combined with another score.
-pub fn network_score<B: Backend>(
+pub fn network_score<B: NetworkBackend>(
     net: &ScoreNetwork<B>,
     x: &[ArrayD<f64>],
     t: f64,

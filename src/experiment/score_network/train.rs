@@ -7,6 +7,7 @@
 
 use std::ops::ControlFlow;
 
+use crate::experiment::score_network::TrainBackend;
 use burn::lr_scheduler::cosine::{CosineAnnealingLrScheduler, CosineAnnealingLrSchedulerConfig};
 use burn::lr_scheduler::LrScheduler;
 use burn::module::AutodiffModule;
@@ -14,7 +15,6 @@ use burn::module::Module;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, GradientsParams, Optimizer, SgdConfig};
 use burn::prelude::ElementConversion;
-use burn::tensor::backend::AutodiffBackend;
 use ndarray::{ArrayD, Zip};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -196,7 +196,7 @@ impl NetworkOptimizer {
 }
 
 /// Sees the network at checkpoints; `Break` ends the run.
-pub trait Monitor<B: AutodiffBackend> {
+pub trait Monitor<B: TrainBackend> {
     /// Called before the first step and every `checkpoint_every` steps, with the steps taken
     /// and the last batch loss (NaN before the first step).
     fn checkpoint(
@@ -210,7 +210,7 @@ pub trait Monitor<B: AutodiffBackend> {
 /// A monitor that never stops a run.
 pub struct NoMonitor;
 
-impl<B: AutodiffBackend> Monitor<B> for NoMonitor {
+impl<B: TrainBackend> Monitor<B> for NoMonitor {
     fn checkpoint(&mut self, _: u64, _: f64, _: &ScoreNetwork<B>) -> Result<ControlFlow<()>> {
         Ok(ControlFlow::Continue(()))
     }
@@ -221,7 +221,7 @@ impl<B: AutodiffBackend> Monitor<B> for NoMonitor {
 #[derive(Debug, Default)]
 pub struct LinearKernelRecorder(pub Vec<Vec<ArrayD<f64>>>);
 
-impl<B: AutodiffBackend> Monitor<B> for LinearKernelRecorder {
+impl<B: TrainBackend> Monitor<B> for LinearKernelRecorder {
     fn checkpoint(&mut self, _: u64, _: f64, net: &ScoreNetwork<B>) -> Result<ControlFlow<()>> {
         self.0.push(net.linear_kernels()?);
         Ok(ControlFlow::Continue(()))
@@ -328,7 +328,7 @@ pub struct NetworkLog {
     pub stopped_by_monitor: bool,
 }
 
-enum Rule<B: AutodiffBackend> {
+enum Rule<B: TrainBackend> {
     Sgd(
         burn::optim::adaptor::OptimizerAdaptor<
             burn::optim::Sgd<B::InnerBackend>,
@@ -342,7 +342,7 @@ enum Rule<B: AutodiffBackend> {
 impl NetworkTrainer {
     /// Trains `net` on batches from `source`, reporting steps to `observer`; returns the
     /// trained network and the log.
-    pub fn train<B: AutodiffBackend>(
+    pub fn train<B: TrainBackend>(
         &self,
         mut net: ScoreNetwork<B>,
         source: &mut dyn BatchSource,
@@ -415,7 +415,7 @@ impl NetworkTrainer {
         Ok((average.map_or(net, WeightAverage::into_network), log))
     }
 
-    fn rule<B: AutodiffBackend>(&self) -> Rule<B> {
+    fn rule<B: TrainBackend>(&self) -> Rule<B> {
         match self.optimizer {
             NetworkOptimizer::Gd { .. } => Rule::Sgd(SgdConfig::new().init()),
             NetworkOptimizer::Momentum {
@@ -447,7 +447,7 @@ impl NetworkTrainer {
 
 /// The per-site denoising loss of a batch, (1/(MV)) Σ_m w(t_m) ‖s_θ(x_t^m, t_m) + z^m/σ_m‖²,
 /// as a one-element tensor that autodiff can differentiate.
-pub fn dsm_loss<B: burn::prelude::Backend>(
+pub fn dsm_loss<B: crate::experiment::score_network::NetworkBackend>(
     net: &ScoreNetwork<B>,
     batch: &NoisedFields,
     weighting: Weighting,
@@ -479,7 +479,7 @@ pub fn dsm_loss<B: burn::prelude::Backend>(
 }
 
 /// The network without autodiff bookkeeping, for evaluation.
-pub fn frozen<B: AutodiffBackend>(net: &ScoreNetwork<B>) -> ScoreNetwork<B::InnerBackend> {
+pub fn frozen<B: TrainBackend>(net: &ScoreNetwork<B>) -> ScoreNetwork<B::InnerBackend> {
     net.valid()
 }
 
