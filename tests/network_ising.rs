@@ -125,10 +125,11 @@ fn the_sampler_with_the_exact_score_reproduces_the_data() {
 
 /// The default configuration, which the default `reproduce` runs (L = 8, width 8, two
 /// blocks, 2 000 steps, 1 000 fields on a 100-step grid, Binder at 8 checkpoints), without
-/// the handover (each handover time adds about 75 s): about 2 minutes on 2 cores. Measured:
-/// Binder 0.463 ± 0.010 generated against 0.617 ± 0.002 in the data.
+/// the handover (each handover time adds one more generation): 22 s on 2 cores (about 2
+/// minutes before the fused network operations). Measured: Binder 0.454 ± 0.010 generated
+/// against 0.617 ± 0.002 in the data.
 #[test]
-#[ignore = "about 2 minutes: cargo test --release --test network_ising -- --ignored --nocapture"]
+#[ignore = "about 25 s: cargo test --release --test network_ising -- --ignored --nocapture"]
 fn default_network_generates_non_gaussian_ising_fields() {
     report(&IsingNetworkConfig {
         handover: vec![],

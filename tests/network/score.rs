@@ -281,6 +281,41 @@ fn trained(spec: &NetworkSpec, lattice: Lattice) -> ScoreNetwork<B> {
     net
 }
 
+/// A field as values per site and channel.
+type Field = Vec<Vec<f64>>;
+
+/// (W ⊛ h)(x) + b = Σ_k Σ_c h(x − r_k)_c W[k·C_in + c, ·] + b with the weight and bias that
+/// `named_weights` reports under `name`, as a plain loop over sites, offsets and channels.
+fn documented_conv(
+    weights: &std::collections::HashMap<String, ArrayD<f64>>,
+    name: &str,
+    offsets: &[(i64, i64)],
+    (l1, l2): (usize, usize),
+    h: &Field,
+) -> Field {
+    let w = &weights[&format!("{name}.weight")];
+    let bias = weights.get(&format!("{name}.bias"));
+    let (c_in, c_out) = (h[0].len(), w.shape()[1]);
+    (0..l1 * l2)
+        .map(|site| {
+            let (i, j) = ((site / l2) as i64, (site % l2) as i64);
+            (0..c_out)
+                .map(|o| {
+                    let mut y = bias.map_or(0.0, |b| b[[o]]);
+                    for (k, &(r1, r2)) in offsets.iter().enumerate() {
+                        let i2 = (i - r1).rem_euclid(l1 as i64) as usize;
+                        let j2 = (j - r2).rem_euclid(l2 as i64) as usize;
+                        for (c, value) in h[i2 * l2 + j2].iter().enumerate() {
+                            y += value * w[[k * c_in + c, o]];
+                        }
+                    }
+                    y
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// The network's map as `model::score_network` documents it, evaluated with plain loops on
 /// the weights the network reports (`named_weights`), independently of the framework:
 /// h₀ = W_in ⊛ x + b_in; u_j = (1 + S_j e) ⊙ (W_j1 ⊛ φ(h) + b_j1) + E_j e + G_j ⟨φ(h)⟩;
@@ -293,30 +328,7 @@ fn documented_score(net: &ScoreNetwork<B>, x: &ArrayD<f64>, t: f64) -> Vec<f64> 
         net.named_weights().unwrap().into_iter().collect();
     let offsets = spec.offsets(lattice);
     let (l1, l2) = critical_slowing::experiment::score_network::axis_sides(lattice);
-    type Field = Vec<Vec<f64>>; // [site][channel]
-    let conv = |name: &str, h: &Field| -> Field {
-        let w = &weights[&format!("{name}.weight")];
-        let bias = weights.get(&format!("{name}.bias"));
-        let (c_in, c_out) = (h[0].len(), w.shape()[1]);
-        (0..l1 * l2)
-            .map(|site| {
-                let (i, j) = ((site / l2) as i64, (site % l2) as i64);
-                (0..c_out)
-                    .map(|o| {
-                        let mut y = bias.map_or(0.0, |b| b[[o]]);
-                        for (k, &(r1, r2)) in offsets.iter().enumerate() {
-                            let i2 = (i - r1).rem_euclid(l1 as i64) as usize;
-                            let j2 = (j - r2).rem_euclid(l2 as i64) as usize;
-                            for (c, value) in h[i2 * l2 + j2].iter().enumerate() {
-                                y += value * w[[k * c_in + c, o]];
-                            }
-                        }
-                        y
-                    })
-                    .collect()
-            })
-            .collect()
-    };
+    let conv = |name: &str, h: &Field| documented_conv(&weights, name, &offsets, (l1, l2), h);
     let phi = |h: &Field| -> Field {
         h.iter()
             .map(|c| c.iter().map(|u| u / (1.0 + (-u).exp())).collect())

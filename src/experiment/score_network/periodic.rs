@@ -295,7 +295,8 @@ pub mod fused {
                 (0..l1 * l2)
                     .map(|site| {
                         let i = ((site / l2) as i64 - sign * r1).rem_euclid(l1 as i64) as usize;
-                        let j = ((site % l2) as i64 - sign * r2).rem_euclid(l2 as i64) as usize;
+                        // site ≡ j (mod L₂): the reduction below gives the column
+                        let j = (site as i64 - sign * r2).rem_euclid(l2 as i64) as usize;
                         i * l2 + j
                     })
                     .collect()
@@ -850,6 +851,27 @@ mod tests {
             &values(Cpu::periodic_conv_input_grad(g.clone(), strided, &offsets)),
             &values(Cpu::periodic_conv_input_grad(g, contiguous, &offsets)),
         );
+    }
+
+    /// Through autodiff: SiLU's node passes g φ'(u) to its input (the derivative the fused
+    /// map gives, checked against the tanh form above).
+    #[test]
+    fn autodiff_silu_node_passes_its_derivative() {
+        type Ad = Autodiff<Cpu>;
+        let u = random(&[3, 4], 5);
+        let g = random(&[3, 4], 6);
+        let x = Tensor::<Ad, 2>::from_primitive(TensorPrimitive::Float(
+            Autodiff::<Cpu>::from_inner(u.clone()),
+        ))
+        .require_grad();
+        let weight =
+            Tensor::<Ad, 2>::from_inner(Tensor::from_primitive(TensorPrimitive::Float(g.clone())));
+        let y = Tensor::<Ad, 2>::from_primitive(TensorPrimitive::Float(Ad::silu(
+            x.clone().into_primitive().tensor(),
+        )));
+        let grads = (y * weight).sum().backward();
+        let got = x.grad(&grads).unwrap().into_primitive().tensor();
+        assert_close(&values(got), &values(composed::silu_grad::<Cpu>(u, g)));
     }
 
     /// Through autodiff: the gradients of ℓ = ⟨G, y⟩ are the two maps (the node registers the
