@@ -1,4 +1,4 @@
-//! The periodic convolution as one framework operation with its own backward pass.
+//! The periodic convolution and SiLU as framework operations with their own backward passes.
 //!
 //! For a field h of shape `[batch, L₁, L₂, C_in]` (channels last) and a weight matrix W of
 //! shape `[K·C_in, C_out]` whose k-th row block W_k = W(r_k) belongs to the kernel offset
@@ -9,9 +9,10 @@
 //! ```
 //!
 //! with a `[batch, C_out]` a shift per field and channel (the bias, plus the time embedding's
-//! shift E e(t_b) when the network adds it here). Written as a product, y = P W + a with P the `[batch·L₁·L₂, K·C_in]` matrix whose row x holds
-//! the K shifted copies h(x − r_1) … h(x − r_K) side by side ("im2col"). Reverse mode needs
-//! two products, for an upstream gradient G = ∂ℓ/∂y of y's shape:
+//! shift E e(t_b) and the global path's G ⟨φ(h_b)⟩ when the network adds them here). Written
+//! as a product, y = P W + a with P the `[batch·L₁·L₂, K·C_in]` matrix whose row x holds the K
+//! shifted copies h(x − r_1) … h(x − r_K) side by side ("im2col"). Reverse mode needs, for an
+//! upstream gradient G = ∂ℓ/∂y of y's shape:
 //!
 //! ```text
 //! ∂ℓ/∂W   = Pᵀ G                              (weight gradient)
@@ -42,9 +43,9 @@ use burn::tensor::{Tensor, TensorPrimitive};
 /// Kernel offsets (r₁, r₂) in the order of the weight matrix's row blocks.
 pub type Offsets = [(i64, i64)];
 
-/// A backend that applies the periodic convolution y = Σ_k h(· − r_k) W_k and its two
-/// gradients (module documentation). Every method has a default built from tensor
-/// operations; a backend overrides them with faster kernels.
+/// A backend that applies the periodic convolution y_b = Σ_k h_b(· − r_k) W_k + a_b, its
+/// three gradients and SiLU with its derivative (module documentation). Every method has a
+/// default built from tensor operations; a backend overrides them with faster kernels.
 pub trait NetworkBackend: Backend {
     /// y_b = Σ_k h_b(· − r_k) W_k + a_b for h `[batch, L₁, L₂, C_in]`, W `[K·C_in, C_out]`
     /// and a `[batch, C_out]`.
