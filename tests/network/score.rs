@@ -182,7 +182,20 @@ fn noised(lattice: Lattice, m: usize, seed: u64) -> NoisedFields {
 /// A SiLU residual network with every parameter non-zero: a few Adam steps from its start
 /// move the biases and time maps off zero.
 fn trained_residual(lattice: Lattice) -> ScoreNetwork<B> {
-    trained(&small_residual(), lattice)
+    let net = ScoreNetwork::<B>::new(&small_residual(), lattice, 4, &device()).unwrap();
+    let trainer = NetworkTrainer {
+        optimizer: NetworkOptimizer::adam(0.05),
+        weighting: Weighting::Sigma2,
+        steps: 5,
+        checkpoint_every: 5,
+        average: None,
+        schedule: Default::default(),
+    };
+    let mut source = FixedBatch(noised(lattice, 4, 8));
+    let (net, _) = trainer
+        .train(net, &mut source, &mut NoMonitor, &Silent)
+        .unwrap();
+    net
 }
 
 fn loss_of(net: &ScoreNetwork<B>, batch: &NoisedFields) -> f64 {
@@ -261,24 +274,6 @@ fn autodiff_gradient_equals_finite_differences() {
         n.output.as_mut().unwrap().weight = with_entry(&out.weight, i, h);
         n
     });
-}
-
-/// Trains `spec` for 5 Adam steps from seed 4 so that every bias and map is non-zero.
-fn trained(spec: &NetworkSpec, lattice: Lattice) -> ScoreNetwork<B> {
-    let net = ScoreNetwork::<B>::new(spec, lattice, 4, &device()).unwrap();
-    let trainer = NetworkTrainer {
-        optimizer: NetworkOptimizer::adam(0.05),
-        weighting: Weighting::Sigma2,
-        steps: 5,
-        checkpoint_every: 5,
-        average: None,
-        schedule: Default::default(),
-    };
-    let mut source = FixedBatch(noised(lattice, 4, 8));
-    let (net, _) = trainer
-        .train(net, &mut source, &mut NoMonitor, &Silent)
-        .unwrap();
-    net
 }
 
 /// A field as values per site and channel.

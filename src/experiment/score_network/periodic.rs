@@ -180,9 +180,10 @@ macro_rules! fused_cpu_backend {
 
 fused_cpu_backend!(f32 => F32, f64 => F64);
 
-/// The autodiff node of the periodic convolution: the forward map of the inner backend, and a
-/// backward pass that calls its two gradient maps (the weight's gradient only when W is
-/// tracked, the input's only when h is).
+/// The autodiff nodes of the periodic convolution and of SiLU: the forward maps of the inner
+/// backend, and backward passes that call its gradient maps (the convolution's weight gradient
+/// only when W is tracked, its input gradient only when h is, its shift gradient only when a
+/// is).
 impl<B: NetworkBackend, C: CheckpointStrategy> NetworkBackend for Autodiff<B, C> {
     fn periodic_conv(
         h: FloatTensor<Self>,
@@ -276,13 +277,14 @@ impl<B: NetworkBackend, C: CheckpointStrategy> NetworkBackend for Autodiff<B, C>
     }
 }
 
-/// The three maps as direct loops on arrays: the im2col matrix P built in parallel over the
-/// batch, one matrix product, and the input gradient gathered (not scattered) so that every
+/// The convolution's maps as direct loops on arrays: the im2col matrix P built in parallel over
+/// the batch, one matrix product, and the input gradient gathered (not scattered) so that every
 /// output entry is one fixed-order sum, whatever the thread count.
 pub mod fused {
     use ndarray::linalg::general_mat_mul;
     use ndarray::{
-        s, Array2, Array4, ArrayView2, ArrayView4, ArrayViewD, Ix2, Ix4, IxDyn, LinalgScalar,
+        s, Array2, Array4, ArrayView2, ArrayView4, ArrayViewD, CowArray, Ix2, Ix4, IxDyn,
+        LinalgScalar,
     };
     use rayon::prelude::*;
 
@@ -313,6 +315,21 @@ pub mod fused {
 
     fn dims2<'a, T>(a: &ArrayViewD<'a, T>) -> ArrayView2<'a, T> {
         a.clone().into_dimensionality::<Ix2>().expect("a matrix")
+    }
+
+    /// A `[batch, L₁, L₂, C]` array as the `[batch·L₁·L₂, C]` matrix of its sites' values
+    /// (copied only if it is not in standard layout).
+    fn site_rows<'a, T: Clone>(a: &ArrayViewD<'a, T>) -> CowArray<'a, T, Ix2> {
+        let view = dims4(a);
+        let (batch, l1, l2, c) = view.dim();
+        let standard = if view.is_standard_layout() {
+            CowArray::from(view)
+        } else {
+            CowArray::from(view.as_standard_layout().into_owned())
+        };
+        standard
+            .into_shape_with_order((batch * l1 * l2, c))
+            .expect("standard layout")
     }
 
     /// P: row (b, x) holds h_b(x − r_1) … h_b(x − r_K), shape `[batch·L₁·L₂, K·C_in]`.
@@ -379,14 +396,7 @@ pub mod fused {
         g: ArrayViewD<'_, T>,
         offsets: &Offsets,
     ) -> ndarray::ArrayD<T> {
-        let g = dims4(&g);
-        let (batch, l1, l2, c_out) = g.dim();
-        let g = g.as_standard_layout();
-        let g = g
-            .view()
-            .into_shape_with_order((batch * l1 * l2, c_out))
-            .expect("standard layout");
-        let gw = im2col(dims4(&h), offsets).t().dot(&g);
+        let gw = im2col(dims4(&h), offsets).t().dot(&site_rows(&g));
         gw.as_standard_layout().into_owned().into_dyn()
     }
 
@@ -396,16 +406,11 @@ pub mod fused {
         w: ArrayViewD<'_, T>,
         offsets: &Offsets,
     ) -> ndarray::ArrayD<T> {
-        let g = dims4(&g);
-        let (batch, l1, l2, c_out) = g.dim();
+        let (batch, l1, l2, _) = dims4(&g).dim();
+        let g = site_rows(&g);
         let w = dims2(&w);
         let (k, v) = (offsets.len(), l1 * l2);
         let c = w.nrows() / k;
-        let g = g.as_standard_layout();
-        let g = g
-            .view()
-            .into_shape_with_order((batch * v, c_out))
-            .expect("standard layout");
         // G Wᵀ written row by row: `dot` would return it column-major when C_out = 1
         let mut gp = Array2::<T>::zeros((batch * v, k * c));
         general_mat_mul(T::one(), &g, &w.t(), T::zero(), &mut gp);
