@@ -128,6 +128,26 @@ fn cli_exits_nonzero_with_one_line_messages() {
         (&["train", "--l", "1"], "too small"),
         (&["train", "--l", "2", "--d", "2"], "too small"),
         (&["spectrum", "--l", "8,8"], "twice"),
+        (&["network-ising", "--l", "4,4"], "twice"),
+        (&["network-ising", "--seeds", "1,1"], "twice"),
+        (&["network-ising", "--l", "2"], "too small"),
+        (&["network-ising", "--average", "1"], "weight-average decay"),
+        (&["network-ising", "--window", "0"], "checkpoint"),
+        // width 64, 4 blocks at L = 64: 3·10¹⁶ multiply-adds, about a year at the measured rate
+        (
+            &[
+                "network-ising",
+                "--l",
+                "64",
+                "--width",
+                "64",
+                "--blocks",
+                "4",
+                "--steps",
+                "100000",
+            ],
+            "over --time-limit 60",
+        ),
         (&["train-network", "--l", "6,6"], "twice"),
         (&["train-network", "--radius", "5", "--l", "8"], "radius"),
         (&["train-network", "--embedding", "3"], "embedding"),
@@ -175,6 +195,83 @@ fn cli_exits_nonzero_with_one_line_messages() {
             .status
             .success()
     );
+}
+
+/// `network-ising` on a tiny lattice: a table without NaN, JSON that parses, the report
+/// directory with its tables and figures, and a directory the tool did not write refused
+/// without --force (its file left as it was).
+#[test]
+fn cli_network_ising_runs_and_keeps_foreign_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    let args = [
+        "network-ising",
+        "--l",
+        "4",
+        "--seeds",
+        "1,2",
+        "--configurations",
+        "200",
+        "--width",
+        "4",
+        "--blocks",
+        "1",
+        "--steps",
+        "40",
+        "--checkpoint",
+        "20",
+        "--checkpoint-fields",
+        "20",
+        "--generated",
+        "40",
+        "--generation-steps",
+        "10",
+        "--sampler-check",
+        "20",
+    ];
+    let text = run_cli(&args);
+    assert!(
+        text.status.success(),
+        "{}",
+        String::from_utf8_lossy(&text.stderr)
+    );
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("steps to data") && !text.contains("NaN"),
+        "{text}"
+    );
+    let mut with_json = args.to_vec();
+    with_json.push("--json");
+    let json = run_cli(&with_json);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["runs"].as_array().unwrap().len(), 2);
+    assert_eq!(value["sides"][0]["runs"], 2);
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("notes.txt"), b"mine").unwrap();
+    let mut with_out = args.to_vec();
+    with_out.extend(["--out", out.to_str().unwrap()]);
+    assert!(!run_cli(&with_out).status.success());
+    assert_eq!(std::fs::read(out.join("notes.txt")).unwrap(), b"mine");
+    with_out.push("--force");
+    let forced = run_cli(&with_out);
+    assert!(
+        forced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&forced.stderr)
+    );
+    for file in [
+        "network_ising_sweep.json",
+        "runs.csv",
+        "sides.csv",
+        "checkpoints.csv",
+        "binder_L4.svg",
+        "binder_L4.png",
+    ] {
+        assert!(out.join(file).exists(), "{file} missing");
+    }
+    let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    assert_eq!(runs.lines().count(), 3, "{runs}");
+    assert_eq!(std::fs::read(out.join("notes.txt")).unwrap(), b"mine");
 }
 
 /// `train-network` on a tiny lattice: a table without NaN, JSON that parses, and the weights

@@ -5,6 +5,7 @@
 use critical_slowing::model::score_network::KernelSize;
 use critical_slowing::progress::Silent;
 use critical_slowing::study::network_ising::{ising_network_study, IsingNetworkConfig};
+use critical_slowing::study::network_ising_sweep::{ising_network_sweep, IsingSweepConfig};
 
 fn report(cfg: &IsingNetworkConfig) {
     let r = ising_network_study(cfg, &Silent).unwrap();
@@ -459,4 +460,83 @@ fn handover_rows_and_the_exact_4x4_extras() {
     )
     .unwrap();
     assert!(none.exact.is_none() && none.excess.is_empty());
+}
+
+/// The sweep over sides and seeds (issue 21 item 4) runs, at each side and seed, exactly the
+/// single study with that side and seed (same data, weights and generated fields: equal
+/// Binder cumulants and checkpoints), and its per-side summary is the mean over seeds
+/// recomputed here from the runs, with the error rule of `over_seeds`.
+#[test]
+fn sweep_runs_the_single_study_at_every_side_and_seed() {
+    let cfg = IsingSweepConfig {
+        network: IsingNetworkConfig {
+            configurations: 300,
+            width: 4,
+            blocks: 1,
+            batch: 8,
+            steps: 60,
+            train_times: 8,
+            generation_steps: 20,
+            generated: 60,
+            checkpoint_every: 20,
+            checkpoint_fields: 30,
+            sampler_check: 0,
+            handover: vec![],
+            excess_fields: 0,
+            window: 1,
+            ..IsingNetworkConfig::default()
+        },
+        sides: vec![4, 5],
+        seeds: vec![3, 11],
+    };
+    let sweep = ising_network_sweep(&cfg, &Silent).unwrap();
+    assert_eq!(sweep.runs.len(), 4);
+    for run in &sweep.runs {
+        let single = ising_network_study(&cfg.run(run.l, run.seed), &Silent).unwrap();
+        assert_eq!(single.config.l, run.l);
+        assert_eq!(run.generated_binder, single.generated.binder);
+        assert_eq!(run.data_binder, single.data.binder);
+        assert_eq!(run.steps_to_data, single.steps_to_data);
+        let steps: Vec<u64> = run.checkpoints.iter().map(|c| c.step).collect();
+        assert_eq!(steps, [20, 40, 60]);
+        assert_eq!(
+            run.checkpoints.last().unwrap().binder,
+            single.generated.binder.mean
+        );
+    }
+    for (side, l) in sweep.sides.iter().zip([4, 5]) {
+        let runs: Vec<_> = sweep.runs.iter().filter(|r| r.l == l).collect();
+        assert_eq!((side.l, side.runs), (l, 2));
+        let gaps: Vec<f64> = runs
+            .iter()
+            .map(|r| r.generated_binder.mean - r.data_binder.mean)
+            .collect();
+        let mean = (gaps[0] + gaps[1]) / 2.0;
+        // two values: the standard error of their mean is |a − b|/2
+        let spread = (gaps[0] - gaps[1]).abs() / 2.0;
+        let own = runs
+            .iter()
+            .map(|r| r.generated_binder.error.powi(2) + r.data_binder.error.powi(2))
+            .sum::<f64>()
+            .sqrt()
+            / 2.0;
+        assert!((side.gap.mean - mean).abs() < 1e-15, "{side:?}");
+        assert!((side.gap.error - spread.max(own)).abs() < 1e-15, "{side:?}");
+        let reached = runs.iter().filter(|r| r.steps_to_data.is_some()).count();
+        assert_eq!(side.reached, reached);
+        assert_eq!(side.steps_to_data.is_some(), reached == 2);
+    }
+    let bad = IsingSweepConfig {
+        seeds: vec![3, 3],
+        ..cfg.clone()
+    };
+    assert!(ising_network_sweep(&bad, &Silent)
+        .unwrap_err()
+        .to_string()
+        .contains("3 twice"));
+    let none = IsingSweepConfig {
+        sides: vec![],
+        ..cfg
+    };
+    assert!(ising_network_sweep(&none, &Silent).is_err());
 }

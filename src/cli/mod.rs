@@ -8,6 +8,7 @@ mod args;
 mod claims;
 mod generate;
 mod mc;
+mod network_ising;
 mod reproduce;
 pub mod signals;
 mod spectrum;
@@ -55,6 +56,11 @@ enum Command {
     /// --out writes the last run's weights as .npz.
     #[command(mut_arg("out", |a| a.help("Write the last run's trained weights as .npz (every parameter array by name, the kernel offsets and the run's parameters); an existing file is refused unless --force")))]
     TrainNetwork(train_network::Args),
+    /// Train the nonlinear score network on 2D Ising configurations at K_c (the crate's Wolff
+    /// Monte Carlo) at several sides and seeds, generate at checkpoints, and report the steps
+    /// until the generated Binder cumulant reaches the data's, per side; --out writes the
+    /// tables and figures.
+    NetworkIsing(network_ising::Args),
     /// Generate fields with a sampler and compare predicted and measured KL / W2; --out writes
     /// the fields as .npz.
     #[command(mut_arg("out", |a| a.help("Write the generated fields as .npz: `fields` [M, L, …, L] with the sampler, grid, depth, steps and seed; an existing file is refused unless --force")))]
@@ -120,6 +126,7 @@ pub fn run(cli: Cli) -> Result<String, Failure> {
         Command::TrainingTime(a) => training_time::run(a)?,
         Command::Train(a) => train::run(a)?,
         Command::TrainNetwork(a) => train_network::run(a)?,
+        Command::NetworkIsing(a) => network_ising::run(a)?,
         Command::Generate(a) => generate::run(a)?,
         Command::Mc(a) => mc::run(a)?,
         Command::Reproduce(a) => reproduce::run(a)?,

@@ -146,9 +146,10 @@ fn log_tick(v: &f64, decades: f64) -> String {
     }
 }
 
-/// The tick labels of an axis over `range`: [`log_tick`] on a logarithmic axis, else [`tick`]
-/// with values within 10⁻⁹ of the width from 0 labelled 0 (the tick generator's rounding
-/// otherwise labels zero "−2.22e-16").
+/// The tick labels of an axis over `range`: [`log_tick`] on a logarithmic axis, else plain
+/// numbers (a linear axis reading 10³ between 2000 and 3000 would be a puzzle) with values
+/// within 10⁻⁹ of the width from 0 labelled 0 (the tick generator's rounding otherwise labels
+/// zero "−2.22e-16").
 fn axis_ticks(log: bool, range: std::ops::Range<f64>) -> impl Fn(&f64) -> String {
     let decades = (range.end / range.start).abs().log10();
     let width = (range.end - range.start).abs();
@@ -158,7 +159,7 @@ fn axis_ticks(log: bool, range: std::ops::Range<f64>) -> impl Fn(&f64) -> String
         } else if v.abs() < 1e-9 * width {
             "0".into()
         } else {
-            tick(v)
+            crate::error::number(*v)
         }
     }
 }
@@ -398,6 +399,7 @@ mod tests {
         let ticks = axis_ticks(false, -1.0..1.0);
         assert_eq!(ticks(&-2.220446049250313e-16), "0");
         assert_eq!(ticks(&0.5), "0.5");
+        assert_eq!(axis_ticks(false, 0.0..8000.0)(&1000.0), "1000");
         assert_eq!(axis_ticks(true, 1.0..1e4)(&1e4), "10⁴");
     }
 

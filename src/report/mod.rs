@@ -7,6 +7,7 @@ pub mod analysis;
 pub mod export;
 pub mod figure;
 pub mod ising_network_plots;
+pub mod ising_sweep;
 pub mod markdown;
 pub mod network;
 pub mod plots;

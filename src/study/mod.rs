@@ -25,6 +25,7 @@ pub mod local_fields;
 pub mod network;
 pub mod network_check;
 pub mod network_ising;
+pub mod network_ising_sweep;
 pub mod network_scaling;
 pub mod optimizers;
 pub mod sampled;
