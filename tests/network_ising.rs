@@ -493,7 +493,7 @@ fn sweep_runs_the_single_study_at_every_side_and_seed() {
     assert_eq!(sweep.runs.len(), 4);
     for run in &sweep.runs {
         let single = ising_network_study(&cfg.run(run.l, run.seed), &Silent).unwrap();
-        assert_eq!(single.config.l, run.l);
+        assert_eq!((single.config.l, single.config.seed), (run.l, run.seed));
         assert_eq!(run.generated_binder, single.generated.binder);
         assert_eq!(run.data_binder, single.data.binder);
         assert_eq!(run.steps_to_data, single.steps_to_data);
@@ -507,6 +507,8 @@ fn sweep_runs_the_single_study_at_every_side_and_seed() {
     for (side, l) in sweep.sides.iter().zip([4, 5]) {
         let runs: Vec<_> = sweep.runs.iter().filter(|r| r.l == l).collect();
         assert_eq!((side.l, side.runs), (l, 2));
+        // each seed has its own Monte Carlo data
+        assert_ne!(runs[0].data_binder, runs[1].data_binder);
         let gaps: Vec<f64> = runs
             .iter()
             .map(|r| r.generated_binder.mean - r.data_binder.mean)
@@ -539,4 +541,88 @@ fn sweep_runs_the_single_study_at_every_side_and_seed() {
         ..cfg
     };
     assert!(ising_network_sweep(&none, &Silent).is_err());
+}
+
+/// The text of `network-ising` for two sides, one reached and one not, against its snapshot:
+/// the header spells the options, the run table the values with as many digits as their
+/// errors resolve, the side table the means over seeds.
+#[test]
+fn sweep_text_reads_as_its_snapshot() {
+    use critical_slowing::experiment::observables::MeanAndError;
+    use critical_slowing::report::ising_sweep::{binder_figure, text};
+    use critical_slowing::study::network_ising::BinderCheckpoint;
+    use critical_slowing::study::network_ising_sweep::{IsingSweep, IsingSweepRun, IsingSweepSide};
+    let u = |mean, error| MeanAndError { mean, error };
+    let run = |l, seed, generated, steps: Option<u64>| IsingSweepRun {
+        l,
+        seed,
+        parameters: 57633,
+        data_binder: u(0.615, 0.0024),
+        generated_binder: u(generated, 0.004),
+        sampler_check_binder: Some(u(0.61, 0.0035)),
+        data_energy: u(-1.56, 0.011),
+        generated_energy: u(-1.49, 0.017),
+        steps_to_data: steps,
+        seconds_to_data: steps.map(|s| s as f64 / 70.0),
+        training_seconds: 115.0,
+        seconds: 140.0,
+        checkpoints: vec![
+            BinderCheckpoint {
+                step: 250,
+                training_seconds: 3.0,
+                binder: -3.0,
+                binder_error: 2.0,
+                pull: -1.8,
+            },
+            BinderCheckpoint {
+                step: 500,
+                training_seconds: 7.0,
+                binder: 0.6,
+                binder_error: 0.01,
+                pull: -1.5,
+            },
+        ],
+    };
+    let runs = vec![
+        run(4, 1, 0.604, Some(1500)),
+        run(4, 2, 0.597, Some(500)),
+        run(8, 1, 0.588, None),
+        run(8, 2, 0.592, Some(4000)),
+    ];
+    let sides = vec![
+        IsingSweepSide::of(&runs[..2]),
+        IsingSweepSide::of(&runs[2..]),
+    ];
+    let sweep = IsingSweep {
+        config: IsingSweepConfig {
+            network: IsingNetworkConfig {
+                width: 32,
+                blocks: 3,
+                average: Some(0.999),
+                ..IsingNetworkConfig::default()
+            },
+            sides: vec![4, 8],
+            seeds: vec![1, 2],
+        },
+        runs,
+        sides,
+    };
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("network_ising_sweep_text", text(&sweep));
+    });
+    // the figure of a side: one line per seed without the heavy-tailed checkpoint (|U| > 1),
+    // then the data's U ± 2 SE: the mean 0.615, SE 0.0024/√2 (the seeds agree, so the runs'
+    // own error over √2)
+    let figure = binder_figure(&sweep, &sweep.sides[0]);
+    assert_eq!(figure.series.len(), 4);
+    assert_eq!(figure.series[0].points, [(500.0, 0.6)]);
+    assert_eq!(figure.series[0].errors, [(0.59, 0.61)]);
+    assert_eq!(figure.series[1].name, "seed 2");
+    let band = 2.0 * 0.0024 / 2f64.sqrt();
+    for (series, level) in figure.series[2..].iter().zip([0.615 + band, 0.615 - band]) {
+        assert!(
+            series.points.iter().all(|p| (p.1 - level).abs() < 1e-12),
+            "{series:?}"
+        );
+    }
 }

@@ -15,19 +15,25 @@ use crate::report::plots::series;
 use crate::report::writer::{write_csv, write_directory, write_json};
 use crate::study::network_ising_sweep::{IsingSweep, IsingSweepRun, IsingSweepSide};
 
-/// `x ± e` with as many digits as the error resolves.
+/// `x ± e` with as many digits as the error resolves; a value without an error (one seed: no
+/// spread to measure) alone, to 3 significant digits.
 fn pm(x: MeanAndError) -> String {
-    format!("{} ± {}", sig(x.mean, x.error), sig(x.error, x.error))
+    if x.error > 0.0 {
+        format!("{} ± {}", sig(x.mean, x.error), sig(x.error, x.error))
+    } else {
+        sig(x.mean, x.mean.abs() * 1e-2)
+    }
 }
 
 /// The human-readable report: the set-up, every run, every side.
 pub fn text(s: &IsingSweep) -> String {
     let c = &s.config.network;
-    let mut out = format!(
+    let mut out =
+        format!(
         "network-ising: 2D Ising at K_c, {} Wolff configurations per run; network width {}, {} \
          residual blocks, kernel {}{}{}; Adam {} ({}), batch {}, {} steps{}; generation on {} \
-         geometric steps over [{}, {}], {} fields (checkpoints every {} steps, {} fields); \
-         reached = {} checkpoints in a row within 2σ of the data's U\n\n",
+         geometric steps over [{}, {}], {} fields ({}); reached = {} checkpoints in a row \
+         within 2σ of the data's U\n\n",
         c.configurations,
         c.width,
         c.blocks,
@@ -47,8 +53,10 @@ pub fn text(s: &IsingSweep) -> String {
         number(c.horizon.0),
         number(c.horizon.1),
         c.generated,
-        c.checkpoint_every,
-        c.checkpoint_fields,
+        match c.checkpoint_every {
+            0 => "no checkpoints: the final generation only".to_string(),
+            every => format!("checkpoints every {every} steps, {} fields", c.checkpoint_fields),
+        },
         c.window,
     );
     out += "  L  seed  parameters  U data           U generated      U exact score    pull  energy data / generated  steps to data  training s\n";

@@ -290,6 +290,13 @@ mod tests {
         // each run's gap error is hypot(0.004, 0.003) = 0.005; the spread's SE |−0.01 + 0.02|/2
         // = 0.005 beats the own errors' 0.005/√2
         assert!((side.gap.error - 0.005).abs() < 1e-12, "{:?}", side.gap);
+        // seeds that agree: the runs' own errors, 0.005/√2
+        let side = IsingSweepSide::of(&[run(1, -0.01, None), run(2, -0.01, None)]);
+        assert!(
+            (side.gap.error - 0.005 / 2f64.sqrt()).abs() < 1e-12,
+            "{:?}",
+            side.gap
+        );
         let side = IsingSweepSide::of(&[run(1, -0.01, Some(1000)), run(2, -0.02, None)]);
         assert_eq!(side.reached, 1);
         assert!(side.steps_to_data.is_none() && side.seconds_to_data.is_none());
