@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use critical_slowing::model::optimizer::OptimizerSpec;
+use critical_slowing::model::score_network::KernelSize;
 
 /// `--json`: machine-readable output.
 #[derive(Args, Debug, Clone, Copy)]
@@ -165,5 +166,37 @@ impl Configuration {
         )
         .map_err(|e| e.to_string())?;
         Ok(cfg)
+    }
+}
+
+/// `--width`, `--blocks`, `--radius`, `--time-scale`, `--global`: the shape of a nonlinear
+/// score network.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct NetworkShape {
+    /// Hidden channels W (0: one convolution, the linear network of depth 1).
+    #[arg(long, default_value_t = 8)]
+    pub width: usize,
+    /// Residual blocks.
+    #[arg(long, default_value_t = 1)]
+    pub blocks: usize,
+    /// Kernel radius R ((2R + 1)^d taps), or 0 for full kernels.
+    #[arg(long, default_value_t = 1)]
+    pub radius: usize,
+    /// Let the time embedding also scale each block (scale-shift conditioning).
+    #[arg(long)]
+    pub time_scale: bool,
+    /// Give each block the lattice mean of its input (a global path to the zero mode).
+    #[arg(long)]
+    pub global: bool,
+}
+
+impl NetworkShape {
+    /// The kernel: full for radius 0, else (2R + 1)^d offsets.
+    pub fn kernel(&self) -> KernelSize {
+        if self.radius == 0 {
+            KernelSize::Full
+        } else {
+            KernelSize::Radius(self.radius)
+        }
     }
 }

@@ -60,6 +60,7 @@ enum Command {
     /// Monte Carlo) at several sides and seeds, generate at checkpoints, and report the steps
     /// until the generated Binder cumulant reaches the data's, per side; --out writes the
     /// tables and figures.
+    #[command(mut_arg("blocks", |a| a.default_value("2")))]
     NetworkIsing(network_ising::Args),
     /// Generate fields with a sampler and compare predicted and measured KL / W2; --out writes
     /// the fields as .npz.

@@ -5,12 +5,11 @@
 use std::path::PathBuf;
 
 use critical_slowing::experiment::score_network::train::LrSchedule;
-use critical_slowing::model::score_network::KernelSize;
 use critical_slowing::report::ising_sweep;
 use critical_slowing::study::network_ising::IsingNetworkConfig;
 use critical_slowing::study::network_ising_sweep::{ising_network_sweep, IsingSweepConfig};
 
-use super::args::{Format, TimeLimit};
+use super::args::{Format, NetworkShape, TimeLimit};
 use super::{message, observer, render};
 
 /// The options of `network-ising`.
@@ -26,21 +25,8 @@ pub struct Args {
     /// Wolff configurations per run (the training set).
     #[arg(long, default_value_t = 2000)]
     configurations: usize,
-    /// Hidden channels.
-    #[arg(long, default_value_t = 8)]
-    width: usize,
-    /// Residual blocks.
-    #[arg(long, default_value_t = 2)]
-    blocks: usize,
-    /// Kernel radius R ((2R + 1)² taps), or 0 for full kernels.
-    #[arg(long, default_value_t = 1)]
-    radius: usize,
-    /// Let the time embedding also scale each block (scale-shift conditioning).
-    #[arg(long)]
-    time_scale: bool,
-    /// Give each block the lattice mean of its input (a global path to the zero mode).
-    #[arg(long)]
-    global: bool,
+    #[command(flatten)]
+    shape: NetworkShape,
     /// Adam's step size.
     #[arg(long, default_value_t = 2e-3)]
     learning_rate: f64,
@@ -99,15 +85,11 @@ pub struct Args {
 fn config(a: &Args) -> Result<IsingSweepConfig, String> {
     let network = IsingNetworkConfig {
         configurations: a.configurations,
-        width: a.width,
-        blocks: a.blocks,
-        kernel: if a.radius == 0 {
-            KernelSize::Full
-        } else {
-            KernelSize::Radius(a.radius)
-        },
-        time_scale: a.time_scale,
-        global: a.global,
+        width: a.shape.width,
+        blocks: a.shape.blocks,
+        kernel: a.shape.kernel(),
+        time_scale: a.shape.time_scale,
+        global: a.shape.global,
         learning_rate: a.learning_rate,
         schedule: a.schedule,
         average: a.average,

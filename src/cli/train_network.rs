@@ -4,13 +4,13 @@
 
 use critical_slowing::experiment::score_network::train::{LrSchedule, NetworkOptimizer};
 use critical_slowing::experiment::score_network::FloatType;
-use critical_slowing::model::score_network::{Activation, KernelSize, NetworkSpec, Output};
+use critical_slowing::model::score_network::{Activation, NetworkSpec, Output};
 use critical_slowing::report::network::{network_training, NetworkTrainingReport};
 use critical_slowing::study::network::{network_study, NetworkStudyConfig};
 use critical_slowing::study::network_scaling::network_scaling;
 use critical_slowing::study::GridSpec;
 
-use super::args::{Format, Output as OutPath};
+use super::args::{Format, NetworkShape, Output as OutPath};
 use super::{message, observer, render};
 
 /// The options of `train-network`.
@@ -25,21 +25,8 @@ pub struct Args {
     /// c in the mass μ = c/L² of the data (β = 1): κ = 1 + 4dL²/c.
     #[arg(long, default_value_t = 4.0, allow_negative_numbers = true)]
     mass: f64,
-    /// Hidden channels W (0: one convolution, the linear network of depth 1).
-    #[arg(long, default_value_t = 8)]
-    width: usize,
-    /// Residual blocks.
-    #[arg(long, default_value_t = 1)]
-    blocks: usize,
-    /// Kernel radius R ((2R + 1)^d taps), or 0 for full kernels.
-    #[arg(long, default_value_t = 1)]
-    radius: usize,
-    /// Let the time embedding also scale each block (scale-shift conditioning).
-    #[arg(long)]
-    time_scale: bool,
-    /// Give each block the lattice mean of its input (a global path to the zero mode).
-    #[arg(long)]
-    global: bool,
+    #[command(flatten)]
+    shape: NetworkShape,
     /// Nonlinearity: silu or identity.
     #[arg(long, default_value = "silu")]
     activation: String,
@@ -115,18 +102,14 @@ fn config(a: &Args) -> Result<NetworkStudyConfig, String> {
         }
     };
     let spec = NetworkSpec {
-        width: a.width,
-        blocks: a.blocks,
-        kernel: if a.radius == 0 {
-            KernelSize::Full
-        } else {
-            KernelSize::Radius(a.radius)
-        },
+        width: a.shape.width,
+        blocks: a.shape.blocks,
+        kernel: a.shape.kernel(),
         activation,
         embedding: a.embedding,
         bias: true,
-        time_scale: a.time_scale,
-        global: a.global,
+        time_scale: a.shape.time_scale,
+        global: a.shape.global,
         output,
     };
     let times = GridSpec(a.times.clone())

@@ -8,7 +8,7 @@ use crate::claims::Studies;
 use crate::error::Result;
 use crate::report::figure::{Figure, Series, Style};
 use crate::report::plots::{series, steps};
-use crate::study::network_ising::{FieldObservables, HistogramBin};
+use crate::study::network_ising::{BinderCheckpoint, FieldObservables, HistogramBin};
 
 /// A density's step outline and the thin outlines one standard error above and below it.
 fn histogram_band(
@@ -142,16 +142,14 @@ pub fn structure(s: &Studies) -> Result<Figure> {
     })
 }
 
-/// The generated Binder cumulant against training steps, with the data's value ± 2 standard
-/// errors as a band and a Gaussian's 0. Checkpoints with |U| or its error above 1 (the
-/// heavy-tailed fields of early training) are left to the CSV, so that the axis stays readable.
-pub fn binder(s: &Studies) -> Result<Figure> {
-    let r = s.network_ising()?;
-    let (first, last) = (0.0, r.checkpoints.last().map_or(1.0, |c| c.step as f64));
-    let level = |v: f64| vec![(first, v), (last, v)];
-    let u = r.data.binder;
-    let (points, errors) = r
-        .checkpoints
+/// Points (x, y) of a series, or its error bars (lo, hi).
+type Points = Vec<(f64, f64)>;
+
+/// The checkpoints' (step, U) points and their ± 1 jackknife-error bars, without those whose
+/// |U| or error exceeds 1 (the heavy-tailed fields of early training, left to the CSV so that
+/// the axis stays readable).
+pub(crate) fn binder_points(checkpoints: &[BinderCheckpoint]) -> (Points, Points) {
+    checkpoints
         .iter()
         .filter(|c| c.binder.abs() <= 1.0 && c.binder_error <= 1.0)
         .map(|c| {
@@ -161,7 +159,18 @@ pub fn binder(s: &Studies) -> Result<Figure> {
                 (c.binder - c.binder_error, c.binder + c.binder_error),
             )
         })
-        .unzip();
+        .unzip()
+}
+
+/// The generated Binder cumulant against training steps, with the data's value ± 2 standard
+/// errors as a band and a Gaussian's 0. Checkpoints with |U| or its error above 1 (the
+/// heavy-tailed fields of early training) are left to the CSV, so that the axis stays readable.
+pub fn binder(s: &Studies) -> Result<Figure> {
+    let r = s.network_ising()?;
+    let (first, last) = (0.0, r.checkpoints.last().map_or(1.0, |c| c.step as f64));
+    let level = |v: f64| vec![(first, v), (last, v)];
+    let u = r.data.binder;
+    let (points, errors) = binder_points(&r.checkpoints);
     let mut series_list = vec![
         Series {
             errors,

@@ -11,6 +11,7 @@ use crate::experiment::observables::MeanAndError;
 use crate::model::score_network::KernelSize;
 use crate::report::analysis::sig;
 use crate::report::figure::{Figure, Series, Style};
+use crate::report::ising_network_plots::binder_points;
 use crate::report::plots::series;
 use crate::report::writer::{write_csv, write_directory, write_json};
 use crate::study::network_ising_sweep::{IsingSweep, IsingSweepRun, IsingSweepSide};
@@ -241,18 +242,7 @@ pub fn binder_figure(s: &IsingSweep, side: &IsingSweepSide) -> Figure {
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let (points, errors) = r
-                .checkpoints
-                .iter()
-                .filter(|c| c.binder.abs() <= 1.0 && c.binder_error <= 1.0)
-                .map(|c| {
-                    let x = c.step as f64;
-                    (
-                        (x, c.binder),
-                        (c.binder - c.binder_error, c.binder + c.binder_error),
-                    )
-                })
-                .unzip();
+            let (points, errors) = binder_points(&r.checkpoints);
             Series {
                 errors,
                 ..series(
