@@ -76,6 +76,22 @@ fn run_cli(args: &[&str]) -> std::process::Output {
         .expect("the binary runs")
 }
 
+/// Runs `args` twice: as text, which must succeed, contain `needle` and no NaN; and with
+/// `--json`, whose output must parse. Returns the JSON.
+fn text_and_json(args: &[&str], needle: &str) -> serde_json::Value {
+    let text = run_cli(args);
+    assert!(
+        text.status.success(),
+        "{}",
+        String::from_utf8_lossy(&text.stderr)
+    );
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains(needle) && !text.contains("NaN"), "{text}");
+    let mut with_json = args.to_vec();
+    with_json.push("--json");
+    serde_json::from_slice(&run_cli(&with_json).stdout).unwrap()
+}
+
 #[test]
 fn cli_exits_nonzero_with_one_line_messages() {
     let cases: &[(&[&str], &str)] = &[
@@ -229,21 +245,7 @@ fn cli_network_ising_runs_and_keeps_foreign_directories() {
         "--sampler-check",
         "20",
     ];
-    let text = run_cli(&args);
-    assert!(
-        text.status.success(),
-        "{}",
-        String::from_utf8_lossy(&text.stderr)
-    );
-    let text = String::from_utf8(text.stdout).unwrap();
-    assert!(
-        text.contains("steps to data") && !text.contains("NaN"),
-        "{text}"
-    );
-    let mut with_json = args.to_vec();
-    with_json.push("--json");
-    let json = run_cli(&with_json);
-    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let value = text_and_json(&args, "steps to data");
     assert_eq!(value["runs"].as_array().unwrap().len(), 2);
     assert_eq!(value["sides"][0]["runs"], 2);
     std::fs::create_dir(&out).unwrap();
@@ -293,21 +295,7 @@ fn cli_train_network_runs_and_keeps_existing_files() {
         "--held-out",
         "4",
     ];
-    let text = run_cli(&args);
-    assert!(
-        text.status.success(),
-        "{}",
-        String::from_utf8_lossy(&text.stderr)
-    );
-    let text = String::from_utf8(text.stdout).unwrap();
-    assert!(
-        text.contains("relative excess") && !text.contains("NaN"),
-        "{text}"
-    );
-    let mut with_json = args.to_vec();
-    with_json.push("--json");
-    let json = run_cli(&with_json);
-    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let value = text_and_json(&args, "relative excess");
     assert_eq!(
         value["study"]["runs"][0]["checkpoints"]
             .as_array()
