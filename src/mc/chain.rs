@@ -172,3 +172,95 @@ impl Chain {
             .update(&self.geometry, &mut self.spins, self.k, &mut self.rng)
     }
 }
+
+/// Unit tests of the sweep bookkeeping (R7.2, R7.3).
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lattice::Lattice;
+
+    fn chain(algorithm: Algorithm, k: f64) -> Chain {
+        let geometry = Arc::new(Geometry::new(Lattice::new(2, 4).unwrap()).unwrap());
+        Chain::new(geometry, 1, algorithm, k, 3, 0).unwrap()
+    }
+
+    #[test]
+    fn algorithm_names() {
+        assert_eq!(Algorithm::Wolff.to_string(), "wolff");
+        assert_eq!(Algorithm::Metropolis.to_string(), "metropolis");
+        assert_eq!(Algorithm::default(), Algorithm::Wolff);
+    }
+
+    /// At K = 10⁻¹² the Ising bond threshold ⌊p·2³²⌋ is 0, so every cluster is one spin:
+    /// a calibration sweep grows exactly V = 16 clusters, every time (the carry returns to
+    /// 0), and N_c = round(V·16/16) = 16. A fixed sweep then grows exactly N_c.
+    #[test]
+    fn wolff_sweeps_of_single_spin_clusters() {
+        let mut c = chain(Algorithm::Wolff, 1e-12);
+        for _ in 0..3 {
+            let info = c.sweep();
+            assert_eq!((info.clusters, info.sites), (16, 16));
+        }
+        assert_eq!(c.fix_clusters_per_sweep(), 16);
+        let info = c.sweep();
+        assert_eq!((info.clusters, info.sites), (16, 16));
+    }
+
+    /// Near K_c clusters vary in size. The calibration sweeps reflect at least V spins each
+    /// and carry the excess: over s sweeps the spins reflected lie in [sV, sV + V); N_c is
+    /// round(V·clusters/spins) of the sweeps' own counts; it is kept by later calls, and a
+    /// fixed sweep grows exactly N_c clusters.
+    #[test]
+    fn wolff_calibration_counts_its_sweeps() {
+        let mut c = chain(Algorithm::Wolff, 0.44);
+        let (mut clusters, mut sites) = (0u64, 0u64);
+        for s in 1..=20u64 {
+            let info = c.sweep();
+            clusters += info.clusters;
+            sites += info.sites;
+            assert!(
+                sites >= 16 * s && sites < 16 * (s + 1),
+                "sweep {s}: {sites} spins"
+            );
+        }
+        let expected = ((16.0 * clusters as f64 / sites as f64).round() as u64).max(1);
+        assert_eq!(c.fix_clusters_per_sweep(), expected);
+        for _ in 0..5 {
+            assert_eq!(c.sweep().clusters, expected);
+        }
+        assert_eq!(c.fix_clusters_per_sweep(), expected);
+        let mut fresh = chain(Algorithm::Wolff, 0.44);
+        assert_eq!(
+            fresh.fix_clusters_per_sweep(),
+            1,
+            "no calibration yet: one cluster"
+        );
+        assert_eq!(fresh.sweep().clusters, 1);
+    }
+
+    /// Metropolis: no clusters, N_c = 0, and at K = 10⁻¹² (every ΔS ≈ 0 accepted unless
+    /// e^{ΔS} < u, ΔS ≥ −8·10⁻¹²) every proposal is accepted.
+    #[test]
+    fn metropolis_sweeps() {
+        let mut c = chain(Algorithm::Metropolis, 1e-12);
+        assert_eq!(c.fix_clusters_per_sweep(), 0);
+        let info = c.sweep();
+        assert_eq!(info.clusters, 0);
+        assert_eq!(info.sites, 16, "a rejection has probability ≤ 16·8·10⁻¹²");
+        assert_eq!(c.spins().lattice(), c.geometry().lattice());
+        assert_eq!(
+            c.wolff_cluster(),
+            1,
+            "a Wolff cluster on request, here one spin"
+        );
+        assert!(Chain::new(
+            Arc::new(c.geometry().clone()),
+            1,
+            Algorithm::Wolff,
+            0.0,
+            1,
+            0
+        )
+        .is_err());
+    }
+}

@@ -205,3 +205,114 @@ fn param(name: &'static str, value: f64, requirement: &'static str) -> Error {
         requirement,
     }
 }
+
+/// Unit tests of the run arithmetic and its limits, on numbers worked by hand.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> McConfig {
+        McConfig {
+            n: 3,
+            d: 3,
+            l: 4,
+            coupling: Coupling::Value(0.7),
+            algorithm: Algorithm::Wolff,
+            chains: 2,
+            thermalization: 10,
+            measurements: 100,
+            seed: 1,
+            spectrum: false,
+        }
+    }
+
+    #[test]
+    fn anchored_couplings_and_exponents() {
+        assert_eq!(critical_coupling(1, 2).unwrap(), ISING_2D_KC);
+        assert!((ISING_2D_KC - 0.5 * (1.0 + 2f64.sqrt()).ln()).abs() < 1e-15);
+        assert_eq!(critical_coupling(1, 3).unwrap(), ISING_3D_KC);
+        assert_eq!(critical_coupling(2, 3).unwrap(), XY_3D_KC);
+        assert_eq!(critical_coupling(3, 3).unwrap(), HEISENBERG_3D_KC);
+        assert!(critical_coupling(2, 2).is_err() && critical_coupling(1, 4).is_err());
+        assert_eq!(eta(1, 2), Some(0.25));
+        assert_eq!(eta(1, 3), Some(0.0363));
+        assert_eq!(eta(2, 3), Some(0.0381));
+        assert_eq!(eta(3, 3), Some(0.0375));
+        assert_eq!(eta(3, 2), None);
+        let mut c = config();
+        c.coupling = Coupling::Named(NamedCoupling::Critical);
+        assert_eq!(c.coupling_value().unwrap(), HEISENBERG_3D_KC);
+        c.coupling = Coupling::Value(-0.1);
+        assert!(c.coupling_value().is_err());
+    }
+
+    /// 2 chains × 110 sweeps × 64 sites × 3 components = 42 240 updates; on 1 thread
+    /// 42 240/1.7·10⁷ s, on 8 threads the 2 chains run side by side (half the time).
+    /// Memory: per site 8·3 + 8 = 32 bytes (72 with the spectrum), per chain
+    /// 64·32 + 100·48 = 6 848, plus the table 8·3·64 = 1 536: 15 232 bytes (20 352).
+    #[test]
+    fn run_size_by_hand() {
+        let c = config();
+        assert_eq!(c.component_updates(), Some(42_240));
+        assert!((c.expected_seconds(1) - 42_240.0 / UPDATE_RATE).abs() < 1e-15);
+        assert!((c.expected_seconds(8) - 21_120.0 / UPDATE_RATE).abs() < 1e-15);
+        assert_eq!(c.expected_seconds(0), c.expected_seconds(1));
+        assert_eq!(c.memory_estimate(), Some(15_232));
+        let spectrum = McConfig {
+            spectrum: true,
+            ..config()
+        };
+        assert_eq!(spectrum.memory_estimate(), Some(20_352));
+        let huge = McConfig {
+            measurements: u64::MAX,
+            ..config()
+        };
+        assert_eq!(huge.component_updates(), None);
+        assert_eq!(huge.expected_seconds(2), f64::INFINITY);
+        assert!(huge.validate().is_err());
+    }
+
+    /// Every limit refuses its first bad value and accepts its last good one.
+    #[test]
+    fn validation_limits() {
+        let ok = |c: McConfig| c.validate().is_ok();
+        assert!(ok(config()));
+        assert_eq!(config().validate().unwrap().1, 0.7);
+        assert!(!ok(McConfig { n: 0, ..config() }));
+        assert!(!ok(McConfig { d: 1, ..config() }) && ok(McConfig { d: 2, ..config() }));
+        assert!(ok(McConfig { d: 4, ..config() }) && !ok(McConfig { d: 5, ..config() }));
+        assert!(!ok(McConfig { l: 1, ..config() }) && ok(McConfig { l: 2, ..config() }));
+        assert!(!ok(McConfig {
+            chains: 0,
+            ..config()
+        }));
+        assert!(ok(McConfig {
+            chains: MAX_CHAINS,
+            ..config()
+        }));
+        assert!(!ok(McConfig {
+            chains: MAX_CHAINS + 1,
+            ..config()
+        }));
+        assert!(!ok(McConfig {
+            measurements: 99,
+            ..config()
+        }));
+        assert!(ok(McConfig {
+            measurements: 100,
+            ..config()
+        }));
+        // Memory: 4 GiB at most. One chain of n = 1, d = 2: 16 bytes a site plus the
+        // table's 16, 100 measurements (4 800 bytes): 32 L² + 4 800. L = 11 585 gives
+        // 4 294 796 000 bytes, L = 11 586 gives 4 295 537 472 > 4 294 967 296.
+        let big = |l| McConfig {
+            n: 1,
+            d: 2,
+            l,
+            chains: 1,
+            ..config()
+        };
+        assert_eq!(big(11_585).memory_estimate(), Some(4_294_796_000));
+        assert!(ok(big(11_585)) && !ok(big(11_586)));
+    }
+}

@@ -127,3 +127,104 @@ pub fn two_point(geometry: &Geometry, spins: &Spins, out: &mut [f64]) -> Result<
     out.iter_mut().for_each(|g| *g /= norm);
     Ok(())
 }
+
+/// Unit tests on configurations whose observables are known by hand (R7.1).
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lattice::Lattice;
+
+    fn geometry(d: usize, l: usize) -> Geometry {
+        Geometry::new(Lattice::new(d, l).unwrap()).unwrap()
+    }
+
+    /// The Néel (checkerboard) Ising configuration on an even torus: s_x = (−1)^{Σ x_μ}.
+    fn checkerboard(d: usize, l: usize) -> Spins {
+        let lattice = Lattice::new(d, l).unwrap();
+        let mut s = Spins::ordered(1, lattice).unwrap();
+        let mut x = 0;
+        lattice.for_each_index(|idx| {
+            if idx.iter().sum::<usize>() % 2 == 1 {
+                s.values_mut()[x] = -1.0;
+            }
+            x += 1;
+        });
+        s
+    }
+
+    /// Ordered: every bond +1, e = −d, m = e_1, G(r) = 1. Checkerboard: every bond −1,
+    /// e = +d, m = 0, G(r) = (−1)^r.
+    #[test]
+    fn ordered_and_checkerboard_configurations() {
+        for (d, l) in [(2, 4), (3, 4), (2, 6)] {
+            let g = geometry(d, l);
+            let ordered = Spins::ordered(2, g.lattice()).unwrap();
+            assert!((energy_per_site(&g, &ordered).unwrap() + d as f64).abs() < 1e-12);
+            let mut m = [9.0; 2];
+            magnetisation(&ordered, &mut m);
+            assert_eq!(m, [1.0, 0.0]);
+            let mut gr = vec![7.0; l / 2 + 3];
+            two_point(&g, &ordered, &mut gr).unwrap();
+            assert!(
+                gr[..=l / 2].iter().all(|&v| (v - 1.0).abs() < 1e-12),
+                "{gr:?}"
+            );
+            assert!(gr[l / 2 + 1..].iter().all(|&v| v == 0.0));
+            let neel = checkerboard(d, l);
+            assert!((energy_per_site(&g, &neel).unwrap() - d as f64).abs() < 1e-12);
+            let mut m = [9.0];
+            magnetisation(&neel, &mut m);
+            assert_eq!(m, [0.0]);
+            two_point(&g, &neel, &mut gr).unwrap();
+            for (r, v) in gr[..=l / 2].iter().enumerate() {
+                let sign = if r % 2 == 0 { 1.0 } else { -1.0 };
+                assert!((v - sign).abs() < 1e-12, "G({r}) = {v}");
+            }
+        }
+    }
+
+    /// One flipped spin in an ordered 4×4 Ising configuration breaks its 4 bonds:
+    /// e = −(32 − 2·4)/16 = −1.5, m = 14/16; G(1) = (32 − 2·4)/32 = 0.75.
+    #[test]
+    fn one_flipped_spin() {
+        let g = geometry(2, 4);
+        let mut s = Spins::ordered(1, g.lattice()).unwrap();
+        s.values_mut()[5] = -1.0;
+        assert!((energy_per_site(&g, &s).unwrap() + 1.5).abs() < 1e-12);
+        let mut m = [0.0];
+        magnetisation(&s, &mut m);
+        assert!((m[0] - 0.875).abs() < 1e-12);
+        let mut gr = [0.0; 3];
+        two_point(&g, &s, &mut gr).unwrap();
+        assert!((gr[0] - 1.0).abs() < 1e-12 && (gr[1] - 0.75).abs() < 1e-12);
+        assert!(
+            (gr[2] - 0.75).abs() < 1e-12,
+            "distance 2 also meets the flipped spin twice"
+        );
+    }
+
+    /// The spectrum of the ordered configuration is all at k = 0: Ĉ_0 = V|m|² = V, other
+    /// modes 0; the checkerboard's is all at k = (π, π): Ĉ = V there. Their mean over two
+    /// configurations is V/2 at both.
+    #[test]
+    fn spectrum_of_ordered_and_checkerboard() {
+        let g = geometry(2, 4);
+        let mut acc = SpectrumAccumulator::new(&g);
+        assert!(acc.mean().is_none());
+        acc.add(&Spins::ordered(1, g.lattice()).unwrap()).unwrap();
+        acc.add(&checkerboard(2, 4)).unwrap();
+        assert_eq!(acc.count(), 2);
+        let mean = acc.mean().unwrap();
+        assert_eq!(mean.shape(), &[4, 3]);
+        for (idx, &c) in mean.indexed_iter() {
+            let expected = match (idx[0], idx[1]) {
+                (0, 0) | (2, 2) => 8.0,
+                _ => 0.0,
+            };
+            assert!((c - expected).abs() < 1e-12, "{idx:?}: {c}");
+        }
+        let other = Spins::ordered(1, Lattice::new(2, 3).unwrap()).unwrap();
+        assert!(energy_per_site(&g, &other).is_err());
+        assert!(two_point(&g, &other, &mut [0.0; 3]).is_err());
+    }
+}

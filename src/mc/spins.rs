@@ -175,3 +175,100 @@ impl Spins {
 pub fn large_n_coupling(k: f64, n: usize) -> f64 {
     k / n as f64
 }
+
+/// Unit tests on lattices small enough to list by hand (R7.1).
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sampling::seeded_rng;
+
+    /// Site number from coordinates, x = Σ_μ x_μ L^{d−1−μ}, and its neighbours by
+    /// coordinate arithmetic mod L: the table's definition beside its construction.
+    fn expected_neighbour(d: usize, l: usize, x: usize, mu: usize, up: bool) -> u32 {
+        let mut idx: Vec<usize> = (0..d)
+            .map(|a| (x / l.pow((d - 1 - a) as u32)) % l)
+            .collect();
+        idx[mu] = if up {
+            (idx[mu] + 1) % l
+        } else {
+            (idx[mu] + l - 1) % l
+        };
+        idx.iter().fold(0, |acc, &i| acc * l + i) as u32
+    }
+
+    #[test]
+    fn neighbour_table_is_coordinate_arithmetic_mod_l() {
+        for (d, l) in [(1, 5), (2, 3), (2, 4), (3, 3), (2, 2)] {
+            let g = Geometry::new(Lattice::new(d, l).unwrap()).unwrap();
+            assert_eq!(g.lattice(), Lattice::new(d, l).unwrap());
+            for x in 0..l.pow(d as u32) {
+                let nb = g.neighbours(x);
+                assert_eq!(nb.len(), 2 * d);
+                for mu in 0..d {
+                    assert_eq!(
+                        nb[2 * mu],
+                        expected_neighbour(d, l, x, mu, true),
+                        "{d}d L={l} x={x}"
+                    );
+                    assert_eq!(nb[2 * mu + 1], expected_neighbour(d, l, x, mu, false));
+                }
+            }
+        }
+        // On the 2×2 torus up and down are the same site: the doubled bond.
+        let g = Geometry::new(Lattice::new(2, 2).unwrap()).unwrap();
+        assert_eq!(g.neighbours(0), &[2, 2, 1, 1]);
+    }
+
+    #[test]
+    fn configurations_and_fields() {
+        let lattice = Lattice::new(2, 3).unwrap();
+        assert!(Spins::ordered(0, lattice).is_err());
+        let s = Spins::ordered(3, lattice).unwrap();
+        assert_eq!((s.components(), s.lattice()), (3, lattice));
+        assert_eq!(s.values().len(), 27);
+        assert_eq!(s.site(4), &[1.0, 0.0, 0.0]);
+        // φ = √n s: the first component √3 everywhere, the others 0, each of shape [3, 3].
+        let fields = s.to_fields().unwrap();
+        assert_eq!(fields.len(), 3);
+        assert_eq!(fields[0].shape(), &[3, 3]);
+        assert!(fields[0].iter().all(|&v| (v - 3f64.sqrt()).abs() < 1e-15));
+        assert!(fields[1].iter().chain(fields[2].iter()).all(|&v| v == 0.0));
+        // Site x of the configuration is entry x of each field in row-major order.
+        let mut rng = seeded_rng(5);
+        let r = Spins::random(2, lattice, &mut rng).unwrap();
+        let f = r.to_fields().unwrap();
+        let flat: Vec<f64> = f[1].iter().copied().collect();
+        for x in 0..9 {
+            assert!((flat[x] - 2f64.sqrt() * r.site(x)[1]).abs() < 1e-15);
+        }
+        assert_eq!(large_n_coupling(0.9, 3), 0.3);
+    }
+
+    /// Random unit vectors have norm 1; Ising ones are ±1 with both signs drawn; the mean
+    /// of 4000 three-component vectors is 0 within 5 standard errors (each component has
+    /// variance 1/3).
+    #[test]
+    fn random_unit_vectors() {
+        let mut rng = seeded_rng(11);
+        let mut v = [0.0; 3];
+        let mut sum = [0.0; 3];
+        for _ in 0..4000 {
+            random_unit(&mut rng, &mut v);
+            assert!((v.iter().map(|c| c * c).sum::<f64>() - 1.0).abs() < 1e-12);
+            sum.iter_mut().zip(&v).for_each(|(s, c)| *s += c);
+        }
+        let bound = 5.0 * (4000.0f64 / 3.0).sqrt();
+        assert!(sum.iter().all(|s| s.abs() < bound), "{sum:?}");
+        let mut one = [0.0];
+        let (mut up, mut down) = (0, 0);
+        for _ in 0..100 {
+            random_unit(&mut rng, &mut one);
+            match one[0] {
+                1.0 => up += 1,
+                -1.0 => down += 1,
+                other => panic!("Ising spin {other}"),
+            }
+        }
+        assert!(up > 0 && down > 0);
+    }
+}

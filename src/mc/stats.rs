@@ -253,3 +253,220 @@ pub fn chi_square_power(dof: f64, lambda: f64, level: f64) -> Result<f64> {
 fn ln_factorial(j: f64) -> f64 {
     statrs::function::gamma::ln_gamma(j + 1.0)
 }
+
+/// Unit tests on series small enough to work by hand (R7.4, R7.5, R7.9); the statistical
+/// checks on long chains (τ_int of an AR(1) process, the χ² power at large λ) are in
+/// `tests/mc.rs`.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    /// Γ(t) summed directly, Σ_{chains} Σ_{i<N−t} (x_i − x̄)(x_{i+t} − x̄)/((N − t)·chains):
+    /// the O(N²) definition beside the FFT.
+    fn direct_autocovariance(chains: &[&[f64]]) -> Vec<f64> {
+        let len = chains[0].len();
+        let mean = chains.iter().flat_map(|c| c.iter()).sum::<f64>() / (len * chains.len()) as f64;
+        (0..len)
+            .map(|t| {
+                let sum: f64 = chains
+                    .iter()
+                    .map(|c| {
+                        (0..len - t)
+                            .map(|i| (c[i] - mean) * (c[i + t] - mean))
+                            .sum::<f64>()
+                    })
+                    .sum();
+                sum / ((len - t) * chains.len()) as f64
+            })
+            .collect()
+    }
+
+    /// A deterministic, positively correlated series: a slow cosine plus a fast sign flip.
+    fn correlated(len: usize, phase: f64) -> Vec<f64> {
+        (0..len)
+            .map(|i| (i as f64 * 0.05 + phase).cos() + if i % 3 == 0 { 0.4 } else { -0.2 })
+            .collect()
+    }
+
+    #[test]
+    fn series_checks_refuse_short_ragged_and_non_finite_input() {
+        assert_eq!(
+            check_series(&[&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]]).unwrap(),
+            3
+        );
+        assert!(check_series(&[]).is_err());
+        assert!(check_series(&[&[1.0]]).is_err());
+        assert!(check_series(&[&[1.0, 2.0], &[1.0, 2.0, 3.0]]).is_err());
+        assert!(check_series(&[&[1.0, f64::INFINITY]]).is_err());
+        assert!(check_series(&[&[1.0, 2.0], &[f64::NAN, 2.0]]).is_err());
+    }
+
+    /// Two chains around their common mean 3: deviations (−2, 0) and (−1, 3), so
+    /// Γ(0) = (4 + 0 + 1 + 9)/4 = 3.5 and Γ(1) = (−2·0 + (−1)·3)/2 = −1.5.
+    #[test]
+    fn autocovariance_by_hand_and_against_the_direct_sum() {
+        let gamma = autocovariance(&[&[1.0, 3.0], &[2.0, 6.0]]).unwrap();
+        assert_eq!(gamma.len(), 2);
+        assert_relative_eq!(gamma[0], 3.5, epsilon = 1e-12);
+        assert_relative_eq!(gamma[1], -1.5, epsilon = 1e-12);
+        let (a, b) = (correlated(200, 0.0), correlated(200, 1.0));
+        let fft = autocovariance(&[&a, &b]).unwrap();
+        let direct = direct_autocovariance(&[&a, &b]);
+        assert_eq!(fft.len(), direct.len());
+        for (t, (f, d)) in fft.iter().zip(&direct).enumerate() {
+            assert!((f - d).abs() < 1e-12, "Γ({t}) = {f} against {d}");
+        }
+    }
+
+    /// The estimate obeys its own definition, recomputed from the direct Γ: W is the first
+    /// lag with W ≥ 6 τ(W), τ(W) = 1/2 + Σ_{t ≤ W} Γ(t)/Γ(0), error √(2τΓ(0)/N) and
+    /// τ error τ √(2(2W + 1)/N), N = 400 measurements over two chains.
+    #[test]
+    fn estimate_follows_the_windowing_rule() {
+        let (a, b) = (correlated(200, 0.0), correlated(200, 1.0));
+        let e = estimate(&[&a, &b]).unwrap();
+        let gamma = direct_autocovariance(&[&a, &b]);
+        let tau_at = |w: usize| 0.5 + (1..=w).map(|t| gamma[t] / gamma[0]).sum::<f64>();
+        assert!(e.window >= 1 && e.window < 199, "W = {}", e.window);
+        assert!(e.window as f64 >= WINDOW_CONSTANT * tau_at(e.window));
+        for w in 1..e.window {
+            assert!(
+                (w as f64) < WINDOW_CONSTANT * tau_at(w),
+                "W = {w} already qualifies"
+            );
+        }
+        let tau = tau_at(e.window);
+        assert!(tau > 1.0, "the series is positively correlated: τ = {tau}");
+        assert_relative_eq!(e.tau_int, tau, epsilon = 1e-10);
+        let n = 400.0;
+        let mean = a.iter().chain(&b).sum::<f64>() / n;
+        assert_relative_eq!(e.mean, mean, epsilon = 1e-12);
+        assert_relative_eq!(e.error, (2.0 * tau * gamma[0] / n).sqrt(), epsilon = 1e-12);
+        let tau_error = tau * (2.0 * (2 * e.window + 1) as f64 / n).sqrt();
+        assert_relative_eq!(e.tau_error, tau_error, epsilon = 1e-12);
+    }
+
+    /// An alternating series ±1 (N = 100) has Γ(t) = (−1)^t: τ(1) = −1/2 qualifies at W = 1
+    /// and is raised to the floor 1/2, so the error is √(2·½·1/100) = 0.1. A constant series
+    /// has error 0, τ = 1/2 and W = 0.
+    #[test]
+    fn estimate_floors_anticorrelated_and_constant_series() {
+        let alternating: Vec<f64> = (0..100)
+            .map(|i| if i % 2 == 0 { 1.0 } else { -1.0 })
+            .collect();
+        let e = estimate(&[&alternating]).unwrap();
+        assert_eq!(e.window, 1);
+        assert_relative_eq!(e.tau_int, 0.5, epsilon = 1e-12);
+        assert_relative_eq!(e.mean, 0.0, epsilon = 1e-12);
+        assert_relative_eq!(e.error, 0.1, epsilon = 1e-12);
+        assert_relative_eq!(e.tau_error, 0.5 * (6.0f64 / 100.0).sqrt(), epsilon = 1e-12);
+        let flat = estimate(&[&[2.5; 10], &[2.5; 10]]).unwrap();
+        let expected = Estimate {
+            mean: 2.5,
+            error: 0.0,
+            tau_int: 0.5,
+            tau_error: 0.0,
+            window: 0,
+        };
+        assert_eq!(flat, expected);
+        assert!(estimate(&[&[1.0]]).is_err());
+    }
+
+    /// One chain 1…6 in bins of 2: block means 1.5, 3.5, 5.5 (variance 4), so the error is
+    /// √(4/3); the measurements' variance is 3.5, so τ = 2·4/(2·3.5) = 8/7. Two chains of 5
+    /// in bins of 2 use the first 4 of each: blocks 1.5, 3.5, 10.5, 12.5 (mean 7, variance
+    /// (30.25 + 12.25 + 12.25 + 30.25)/3 = 85/3) and measurements 1, 2, 3, 4, 10, 11, 12, 13
+    /// (mean 7, variance 172/7).
+    #[test]
+    fn binning_by_hand() {
+        let (error, tau) = binning(&[&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]], 2).unwrap();
+        assert_relative_eq!(error, (4.0f64 / 3.0).sqrt(), epsilon = 1e-12);
+        assert_relative_eq!(tau, 8.0 / 7.0, epsilon = 1e-12);
+        let a = [1.0, 2.0, 3.0, 4.0, 100.0];
+        let b = [10.0, 11.0, 12.0, 13.0, -50.0];
+        let (error, tau) = binning(&[&a, &b], 2).unwrap();
+        let block_var = 85.0 / 3.0;
+        assert_relative_eq!(error, (block_var / 4.0f64).sqrt(), epsilon = 1e-12);
+        assert_relative_eq!(tau, 2.0 * block_var / (2.0 * 172.0 / 7.0), epsilon = 1e-12);
+        let (error, tau) = binning(&[&[3.0; 4]], 2).unwrap();
+        assert_eq!((error, tau), (0.0, 0.5));
+        assert!(binning(&[&a], 0).is_err());
+        assert!(
+            binning(&[&a], 3).is_err(),
+            "one block of 3 in 5 measurements"
+        );
+        assert!(binning(&[&a[..4]], 2).is_ok(), "two blocks of 2");
+    }
+
+    /// The jackknife of a mean is the standard error of the block means: 1, 2, 3, 4 in four
+    /// blocks leave out 3, 8/3, 7/3, 2, so the error is √(3/4 · 5/9) = √(5/12), the sample
+    /// standard deviation √(5/3) over √4. A ratio of means with 5 measurements in 2 blocks of
+    /// 2 (the fifth unused): x = 1, 3, 5, 7 (means 2 and 6 by block), y = 2, 2, 4, 4; full
+    /// ratio 16/12 = 4/3, leaving out block 1 gives 12/8 = 3/2, block 2 gives 4/4 = 1, so
+    /// the error is √(1/2 · ((3/2 − 5/4)² + (1 − 5/4)²)) = 1/4.
+    #[test]
+    fn jackknife_by_hand() {
+        let (value, error) = jackknife(&[vec![1.0, 2.0, 3.0, 4.0]], 4, |m| m[0]).unwrap();
+        assert_relative_eq!(value, 2.5, epsilon = 1e-12);
+        assert_relative_eq!(error, (5.0f64 / 12.0).sqrt(), epsilon = 1e-12);
+        let x = vec![1.0, 3.0, 5.0, 7.0, 1000.0];
+        let y = vec![2.0, 2.0, 4.0, 4.0, -7.0];
+        let (value, error) = jackknife(&[x.clone(), y.clone()], 2, |m| m[0] / m[1]).unwrap();
+        assert_relative_eq!(value, 4.0 / 3.0, epsilon = 1e-12);
+        assert_relative_eq!(error, 0.25, epsilon = 1e-12);
+        assert!(jackknife(&[x.clone()], 1, |m| m[0]).is_err());
+        assert!(jackknife(&[x.clone()], 6, |m| m[0]).is_err());
+        assert!(jackknife(&[x.clone(), y[..4].to_vec()], 2, |m| m[0]).is_err());
+        assert!(
+            jackknife(&[x], 5, |m| m[0]).is_ok(),
+            "one measurement per block"
+        );
+    }
+
+    /// 1, 2, 3: mean 2, Σ(x − x̄)² = 2, error √(2/3 · 2) = √(4/3).
+    #[test]
+    fn jackknife_error_by_hand() {
+        assert_relative_eq!(
+            jackknife_error(&[1.0, 2.0, 3.0]),
+            (4.0f64 / 3.0).sqrt(),
+            epsilon = 1e-12
+        );
+        assert_eq!(jackknife_error(&[4.0, 4.0]), 0.0);
+    }
+
+    /// With one degree of freedom the non-central χ² is (Z + √λ)², so the power at level α is
+    /// Φ(√λ − z) + Φ(−√λ − z), z the two-sided normal quantile Φ⁻¹(1 − α/2): a closed form
+    /// beside the Poisson mixture, for λ small (the mixture's mode at j = 0), moderate and
+    /// large (the downward sum from the mode runs over many terms).
+    #[test]
+    fn chi_square_power_with_one_degree_of_freedom_is_a_normal_tail() {
+        use statrs::distribution::{ContinuousCDF, Normal};
+        let normal = Normal::new(0.0, 1.0).unwrap();
+        for level in [0.05, 1e-3] {
+            let z = normal.inverse_cdf(1.0 - level / 2.0);
+            for lambda in [0.0, 0.3, 2.0, 9.0, 30.0, 80.0] {
+                let root = f64::sqrt(lambda);
+                let exact = normal.cdf(root - z) + normal.cdf(-root - z);
+                let power = chi_square_power(1.0, lambda, level).unwrap();
+                assert!(
+                    (power - exact).abs() < 1e-9,
+                    "λ = {lambda}: {power} against {exact}"
+                );
+            }
+        }
+        assert_relative_eq!(ln_factorial(4.0), 24.0f64.ln(), epsilon = 1e-12);
+        assert_relative_eq!(ln_factorial(0.0), 0.0, epsilon = 1e-12);
+    }
+
+    #[test]
+    fn chi_square_power_refuses_bad_parameters() {
+        assert!(chi_square_power(f64::INFINITY, 1.0, 0.05).is_err());
+        assert!(chi_square_power(-1.0, 1.0, 0.05).is_err());
+        assert!(chi_square_power(2.0, -0.1, 0.05).is_err());
+        assert!(chi_square_power(2.0, 1e6, 0.05).is_err());
+        assert!(chi_square_power(2.0, 1e6 - 1.0, 0.05).is_ok());
+        assert!(chi_square_power(2.0, 1.0, 0.0).is_err());
+        assert!(chi_square_power(2.0, 1.0, 1.0).is_err());
+    }
+}

@@ -207,3 +207,163 @@ pub fn metropolis_sweep<R: Rng + ?Sized>(
     }
     Ok(accepted)
 }
+
+/// Unit tests of the updates at couplings where their outcome is certain (R7.2, R7.3); the
+/// equilibrium distributions are checked against exact enumeration in `tests/mc.rs`.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lattice::Lattice;
+    use crate::sampling::seeded_rng;
+
+    fn geometry(d: usize, l: usize) -> Geometry {
+        Geometry::new(Lattice::new(d, l).unwrap()).unwrap()
+    }
+
+    /// K = 0: no bond is ever added (p = 1 − e⁰ = 0), so every cluster is the seed alone and
+    /// reflects exactly one spin.
+    #[test]
+    fn wolff_at_zero_coupling_flips_one_spin() {
+        for n in [1, 3] {
+            let g = geometry(2, 4);
+            let mut rng = seeded_rng(2);
+            let mut s = Spins::ordered(n, g.lattice()).unwrap();
+            let mut wolff = Wolff::new(16, n);
+            for _ in 0..20 {
+                let before = s.clone();
+                assert_eq!(wolff.update(&g, &mut s, 0.0, &mut rng), 1);
+                let changed = (0..16).filter(|&x| s.site(x) != before.site(x)).count();
+                assert_eq!(changed, 1, "n = {n}: the seed alone is reflected");
+            }
+        }
+    }
+
+    /// A very large K adds every bond between aligned spins (p = 1 − e^{−2K·q} = 1 in
+    /// floating point), so the cluster of an ordered configuration is the whole lattice.
+    /// Ising: every spin flips. n = 3: every spin is reflected in the same plane, so the
+    /// configuration stays ordered, with unit spins.
+    #[test]
+    fn wolff_at_huge_coupling_takes_the_ordered_lattice() {
+        let g = geometry(3, 3);
+        let mut rng = seeded_rng(4);
+        let mut ising = Spins::ordered(1, g.lattice()).unwrap();
+        let mut wolff = Wolff::new(27, 1);
+        assert_eq!(wolff.update(&g, &mut ising, 1e3, &mut rng), 27);
+        assert!(ising.values().iter().all(|&v| v == -1.0));
+        let mut heisenberg = Spins::ordered(3, g.lattice()).unwrap();
+        let mut wolff = Wolff::new(27, 3);
+        // Here (s_x·r)(s_y·r) = r_0², and p < 1 − e^{−40} only if 2K r_0² < 40: at K = 10¹²
+        // that needs |r_0| < 4.5·10⁻⁶, probability 4.5·10⁻⁶ (r_0 is uniform on [−1, 1] for
+        // n = 3), whatever the seed.
+        assert_eq!(wolff.update(&g, &mut heisenberg, 1e12, &mut rng), 27);
+        let first = heisenberg.site(0).to_vec();
+        assert!((first.iter().map(|c| c * c).sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!(first[0] < 1.0, "the reflection moved the spins");
+        for x in 0..27 {
+            let site = heisenberg.site(x);
+            assert!(site.iter().zip(&first).all(|(a, b)| (a - b).abs() < 1e-12));
+        }
+    }
+
+    /// Two Ising domains (left and right halves of a 4×4 torus, opposite signs): at huge K a
+    /// cluster is exactly the seed's domain, 8 spins, and flipping it orders the lattice.
+    #[test]
+    fn wolff_cluster_is_the_seed_domain_at_huge_coupling() {
+        let g = geometry(2, 4);
+        let mut rng = seeded_rng(8);
+        let mut s = Spins::ordered(1, g.lattice()).unwrap();
+        for x in 0..16 {
+            if x % 4 >= 2 {
+                s.values_mut()[x] = -1.0;
+            }
+        }
+        let mut wolff = Wolff::new(16, 1);
+        assert_eq!(wolff.update(&g, &mut s, 1e3, &mut rng), 8);
+        let first = s.values()[0];
+        assert!(s.values().iter().all(|&v| v == first));
+        // Mismatched spins: no change and size 0, the work space resized.
+        let mut other = Spins::ordered(1, Lattice::new(2, 3).unwrap()).unwrap();
+        assert_eq!(wolff.update(&g, &mut other, 1.0, &mut rng), 0);
+        assert!(other.values().iter().all(|&v| v == 1.0));
+    }
+
+    /// The generation counter wraps to 1 and clears the marks instead of reading stale
+    /// ones: the cluster after the wrap is still grown.
+    #[test]
+    fn wolff_generation_counter_wraps() {
+        let g = geometry(2, 4);
+        let mut rng = seeded_rng(6);
+        let mut s = Spins::ordered(2, g.lattice()).unwrap();
+        let mut wolff = Wolff::new(16, 2);
+        wolff.generation = u32::MAX - 1;
+        wolff.marks.iter_mut().for_each(|m| *m = 1);
+        assert_eq!(wolff.next_generation(), u32::MAX);
+        assert_eq!(wolff.next_generation(), 1);
+        assert!(wolff.marks.iter().all(|&m| m == 0));
+        wolff.marks.iter_mut().for_each(|m| *m = 1);
+        wolff.generation = u32::MAX;
+        // Stale marks equal to the new generation would stop the cluster at its seed. At
+        // K = 10¹² every bond joins unless |r_0| < 4.5·10⁻⁶ (probability < 3·10⁻⁶ for n = 2).
+        assert_eq!(wolff.update(&g, &mut s, 1e12, &mut rng), 16);
+    }
+
+    /// K = 0 accepts every proposal (ΔS = 0). A huge K on an ordered configuration accepts
+    /// no Ising flip (ΔS = −8K) and, for n = 2, a direction at angle θ from e_1 only with
+    /// probability e^{−4K(1 − cos θ)}: averaged over θ about 0.2/√K, so at K = 10¹⁵ the
+    /// chance that any of 16 proposals is accepted is 3·10⁻⁷. At K = 10³ an Ising sweep is
+    /// deterministic (every ΔS ≠ 0 has |ΔS| ≥ 4000 and e^{−4000} = 0): a spin flips exactly
+    /// when its local field at its turn does not favour it, which the test replays.
+    #[test]
+    fn metropolis_acceptance_at_certain_couplings() {
+        let g = geometry(2, 4);
+        let mut rng = seeded_rng(9);
+        let mut s = Spins::ordered(1, g.lattice()).unwrap();
+        assert_eq!(
+            metropolis_sweep(&g, &mut s, 0.0, &mut [0.0], &mut rng).unwrap(),
+            16
+        );
+        assert!(s.values().iter().all(|&v| v == -1.0));
+        assert_eq!(
+            metropolis_sweep(&g, &mut s, 1e3, &mut [0.0], &mut rng).unwrap(),
+            0
+        );
+        let mut xy = Spins::ordered(2, g.lattice()).unwrap();
+        assert_eq!(
+            metropolis_sweep(&g, &mut xy, 0.0, &mut [0.0; 2], &mut rng).unwrap(),
+            16
+        );
+        assert!(xy
+            .values()
+            .chunks(2)
+            .all(|c| (c[0] * c[0] + c[1] * c[1] - 1.0).abs() < 1e-12));
+        let mut ordered = Spins::ordered(2, g.lattice()).unwrap();
+        assert_eq!(
+            metropolis_sweep(&g, &mut ordered, 1e15, &mut [0.0; 2], &mut rng).unwrap(),
+            0
+        );
+        let mut neel = Spins::ordered(1, g.lattice()).unwrap();
+        for x in 0..16 {
+            if (x / 4 + x % 4) % 2 == 1 {
+                neel.values_mut()[x] = -1.0;
+            }
+        }
+        // Typewriter order: replay the rule on a copy.
+        let mut replay = neel.values().to_vec();
+        let mut expected = 0;
+        for x in 0..16 {
+            let h: f64 = g.neighbours(x).iter().map(|&y| replay[y as usize]).sum();
+            if -replay[x] * h >= 0.0 {
+                replay[x] = -replay[x];
+                expected += 1;
+            }
+        }
+        assert!(
+            expected > 0 && expected < 16,
+            "the replay both flips and keeps"
+        );
+        let accepted = metropolis_sweep(&g, &mut neel, 1e3, &mut [0.0], &mut rng).unwrap();
+        assert_eq!(accepted, expected);
+        assert_eq!(neel.values(), replay.as_slice());
+        assert!(metropolis_sweep(&g, &mut neel, 1.0, &mut [0.0; 2], &mut rng).is_err());
+    }
+}
