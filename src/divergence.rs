@@ -47,16 +47,13 @@ pub fn wasserstein2(p: &Symbol, c: &Symbol) -> Result<f64> {
 /// Dense KL(N(0, P) ‖ N(0, C)) = ½[tr(C⁻¹P) − V + ln det C − ln det P], log-determinants from
 /// Cholesky factors (R6.4); for cross-checks on small lattices.
 pub fn kl_dense(p: &ndarray::Array2<f64>, c: &ndarray::Array2<f64>) -> Result<f64> {
+    use crate::linalg::lapack;
     use ndarray_linalg::{Cholesky, Inverse, UPLO};
-    let lin = |e: ndarray_linalg::error::LinalgError| Error::NoConvergence {
-        what: "dense KL",
-        detail: e.to_string(),
-    };
     let logdet = |a: &ndarray::Array2<f64>| -> Result<f64> {
-        let l = a.cholesky(UPLO::Lower).map_err(lin)?;
+        let l = lapack("dense KL", || a.cholesky(UPLO::Lower))?;
         Ok(2.0 * l.diag().iter().map(|x| x.ln()).sum::<f64>())
     };
-    let trace = c.inv().map_err(lin)?.dot(p).diag().sum();
+    let trace = lapack("dense KL", || c.inv())?.dot(p).diag().sum();
     Ok(0.5 * (trace - p.nrows() as f64 + logdet(c)? - logdet(p)?))
 }
 
@@ -65,10 +62,7 @@ pub fn kl_dense(p: &ndarray::Array2<f64>, c: &ndarray::Array2<f64>) -> Result<f6
 pub fn w2_dense(p: &ndarray::Array2<f64>, c: &ndarray::Array2<f64>) -> Result<f64> {
     let root = |a: &ndarray::Array2<f64>| -> Result<ndarray::Array2<f64>> {
         use ndarray_linalg::{Eigh, UPLO};
-        let (vals, vecs) = a.eigh(UPLO::Lower).map_err(|e| Error::NoConvergence {
-            what: "dense W2",
-            detail: e.to_string(),
-        })?;
+        let (vals, vecs) = crate::linalg::lapack("dense W2", || a.eigh(UPLO::Lower))?;
         let scaled = &vecs * &vals.mapv(|v| v.max(0.0).sqrt());
         Ok(scaled.dot(&vecs.t()))
     };

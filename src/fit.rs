@@ -22,10 +22,7 @@ pub fn line(x: &[f64], y: &[f64]) -> Result<LineFit> {
     check_points(x, y)?;
     let a = Array2::from_shape_fn((x.len(), 2), |(i, j)| if j == 0 { 1.0 } else { x[i] });
     let b = Array1::from(y.to_vec());
-    let sol = a.least_squares(&b).map_err(|e| Error::NoConvergence {
-        what: "least-squares fit",
-        detail: e.to_string(),
-    })?;
+    let sol = crate::linalg::lapack("least-squares fit", || a.least_squares(&b))?;
     let (intercept, slope) = (sol.solution[0], sol.solution[1]);
     let max_residual = x
         .iter()
@@ -109,13 +106,10 @@ pub fn weighted_line(x: &[f64], y: &[f64], sigma: &[f64]) -> Result<WeightedFit>
         }
     });
     let b = Array1::from(scaled_y);
-    let failed = |e: ndarray_linalg::error::LinalgError| Error::NoConvergence {
-        what: "weighted least-squares fit",
-        detail: e.to_string(),
-    };
-    let sol = a.least_squares(&b).map_err(failed)?;
+    let what = "weighted least-squares fit";
+    let sol = crate::linalg::lapack(what, || a.least_squares(&b))?;
     let (intercept, slope) = (sol.solution[0], sol.solution[1]);
-    let covariance = a.t().dot(&a).inv().map_err(failed)?;
+    let covariance = crate::linalg::lapack(what, || a.t().dot(&a).inv())?;
     let chi2: f64 = (0..x.len())
         .map(|i| ((y[i] - intercept - slope * x[i]) / sigma[i]).powi(2))
         .sum();

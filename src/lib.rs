@@ -75,6 +75,7 @@ pub mod experiment;
 pub mod fit;
 pub mod fourier;
 pub mod lattice;
+pub mod linalg;
 pub mod mc;
 pub mod model;
 pub mod power;

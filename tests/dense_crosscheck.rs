@@ -10,6 +10,7 @@ use critical_slowing::diffusion::forward::{alpha, sigma2, spectrum_at};
 use critical_slowing::diffusion::score::{axis_decay_rate, score_kernel};
 use critical_slowing::experiment::dense::precision_matrix;
 use critical_slowing::fourier::RealFft;
+use critical_slowing::linalg::lapack;
 use critical_slowing::Lattice;
 use ndarray::{Array2, ArrayD, IxDyn};
 use ndarray_linalg::{EigValsh, Inverse, UPLO};
@@ -78,8 +79,10 @@ fn cases() -> Vec<(Lattice, f64, f64, GaussianField)> {
 fn covariance_eigenvalues_equal_the_fourier_spectrum() {
     for (lattice, beta, mu, field) in cases() {
         let k = precision_matrix(lattice, beta, mu);
-        let cov = k.inv().unwrap();
-        let mut dense = cov.eigvalsh(UPLO::Lower).unwrap().to_vec();
+        let cov = lapack("inverse", || k.inv()).unwrap();
+        let mut dense = lapack("eigenvalues", || cov.eigvalsh(UPLO::Lower))
+            .unwrap()
+            .to_vec();
         let mut fourier: Vec<f64> = field.spectrum().to_full().iter().copied().collect();
         dense.sort_by(f64::total_cmp);
         fourier.sort_by(f64::total_cmp);
@@ -100,15 +103,18 @@ fn covariance_eigenvalues_equal_the_fourier_spectrum() {
 fn score_kernel_is_the_dense_inverse_of_the_noised_covariance() {
     for (lattice, beta, mu, field) in cases() {
         let v = lattice.volume();
-        let cov = precision_matrix(lattice, beta, mu).inv().unwrap();
+        let precision = precision_matrix(lattice, beta, mu);
+        let cov = lapack("inverse", || precision.inv()).unwrap();
         for t in [0.01, 0.2, 1.5] {
             let (a2, s2) = (alpha(t).unwrap().powi(2), sigma2(t).unwrap());
             let cov_t = &cov * a2 + &(Array2::<f64>::eye(v) * s2);
-            let dense_score = -cov_t.inv().unwrap();
+            let dense_score = -lapack("inverse", || cov_t.inv()).unwrap();
             let kernel = score_kernel(field.spectrum(), t).unwrap();
             assert_matrices_close(&circulant(lattice, &kernel), &dense_score, "score kernel");
             // and the noised spectrum is the spectrum of the noised dense covariance
-            let mut dense = cov_t.eigvalsh(UPLO::Lower).unwrap().to_vec();
+            let mut dense = lapack("eigenvalues", || cov_t.eigvalsh(UPLO::Lower))
+                .unwrap()
+                .to_vec();
             let spec_t = spectrum_at(field.spectrum(), t).unwrap();
             let mut fourier: Vec<f64> = spec_t.to_full().iter().copied().collect();
             dense.sort_by(f64::total_cmp);

@@ -5,6 +5,7 @@
 use critical_slowing::data::{critical_coupling, GaussianField};
 use critical_slowing::diffusion::forward::{condition_number_at, spectrum_at};
 use critical_slowing::diffusion::score::{axis_decay_rate, score_kernel, score_symbol};
+use critical_slowing::linalg::lapack;
 use critical_slowing::model::Protocol;
 use critical_slowing::theory::{depth, one_layer, training_time, two_layer};
 use critical_slowing::{Lattice, Symbol};
@@ -39,7 +40,7 @@ fn dense_score_error(lattice: Lattice, c: &Symbol, t: f64) -> f64 {
         let r = diff(&sites[i], &sites[j]);
         a2 * cov_kernel(&r) + if i == j { 1.0 - a2 } else { 0.0 }
     });
-    let inv = sigma.inv().unwrap();
+    let inv = lapack("dense inverse", || sigma.inv()).unwrap();
     let kernel = score_kernel(c, t).unwrap();
     let scale = inv.iter().fold(0.0f64, |m, x| m.max(x.abs()));
     let mut err = 0.0f64;
@@ -162,7 +163,7 @@ proptest! {
                 (at(i, h, j, h) - at(i, h, j, -h) - at(i, -h, j, h) + at(i, -h, j, -h)) / (4.0 * h * h)
             }
         });
-        let top = hess.eigvalsh(UPLO::Lower).unwrap().iter().fold(f64::MIN, |m, &v| m.max(v));
+        let top = lapack("Hessian eigenvalues", || hess.eigvalsh(UPLO::Lower)).unwrap().iter().fold(f64::MIN, |m, &v| m.max(v));
         let want = depth::hessian_at_optimum(d, c);
         prop_assert!((top / want - 1.0).abs() < 1e-5, "{} vs {}", top, want);
     }

@@ -8,16 +8,10 @@ use serde::Serialize;
 use crate::data::model::ModelKind;
 use crate::data::{critical_coupling, GaussianField};
 use crate::diffusion::score::score_kernel;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::experiment::dense::precision_matrix;
 use crate::lattice::Lattice;
-
-fn lapack(what: &'static str) -> impl Fn(ndarray_linalg::error::LinalgError) -> Error {
-    move |e| Error::NoConvergence {
-        what,
-        detail: e.to_string(),
-    }
-}
+use crate::linalg::lapack;
 
 /// β and μ of the large-n model at β_c(d) on (Z_L)^d.
 fn critical_model(d: usize, l: usize) -> Result<(Lattice, GaussianField, f64, f64)> {
@@ -34,9 +28,8 @@ fn critical_model(d: usize, l: usize) -> Result<(Lattice, GaussianField, f64, f6
 /// (LAPACK), with μ from the gap equation: the numeric side of R1.5.
 pub fn dense_condition_number(d: usize, l: usize) -> Result<f64> {
     let (lattice, _, beta, mu) = critical_model(d, l)?;
-    let ev = precision_matrix(lattice, beta, mu)
-        .eigvalsh(UPLO::Lower)
-        .map_err(lapack("dense eigenvalues"))?;
+    let precision = precision_matrix(lattice, beta, mu);
+    let ev = lapack("dense eigenvalues", || precision.eigvalsh(UPLO::Lower))?;
     Ok(ev[ev.len() - 1] / ev[0])
 }
 
@@ -45,12 +38,11 @@ pub fn dense_condition_number(d: usize, l: usize) -> Result<f64> {
 /// matrix built bond by bond and inverted by LAPACK (R2.1, R2.2).
 pub fn dense_score_deviation(d: usize, l: usize, t: f64) -> Result<f64> {
     let (lattice, field, beta, mu) = critical_model(d, l)?;
-    let cov = precision_matrix(lattice, beta, mu)
-        .inv()
-        .map_err(lapack("dense inverse"))?;
+    let precision = precision_matrix(lattice, beta, mu);
+    let cov = lapack("dense inverse", || precision.inv())?;
     let a2 = (-2.0 * t).exp();
     let cov_t = &cov * a2 + &(Array2::<f64>::eye(lattice.volume()) * (1.0 - a2));
-    let dense = -cov_t.inv().map_err(lapack("dense inverse"))?;
+    let dense = -lapack("dense inverse", || cov_t.inv())?;
     let kernel = score_kernel(field.spectrum(), t)?;
     let mut sites = Vec::new();
     lattice.for_each_index(|s| sites.push(s.to_vec()));

@@ -45,9 +45,11 @@ fn empirical_local_problem(
         2.0 * cov[IxDyn(&lattice.difference(&offsets[i], &offsets[j]))]
     });
     let b = Array1::from_shape_fn(p, |i| 2.0 * tau[IxDyn(&offsets[i])]);
-    let theta = hessian.solve(&b).map_err(|e| Error::NoConvergence {
-        what: "empirical local normal equations",
-        detail: format!("{e} (too few samples for the (2R + 1)^d kernel entries?)"),
+    let theta = crate::linalg::on_lapack_stack(|| hessian.solve(&b))?.map_err(|e| {
+        Error::NoConvergence {
+            what: "empirical local normal equations",
+            detail: format!("{e} (too few samples for the (2R + 1)^d kernel entries?)"),
+        }
     })?;
     Ok((theta, offsets, hessian, b))
 }

@@ -69,22 +69,15 @@ fn empirical_optimum(
     let hessian = Array2::from_shape_fn((p, p), |(i, j)| {
         2.0 * at(lattice.difference(&offsets[i], &offsets[j]))
     });
-    let lin = |what: &'static str| {
-        move |e: ndarray_linalg::error::LinalgError| crate::error::Error::NoConvergence {
-            what,
-            detail: e.to_string(),
-        }
-    };
-    let ev = hessian
-        .eigvalsh(UPLO::Lower)
-        .map_err(lin("empirical Hessian"))?;
+    use crate::linalg::lapack;
+    let ev = lapack("empirical Hessian", || hessian.eigvalsh(UPLO::Lower))?;
     let origin = offsets
         .iter()
         .position(|r| r.iter().all(|&m| m == 0))
         .unwrap_or(0);
     let mut b = Array1::zeros(p);
     b[origin] = 2.0;
-    let theta = hessian.solve(&b).map_err(lin("empirical local optimum"))?;
+    let theta = lapack("empirical local optimum", || hessian.solve(&b))?;
     Ok((theta.to_vec(), ev.to_vec()))
 }
 

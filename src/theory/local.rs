@@ -44,10 +44,7 @@ impl LocalOneLayer {
             .expect("S_R contains the origin");
         let mut b = Array1::zeros(p);
         b[origin] = 2.0;
-        let optimum = hessian.solve(&b).map_err(|e| Error::NoConvergence {
-            what: "local normal equations",
-            detail: e.to_string(),
-        })?;
+        let optimum = crate::linalg::lapack("local normal equations", || hessian.solve(&b))?;
         Ok(Self {
             lattice,
             radius,
@@ -80,13 +77,9 @@ impl LocalOneLayer {
     }
 
     fn hessian_extremes(&self) -> Result<(f64, f64)> {
-        let ev = self
-            .hessian
-            .eigvalsh(UPLO::Lower)
-            .map_err(|e| Error::NoConvergence {
-                what: "local Hessian eigenvalues",
-                detail: e.to_string(),
-            })?;
+        let ev = crate::linalg::lapack("local Hessian eigenvalues", || {
+            self.hessian.eigvalsh(UPLO::Lower)
+        })?;
         Ok((ev[0], ev[ev.len() - 1]))
     }
 
