@@ -746,3 +746,48 @@ fn sampled_generation_sides_are_validated() {
     let ok = format!("{QUICK_CONFIG}\n[sampled]\ngeneration_sides = [4, 6, 8]\n");
     assert!(ReproduceConfig::from_toml(&ok).is_ok());
 }
+
+/// The `[sampled]` field counts of C16, C20 and C21 accept 100 … 10⁶ and refuse the values
+/// just outside, naming the field; unset, they are the counts the claims' power statements
+/// assume, which `config/default.toml` spells out.
+#[test]
+fn sampled_field_counts_are_validated() {
+    use critical_slowing::study::sampled_continuous::{
+        EXTRAPOLATION_SAMPLES, GIRSANOV_SAMPLES, HORIZON_SAMPLES,
+    };
+    for field in [
+        "girsanov_samples",
+        "extrapolation_samples",
+        "horizon_samples",
+    ] {
+        for (count, ok) in [
+            (99, false),
+            (100, true),
+            (1_000_000, true),
+            (1_000_001, false),
+        ] {
+            let text = format!("{QUICK_CONFIG}\n[sampled]\n{field} = {count}\n");
+            match ReproduceConfig::from_toml(&text) {
+                Ok(_) => assert!(ok, "{field} = {count} accepted"),
+                Err(e) => {
+                    assert!(!ok, "{field} = {count}: {e}");
+                    assert!(e.to_string().contains(&format!("sampled.{field}")), "{e}");
+                }
+            }
+        }
+    }
+    let quick = ReproduceConfig::from_toml(QUICK_CONFIG).unwrap();
+    let default = ReproduceConfig::from_toml(DEFAULT_CONFIG).unwrap();
+    for cfg in [quick, default] {
+        let s = &cfg.sampled;
+        let counts = (
+            s.girsanov_samples,
+            s.extrapolation_samples,
+            s.horizon_samples,
+        );
+        assert_eq!(
+            counts,
+            (GIRSANOV_SAMPLES, EXTRAPOLATION_SAMPLES, HORIZON_SAMPLES)
+        );
+    }
+}

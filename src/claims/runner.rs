@@ -177,16 +177,16 @@ fn build_one(
             study::horizon_rows(d, &cfg.spectrum_sides, 1e-2)
         })?),
         S::HorizonSampled => Built::HorizonSampled(staged(o, id, || {
-            continuous::sampled_horizon_rows(3, &[4, 8, 16], continuous::HORIZON_SAMPLES, seed + 17)
+            continuous::sampled_horizon_rows(3, &[4, 8, 16], cfg.sampled.horizon_samples, seed + 17)
         })?),
         S::GirsanovSlack => {
             Built::GirsanovSlack(staged(o, id, || study::generation::girsanov_slack(8))?)
         }
         S::GirsanovSampled => Built::GirsanovSampled(staged(o, id, || {
-            continuous::girsanov_rows(8, continuous::GIRSANOV_SAMPLES, 400, seed + 11)
+            continuous::girsanov_rows(8, cfg.sampled.girsanov_samples, 400, seed + 11)
         })?),
         S::ContinuousSampled => Built::ContinuousSampled(staged(o, id, || {
-            continuous::extrapolation_row(d, 8, 40, continuous::EXTRAPOLATION_SAMPLES, seed + 13)
+            continuous::extrapolation_row(d, 8, 40, cfg.sampled.extrapolation_samples, seed + 13)
         })?),
         S::DenseScoreDeviation => Built::DenseScoreDeviation(staged(o, id, || {
             study::dense::dense_score_deviation(d, 6, 0.3)

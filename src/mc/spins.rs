@@ -237,9 +237,8 @@ mod tests {
         let mut rng = seeded_rng(5);
         let r = Spins::random(2, lattice, &mut rng).unwrap();
         let f = r.to_fields().unwrap();
-        let flat: Vec<f64> = f[1].iter().copied().collect();
-        for x in 0..9 {
-            assert!((flat[x] - 2f64.sqrt() * r.site(x)[1]).abs() < 1e-15);
+        for (x, v) in f[1].iter().enumerate() {
+            assert!((v - 2f64.sqrt() * r.site(x)[1]).abs() < 1e-15);
         }
         assert_eq!(large_n_coupling(0.9, 3), 0.3);
     }

@@ -415,8 +415,8 @@ mod tests {
         let (value, error) = jackknife(&[x.clone(), y.clone()], 2, |m| m[0] / m[1]).unwrap();
         assert_relative_eq!(value, 4.0 / 3.0, epsilon = 1e-12);
         assert_relative_eq!(error, 0.25, epsilon = 1e-12);
-        assert!(jackknife(&[x.clone()], 1, |m| m[0]).is_err());
-        assert!(jackknife(&[x.clone()], 6, |m| m[0]).is_err());
+        assert!(jackknife(std::slice::from_ref(&x), 1, |m| m[0]).is_err());
+        assert!(jackknife(std::slice::from_ref(&x), 6, |m| m[0]).is_err());
         assert!(jackknife(&[x.clone(), y[..4].to_vec()], 2, |m| m[0]).is_err());
         assert!(
             jackknife(&[x], 5, |m| m[0]).is_ok(),

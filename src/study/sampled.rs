@@ -28,20 +28,56 @@ pub struct SampledStudyConfig {
     /// Sides of the sampled rows of the generation scaling claims C17–C19 (≥ 2 increasing
     /// sides, each in 4…16; not the closed-form `generation_sides` of the top level).
     pub generation_sides: Vec<usize>,
+    /// Fields per random score in the Girsanov check C21. Its window is computed from the
+    /// fields drawn, so fewer keep the level and lose power; the default
+    /// [`GIRSANOV_SAMPLES`](crate::study::sampled_continuous::GIRSANOV_SAMPLES) is what the
+    /// claim's power statement assumes.
+    pub girsanov_samples: usize,
+    /// Fields per grid in the continuous-time extrapolation C16 (default
+    /// [`EXTRAPOLATION_SAMPLES`](crate::study::sampled_continuous::EXTRAPOLATION_SAMPLES);
+    /// the same remark).
+    pub extrapolation_samples: usize,
+    /// Fields per side in the sampled horizon C20 (default
+    /// [`HORIZON_SAMPLES`](crate::study::sampled_continuous::HORIZON_SAMPLES); the same
+    /// remark).
+    pub horizon_samples: usize,
 }
+
+/// Fewest and most fields a `[sampled]` count accepts: below 100 the normal approximations
+/// behind the windows fail; above 10⁶ a run takes hours.
+pub const SAMPLE_COUNT_RANGE: std::ops::RangeInclusive<usize> = 100..=1_000_000;
 
 impl Default for SampledStudyConfig {
     fn default() -> Self {
+        use crate::study::sampled_continuous::{
+            EXTRAPOLATION_SAMPLES, GIRSANOV_SAMPLES, HORIZON_SAMPLES,
+        };
         Self {
             sides: vec![4, 8],
             generation_sides: vec![4, 8],
+            girsanov_samples: GIRSANOV_SAMPLES,
+            extrapolation_samples: EXTRAPOLATION_SAMPLES,
+            horizon_samples: HORIZON_SAMPLES,
         }
     }
 }
 
 impl SampledStudyConfig {
-    /// Checks the sides before any work.
+    /// Checks the sides and the sample counts before any work.
     pub fn validate(&self) -> Result<()> {
+        for (name, count) in [
+            ("sampled.girsanov_samples", self.girsanov_samples),
+            ("sampled.extrapolation_samples", self.extrapolation_samples),
+            ("sampled.horizon_samples", self.horizon_samples),
+        ] {
+            if !SAMPLE_COUNT_RANGE.contains(&count) {
+                return Err(crate::error::Error::Invalid {
+                    name,
+                    value: count.to_string(),
+                    requirement: "use 100 … 1 000 000 fields (fewer break the windows' normal approximations, more take hours)".into(),
+                });
+            }
+        }
         if self.sides.is_empty() || self.sides.iter().any(|l| !(4..=32).contains(l)) {
             return Err(crate::error::Error::Invalid {
                 name: "sampled.sides",

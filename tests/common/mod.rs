@@ -41,7 +41,7 @@ pub fn euler_maruyama_here(grid: &TimeGrid, w: &dyn Fn(usize) -> f64) -> f64 {
 }
 
 /// `tests/fixtures/smallest_reproduce.toml`: every study at the smallest sides it accepts
-/// (about 20 s; `--quick` takes 85 s), for the tests of the run's machinery (reruns, signals).
+/// (about 16 s; `--quick` takes 73 s), for the tests of the run's machinery (reruns, signals).
 pub const SMALLEST: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/smallest_reproduce.toml"
