@@ -12,8 +12,8 @@
 //! a dedicated rayon pool whose threads have [`LAPACK_STACK_BYTES`] of stack: reserved
 //! address space, of which only the pages LAPACK touches are ever committed. The pool's
 //! threads live as long as the process, so OpenBLAS sets up its per-thread buffers once (a
-//! fresh thread per call made the local studies, thousands of small solves, 6–25 times
-//! slower).
+//! fresh thread per call, tried first, made the local studies, many small solves, several
+//! times slower).
 
 use ndarray_linalg::error::LinalgError;
 

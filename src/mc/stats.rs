@@ -373,6 +373,23 @@ mod tests {
         assert!(estimate(&[&[1.0]]).is_err());
     }
 
+    /// Two constant chains at +1 and −1 (N = 10 each): Γ(t) = 1 at every lag, τ(W) = ½ + W
+    /// never meets W ≥ 6τ(W), so the window is the longest lag, W = N − 1 = 9, with τ = 9.5,
+    /// error √(2·9.5/20) and τ error 9.5 √(2·19/20) (cargo-mutants found this case untested).
+    #[test]
+    fn estimate_without_a_qualifying_window_uses_the_longest_lag() {
+        let e = estimate(&[&[1.0; 10], &[-1.0; 10]]).unwrap();
+        assert_eq!(e.window, 9);
+        assert_relative_eq!(e.tau_int, 9.5, epsilon = 1e-10);
+        assert_relative_eq!(e.mean, 0.0, epsilon = 1e-15);
+        assert_relative_eq!(e.error, (2.0f64 * 9.5 / 20.0).sqrt(), epsilon = 1e-10);
+        assert_relative_eq!(
+            e.tau_error,
+            9.5 * (2.0f64 * 19.0 / 20.0).sqrt(),
+            epsilon = 1e-10
+        );
+    }
+
     /// One chain 1…6 in bins of 2: block means 1.5, 3.5, 5.5 (variance 4), so the error is
     /// √(4/3); the measurements' variance is 3.5, so τ = 2·4/(2·3.5) = 8/7. Two chains of 5
     /// in bins of 2 use the first 4 of each: blocks 1.5, 3.5, 10.5, 12.5 (mean 7, variance
