@@ -285,6 +285,11 @@ mod tests {
         let mut other = Spins::ordered(1, Lattice::new(2, 3).unwrap()).unwrap();
         assert_eq!(wolff.update(&g, &mut other, 1.0, &mut rng), 0);
         assert!(other.values().iter().all(|&v| v == 1.0));
+        // Same lattice, other n: the work space is rebuilt for n = 3 (its direction r has
+        // three components), not only when the volume changes.
+        let mut heisenberg = Spins::ordered(3, g.lattice()).unwrap();
+        assert!(wolff.update(&g, &mut heisenberg, 1.0, &mut rng) >= 1);
+        assert_eq!(wolff.r.len(), 3);
     }
 
     /// The generation counter wraps to 1 and clears the marks instead of reading stale
