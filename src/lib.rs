@@ -87,6 +87,17 @@ pub mod study;
 pub mod symbol;
 pub mod theory;
 
+// The nonlinear network's tests live in `tests/network/` but are compiled into the library's
+// unit-test program: there the framework's generic training code is already compiled for the
+// backend they use, while a separate test program compiled it again (about 70 s of CPU in a
+// release build; docs/development.md, "CI time"). They name the crate `critical_slowing` as
+// an integration test does.
+#[cfg(test)]
+extern crate self as critical_slowing;
+#[cfg(test)]
+#[path = "../tests/network/main.rs"]
+mod network_tests;
+
 pub use error::{Error, Result};
 pub use lattice::Lattice;
 pub use symbol::Symbol;

@@ -6,7 +6,7 @@
 //! a distribution's build (compiled for up to 64 threads or more) a factorisation a few
 //! hundred rows wide needs more than the 2 MiB a spawned Rust thread gets by default (test
 //! threads, rayon workers). It then ends in a segmentation fault, not an error: seen with
-//! `cargo test --release --test local approximation_floor_table` run alone (343 × 343 normal
+//! `cargo test --release --test suite local::approximation_floor_table` run alone (343 × 343 normal
 //! equations), which passed only while other tests kept OpenBLAS's threads busy. Every LAPACK
 //! call of the crate therefore goes through [`on_lapack_stack`], which runs it on a thread of
 //! a dedicated rayon pool whose threads have [`LAPACK_STACK_BYTES`] of stack: reserved

@@ -99,3 +99,31 @@ fn tests_and_the_binary_share_one_build() {
         "resolved with other features when the tests build: {differing:?}"
     );
 }
+
+/// Cargo.toml turns off the automatic test programs (`autotests = false`): every
+/// `tests/<file>.rs` must be a module of `tests/suite.rs`, and `tests/network/main.rs` must be
+/// included by the library's unit tests, or its tests would silently never run.
+#[test]
+fn every_test_file_is_compiled() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let suite = fs::read_to_string(root.join("tests/suite.rs")).unwrap();
+    let mut missing = Vec::new();
+    for e in fs::read_dir(root.join("tests")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if p.is_file() && name.ends_with(".rs") && name != "suite.rs" {
+            let stem = name.trim_end_matches(".rs");
+            if !suite.contains(&format!("#[path = \"{name}\"]\nmod {stem};")) {
+                missing.push(name);
+            }
+        }
+    }
+    assert!(missing.is_empty(), "not modules of tests/suite.rs: {missing:?}");
+    let lib = fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    assert!(
+        lib.contains("#[cfg(test)]\n#[path = \"../tests/network/main.rs\"]\nmod network_tests;"),
+        "src/lib.rs does not include tests/network/main.rs in its unit tests"
+    );
+    let manifest = fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("autotests = false") && manifest.contains("path = \"tests/suite.rs\""));
+}

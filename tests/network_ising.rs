@@ -130,7 +130,7 @@ fn the_sampler_with_the_exact_score_reproduces_the_data() {
 /// minutes before the fused network operations). Measured: Binder 0.454 ± 0.010 generated
 /// against 0.617 ± 0.002 in the data.
 #[test]
-#[ignore = "about 25 s: cargo test --release --test network_ising -- --ignored --nocapture"]
+#[ignore = "about 25 s: cargo test --release --test suite -- --ignored --nocapture network_ising::"]
 fn default_network_generates_non_gaussian_ising_fields() {
     report(&IsingNetworkConfig {
         handover: vec![],

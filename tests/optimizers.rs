@@ -283,7 +283,7 @@ fn adam_sweep_cases(cases: &[(usize, bool, &[usize])]) {
 /// 1000-step window, learning rate: the fastest on the grid 2^{3…−20} (R9.6), step cap
 /// 20 000 at every L), Fourier parametrisation, D = 1 and 2, L = 8…64. Measured numbers are
 /// in derivations/09 (R9.7). ~10 s.
-/// `cargo test --release --test optimizers -- --ignored --nocapture adam_sweep_fourier`
+/// `cargo test --release --test suite -- --ignored --nocapture optimizers::adam_sweep_fourier`
 #[test]
 #[ignore = "long: Adam learning-rate search at L up to 64"]
 fn adam_sweep_fourier() {
@@ -779,7 +779,7 @@ fn online_sgd_excess_loss_floor_and_training_time() {
 
 /// R9.7: which mode limits per-mode Adam (prints the slowest mode's C_k and v*_k = 1/C_k with
 /// the smallest and largest v* of the spectrum), at the rates the sweep selected.
-/// `cargo test --release --test optimizers -- --ignored --nocapture adam_limiting_modes` (~10 s)
+/// `cargo test --release --test suite -- --ignored --nocapture optimizers::adam_limiting_modes` (~10 s)
 #[test]
 #[ignore = "diagnostic for derivations/09 R9.7"]
 fn adam_limiting_modes() {
