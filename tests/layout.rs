@@ -118,12 +118,17 @@ fn every_test_file_is_compiled() {
             }
         }
     }
-    assert!(missing.is_empty(), "not modules of tests/suite.rs: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "not modules of tests/suite.rs: {missing:?}"
+    );
     let lib = fs::read_to_string(root.join("src/lib.rs")).unwrap();
     assert!(
         lib.contains("#[cfg(test)]\n#[path = \"../tests/network/main.rs\"]\nmod network_tests;"),
         "src/lib.rs does not include tests/network/main.rs in its unit tests"
     );
     let manifest = fs::read_to_string(root.join("Cargo.toml")).unwrap();
-    assert!(manifest.contains("autotests = false") && manifest.contains("path = \"tests/suite.rs\""));
+    assert!(
+        manifest.contains("autotests = false") && manifest.contains("path = \"tests/suite.rs\"")
+    );
 }

@@ -438,3 +438,316 @@ pub fn dataset(cfg: &McConfig, count: usize, progress: &dyn Progress) -> Result<
         configurations,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::mc::config::Coupling;
+
+    const V: f64 = 16.0;
+
+    fn config(n: usize, algorithm: Algorithm) -> McConfig {
+        McConfig {
+            n,
+            d: 2,
+            l: 4,
+            coupling: Coupling::Value(0.3),
+            algorithm,
+            chains: 2,
+            thermalization: 70,
+            measurements: 130,
+            seed: 5,
+            spectrum: false,
+        }
+    }
+
+    /// Records what a run reports: the stages announced, the sweep-equivalents advanced and
+    /// the stages finished.
+    #[derive(Default)]
+    struct Counting {
+        stages: Mutex<Vec<(u64, String)>>,
+        advanced: AtomicU64,
+        finished: AtomicUsize,
+    }
+
+    impl Progress for Counting {
+        fn start(&self, total: u64, label: &str) {
+            self.stages.lock().unwrap().push((total, label.to_string()));
+        }
+        fn advance(&self, n: u64) {
+            self.advanced.fetch_add(n, Ordering::Relaxed);
+        }
+        fn finish(&self) {
+            self.finished.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Every sweep-equivalent is reported once: 2 chains × (70 + 130) = 400, neither 70 nor
+    /// 130 a multiple of the 64-sweep stride (their remainders 6 and 2 come at the end).
+    /// The series have one entry per measurement, with |m| = √|m|², |m|⁴ = (|m|²)² and, for
+    /// n = 1, (m¹)² = |m|².
+    #[test]
+    fn a_run_reports_every_sweep_and_measures_each_one() {
+        for algorithm in [Algorithm::Wolff, Algorithm::Metropolis] {
+            let p = Counting::default();
+            let report = run(&config(1, algorithm), &p).unwrap();
+            assert_eq!(
+                *p.stages.lock().unwrap(),
+                vec![(400, "monte carlo".to_string())]
+            );
+            assert_eq!(p.advanced.load(Ordering::Relaxed), 400);
+            assert_eq!(p.finished.load(Ordering::Relaxed), 1);
+            assert_eq!(report.series.len(), 2);
+            for s in &report.series {
+                for v in [&s.energy, &s.m, &s.m1, &s.m2, &s.m4, &s.sites, &s.clusters] {
+                    assert_eq!(v.len(), 130);
+                }
+                for i in 0..130 {
+                    assert!((s.m[i] - s.m2[i].sqrt()).abs() < 1e-15);
+                    assert!((s.m4[i] - s.m2[i] * s.m2[i]).abs() < 1e-15);
+                    assert!((s.m1[i] * s.m1[i] - s.m2[i]).abs() < 1e-15);
+                }
+            }
+            assert_eq!(report.beta, 0.3);
+        }
+    }
+
+    /// With the spectrum switched on, its zero mode is Ĉ_0 = V|m|² averaged over the same
+    /// measurements as the series (a second path to χ), and G(0) = 1.
+    #[test]
+    fn the_spectrum_zero_mode_is_the_susceptibility_of_the_series() {
+        let cfg = McConfig {
+            spectrum: true,
+            ..config(2, Algorithm::Metropolis)
+        };
+        let report = run(&cfg, &NoProgress).unwrap();
+        let spectrum = report.spectrum.unwrap();
+        let m2: Vec<f64> = report.series.iter().flat_map(|s| s.m2.clone()).collect();
+        let chi = V * m2.iter().sum::<f64>() / m2.len() as f64;
+        assert!(
+            (spectrum.c0 - chi).abs() < 1e-12 * chi,
+            "{} {chi}",
+            spectrum.c0
+        );
+        assert_eq!(spectrum.values[0], spectrum.c0);
+        assert_eq!(spectrum.shape, vec![4, 3]);
+        assert!((spectrum.two_point[0] - 1.0).abs() < 1e-12);
+        assert!((report.susceptibility.mean - chi).abs() < 1e-12 * chi);
+    }
+
+    fn series(phase: usize) -> ChainSeries {
+        let at =
+            |i: usize, f: fn(usize) -> f64| -> Vec<f64> { (0..64).map(|j| f(j + i)).collect() };
+        let p = phase;
+        ChainSeries {
+            energy: at(p, |i| -1.0 + 0.01 * (i % 5) as f64),
+            m: at(p, |i| 0.3 + 0.001 * (i % 7) as f64),
+            m1: at(p, |i| 0.1 * (i % 3) as f64 - 0.1),
+            m2: at(p, |i| 0.1 + 0.01 * ((7 * i) % 13) as f64),
+            m4: at(p, |i| 0.02 + 0.003 * (i % 11) as f64),
+            sites: at(p, |i| 10.0 + (i % 4) as f64),
+            clusters: at(p, |i| 2.0 + (i % 2) as f64),
+        }
+    }
+
+    fn outputs() -> Vec<ChainOutput> {
+        [0, 3]
+            .into_iter()
+            .map(|p| ChainOutput {
+                series: series(p),
+                spectrum: None,
+            })
+            .collect()
+    }
+
+    fn all(pick: fn(&ChainSeries) -> &Vec<f64>) -> Vec<f64> {
+        [series(0), series(3)]
+            .iter()
+            .flat_map(|s| pick(s).clone())
+            .collect()
+    }
+
+    fn mean(x: &[f64]) -> f64 {
+        x.iter().sum::<f64>() / x.len() as f64
+    }
+
+    /// The summary of two hand-made chains of 64 measurements (n = 2, V = 16): each estimate
+    /// from its own series, χ = V⟨|m|²⟩, U = 1 − ½⟨m⁴⟩/⟨m²⟩² with the jackknife over 32
+    /// blocks of 4 written out here, the Wolff cluster size Σ|C|/#clusters and sweep
+    /// equivalents Σ|C|/(N V), the Metropolis acceptance Σaccepted/(N V), β = K/2.
+    #[test]
+    fn summary_of_hand_made_chains() {
+        let chains = |pick: fn(&ChainSeries) -> &Vec<f64>| {
+            estimate(&[pick(&series(0)), pick(&series(3))]).unwrap()
+        };
+        let (m2, m4) = (all(|s| &s.m2), all(|s| &s.m4));
+        let binder = |a: &[f64], b: &[f64]| 1.0 - 0.5 * mean(b) / (mean(a) * mean(a));
+        let leave_out: Vec<f64> = (0..32)
+            .map(|b| {
+                let keep = |x: &[f64]| -> Vec<f64> {
+                    (0..128).filter(|i| i / 4 != b).map(|i| x[i]).collect()
+                };
+                binder(&keep(&m2), &keep(&m4))
+            })
+            .collect();
+        let bar = mean(&leave_out);
+        let jack = (31.0 / 32.0 * leave_out.iter().map(|v| (v - bar).powi(2)).sum::<f64>()).sqrt();
+        let (sites, clusters) = (all(|s| &s.sites), all(|s| &s.clusters));
+        let per_measurement = sites.iter().sum::<f64>() / (128.0 * V);
+        let lattice = Lattice::new(2, 4).unwrap();
+
+        let wolff = summarise(&config(2, Algorithm::Wolff), lattice, 0.3, outputs()).unwrap();
+        assert_eq!(wolff.energy, chains(|s| &s.energy));
+        assert_eq!(wolff.magnetisation, chains(|s| &s.m));
+        assert_eq!(wolff.m1, chains(|s| &s.m1));
+        assert_eq!(wolff.m2, chains(|s| &s.m2));
+        assert_eq!(wolff.m4, chains(|s| &s.m4));
+        let chi = wolff.susceptibility;
+        assert!((chi.mean - V * mean(&m2)).abs() < 1e-14);
+        assert!((chi.error - V * wolff.m2.error).abs() < 1e-15);
+        assert_eq!(
+            (chi.tau_int, chi.window),
+            (wolff.m2.tau_int, wolff.m2.window)
+        );
+        assert!((wolff.binder.value - binder(&m2, &m4)).abs() < 1e-14);
+        assert!((wolff.binder.error - jack).abs() < 1e-14, "{jack}");
+        let size = wolff.cluster_size.unwrap();
+        assert!(
+            (size.mean - sites.iter().sum::<f64>() / clusters.iter().sum::<f64>()).abs() < 1e-14
+        );
+        assert!(size.error > 0.0);
+        assert_eq!(wolff.acceptance, None);
+        assert!((wolff.sweep_equivalents_per_measurement - per_measurement).abs() < 1e-15);
+        assert_eq!((wolff.k, wolff.beta), (0.3, 0.15));
+        assert!(wolff.spectrum.is_none());
+        assert_eq!(wolff.series[1].m2, series(3).m2);
+
+        let metropolis =
+            summarise(&config(2, Algorithm::Metropolis), lattice, 0.3, outputs()).unwrap();
+        assert_eq!(metropolis.cluster_size, None);
+        assert!((metropolis.acceptance.unwrap() - per_measurement).abs() < 1e-15);
+        assert_eq!(metropolis.sweep_equivalents_per_measurement, 1.0);
+    }
+
+    /// Ordered configurations three times in one chain and the checkerboard once in the
+    /// other: Ĉ_0 = (3·16 + 0)/4 = 12, Ĉ_(π,π) = 16/4 = 4 (half-layout index 2·3 + 2 = 8),
+    /// every other mode 0; G = (3·(1, 1, 1) + (1, −1, 1))/4 = (1, ½, 1).
+    #[test]
+    fn spectra_of_chains_are_pooled_by_measurement() {
+        let lattice = Lattice::new(2, 4).unwrap();
+        let geometry = Geometry::new(lattice).unwrap();
+        let ordered = Spins::ordered(1, lattice).unwrap();
+        let mut checkerboard = ordered.clone();
+        let mut x = 0;
+        lattice.for_each_index(|idx| {
+            if idx.iter().sum::<usize>() % 2 == 1 {
+                checkerboard.values_mut()[x] = -1.0;
+            }
+            x += 1;
+        });
+        let chain = |spins: &Spins, times: usize| {
+            let mut acc = SpectrumAccumulator::new(&geometry);
+            let mut g = vec![0.0; 3];
+            let mut sum = vec![0.0; 3];
+            for _ in 0..times {
+                acc.add(spins).unwrap();
+                two_point(&geometry, spins, &mut g).unwrap();
+                sum.iter_mut().zip(&g).for_each(|(a, b)| *a += b);
+            }
+            ChainOutput {
+                series: ChainSeries::default(),
+                spectrum: Some((acc, sum)),
+            }
+        };
+        let s = spectrum_summary(lattice, &[chain(&ordered, 3), chain(&checkerboard, 1)])
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.shape, vec![4, 3]);
+        for (i, v) in s.values.iter().enumerate() {
+            let want = match i {
+                0 => 12.0,
+                8 => 4.0,
+                _ => 0.0,
+            };
+            assert!((v - want).abs() < 1e-12, "mode {i}: {v}");
+        }
+        assert_eq!(s.c0, s.values[0]);
+        for (g, want) in s.two_point.iter().zip([1.0, 0.5, 1.0]) {
+            assert!((g - want).abs() < 1e-12, "{:?}", s.two_point);
+        }
+        assert!(spectrum_summary(lattice, &outputs()).unwrap().is_none());
+    }
+
+    /// The data set's two stages (pilot 2 × 200; recording 2 chains × ⌈5/2⌉ configurations ×
+    /// spacing), the spacing ⌈2 τ_int(|m|²)⌉ of the pilot's series, and the order: replaying
+    /// chain c (thermalise, fix the clusters per sweep, 130 pilot sweeps, then `spacing`
+    /// sweeps per configuration) gives configurations c, c + 2, … of the set.
+    #[test]
+    fn a_data_set_is_the_replayed_chains_in_round_robin() {
+        let cfg = config(1, Algorithm::Wolff);
+        let p = Counting::default();
+        let data = dataset(&cfg, 5, &p).unwrap();
+        let spacing = data.spacing;
+        assert_eq!(
+            *p.stages.lock().unwrap(),
+            vec![
+                (400, "pilot".to_string()),
+                (6 * spacing, "configurations".to_string())
+            ]
+        );
+        assert_eq!(p.advanced.load(Ordering::Relaxed), 400 + 6 * spacing);
+        assert_eq!(p.finished.load(Ordering::Relaxed), 2);
+        assert_eq!(data.configurations.len(), 5);
+        assert_eq!((data.k, data.beta), (0.3, 0.3));
+        let geometry = Arc::new(Geometry::new(Lattice::new(2, 4).unwrap()).unwrap());
+        let mut pilot = Vec::new();
+        let mut replayed = vec![None; 5];
+        for c in 0..2 {
+            let mut chain = Chain::new(geometry.clone(), 1, Algorithm::Wolff, 0.3, 5, c).unwrap();
+            for _ in 0..70 {
+                chain.sweep();
+            }
+            chain.fix_clusters_per_sweep();
+            let mut m = [0.0];
+            pilot.push(
+                (0..130)
+                    .map(|_| {
+                        chain.sweep();
+                        magnetisation(chain.spins(), &mut m);
+                        m[0] * m[0]
+                    })
+                    .collect::<Vec<f64>>(),
+            );
+            for j in (c as usize..5).step_by(2) {
+                for _ in 0..spacing {
+                    chain.sweep();
+                }
+                replayed[j] = Some(chain.spins().clone());
+            }
+        }
+        let tau = estimate(&[&pilot[0], &pilot[1]]).unwrap().tau_int;
+        assert_eq!(data.tau_int_m2, tau);
+        assert_eq!(spacing, (2.0 * tau).ceil().max(1.0) as u64);
+        for (j, (got, want)) in data.configurations.iter().zip(&replayed).enumerate() {
+            assert_eq!(
+                got.values(),
+                want.as_ref().unwrap().values(),
+                "configuration {j}"
+            );
+        }
+    }
+
+    /// Refused before any work: no configuration, or more than 4 GiB of them
+    /// (8 bytes × 16 sites × 33 554 433 > 2³²).
+    #[test]
+    fn a_data_set_refuses_bad_counts() {
+        let cfg = config(1, Algorithm::Wolff);
+        let p = Counting::default();
+        assert!(dataset(&cfg, 0, &p).is_err());
+        assert!(dataset(&cfg, 33_554_433, &p).is_err());
+        assert!(p.stages.lock().unwrap().is_empty());
+    }
+}
