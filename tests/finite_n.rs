@@ -3,7 +3,7 @@
 //! Ising Monte Carlo data at K_c against the exact exponent 7/4 and the closed forms on the
 //! data's own statistics.
 
-mod common;
+use crate::common;
 use common::gaussian_configs;
 
 use critical_slowing::data::ComponentData;

@@ -2,7 +2,7 @@
 //! generated spectra, exactness and prior mismatch in continuous time, dense divergences, and
 //! what the slowing down of training does to the samples.
 
-mod common;
+use crate::common;
 use common::euler_maruyama_here;
 
 use critical_slowing::data::GaussianField;

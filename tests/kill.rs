@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 // the smallest configuration: the run only has to reach the writer
-mod common;
+use crate::common;
 use common::SMALLEST;
 
 fn spawn(out: &Path) -> Child {

@@ -3,7 +3,7 @@
 //! means and standard errors, energies and magnetisations by direct loops over sites, the
 //! Binder cumulant at its two exact limits and its jackknife written out, histogram densities.
 
-mod common;
+use crate::common;
 use common::gaussian_configs;
 
 use critical_slowing::data::ComponentData;

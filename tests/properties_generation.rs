@@ -15,7 +15,7 @@ use critical_slowing::theory::generation::{
 use critical_slowing::{Error, Lattice};
 use proptest::prelude::*;
 
-mod common;
+use crate::common;
 use common::forward_variance_here;
 
 proptest! {

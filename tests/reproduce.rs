@@ -13,7 +13,7 @@ use critical_slowing::progress::Silent;
 use critical_slowing::report::{self, text};
 
 // the configuration of the rerun check
-mod common;
+use crate::common;
 use common::SMALLEST;
 
 /// Three significant digits, and values below 1e-8 (rounding noise) as "~0".

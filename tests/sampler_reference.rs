@@ -3,7 +3,7 @@
 //! derived here, convergence at the derived order with the exact score, and the first-order
 //! error coefficients derived in derivations/10-test-power.md.
 
-mod common;
+use crate::common;
 use common::euler_maruyama_here;
 
 use critical_slowing::data::GaussianField;

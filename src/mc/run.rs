@@ -458,7 +458,7 @@ mod tests {
             algorithm,
             chains: 2,
             thermalization: 70,
-            measurements: 130,
+            measurements: 150,
             seed: 5,
             spectrum: false,
         }
@@ -485,8 +485,9 @@ mod tests {
         }
     }
 
-    /// Every sweep-equivalent is reported once: 2 chains × (70 + 130) = 400, neither 70 nor
-    /// 130 a multiple of the 64-sweep stride (their remainders 6 and 2 come at the end).
+    /// Every sweep-equivalent is reported once: 2 chains × (70 + 150) = 440, neither 70 nor
+    /// 150 a multiple of the 64-sweep stride (their remainders 6 and 22 come at the end; 150
+    /// so that the remainder differs from the quotient 2).
     /// The series have one entry per measurement, with |m| = √|m|², |m|⁴ = (|m|²)² and, for
     /// n = 1, (m¹)² = |m|².
     #[test]
@@ -496,16 +497,16 @@ mod tests {
             let report = run(&config(1, algorithm), &p).unwrap();
             assert_eq!(
                 *p.stages.lock().unwrap(),
-                vec![(400, "monte carlo".to_string())]
+                vec![(440, "monte carlo".to_string())]
             );
-            assert_eq!(p.advanced.load(Ordering::Relaxed), 400);
+            assert_eq!(p.advanced.load(Ordering::Relaxed), 440);
             assert_eq!(p.finished.load(Ordering::Relaxed), 1);
             assert_eq!(report.series.len(), 2);
             for s in &report.series {
                 for v in [&s.energy, &s.m, &s.m1, &s.m2, &s.m4, &s.sites, &s.clusters] {
-                    assert_eq!(v.len(), 130);
+                    assert_eq!(v.len(), 150);
                 }
-                for i in 0..130 {
+                for i in 0..150 {
                     assert!((s.m[i] - s.m2[i].sqrt()).abs() < 1e-15);
                     assert!((s.m4[i] - s.m2[i] * s.m2[i]).abs() < 1e-15);
                     assert!((s.m1[i] * s.m1[i] - s.m2[i]).abs() < 1e-15);
@@ -681,10 +682,11 @@ mod tests {
         assert!(spectrum_summary(lattice, &outputs()).unwrap().is_none());
     }
 
-    /// The data set's two stages (pilot 2 × 200; recording 2 chains × ⌈5/2⌉ configurations ×
+    /// The data set's two stages (pilot 2 × 220; recording 2 chains × ⌈5/2⌉ configurations ×
     /// spacing), the spacing ⌈2 τ_int(|m|²)⌉ of the pilot's series, and the order: replaying
-    /// chain c (thermalise, fix the clusters per sweep, 130 pilot sweeps, then `spacing`
-    /// sweeps per configuration) gives configurations c, c + 2, … of the set.
+    /// chain c (thermalise, fix the clusters per sweep, 150 pilot sweeps, then `spacing`
+    /// sweeps per configuration) gives configurations c, c + 2, … of the set; their fields
+    /// are the spins themselves (n = 1).
     #[test]
     fn a_data_set_is_the_replayed_chains_in_round_robin() {
         let cfg = config(1, Algorithm::Wolff);
@@ -694,11 +696,11 @@ mod tests {
         assert_eq!(
             *p.stages.lock().unwrap(),
             vec![
-                (400, "pilot".to_string()),
+                (440, "pilot".to_string()),
                 (6 * spacing, "configurations".to_string())
             ]
         );
-        assert_eq!(p.advanced.load(Ordering::Relaxed), 400 + 6 * spacing);
+        assert_eq!(p.advanced.load(Ordering::Relaxed), 440 + 6 * spacing);
         assert_eq!(p.finished.load(Ordering::Relaxed), 2);
         assert_eq!(data.configurations.len(), 5);
         assert_eq!((data.k, data.beta), (0.3, 0.3));
@@ -713,7 +715,7 @@ mod tests {
             chain.fix_clusters_per_sweep();
             let mut m = [0.0];
             pilot.push(
-                (0..130)
+                (0..150)
                     .map(|_| {
                         chain.sweep();
                         magnetisation(chain.spins(), &mut m);
@@ -737,6 +739,14 @@ mod tests {
                 want.as_ref().unwrap().values(),
                 "configuration {j}"
             );
+        }
+        // n = 1: one field per configuration, φ = √1 s on the 4 × 4 lattice
+        let fields = data.fields().unwrap();
+        assert_eq!(fields.len(), 5);
+        for (f, c) in fields.iter().zip(&data.configurations) {
+            assert_eq!(f.len(), 1);
+            assert_eq!(f[0].shape(), &[4, 4]);
+            assert_eq!(f[0].iter().copied().collect::<Vec<_>>(), c.values());
         }
     }
 

@@ -1,7 +1,7 @@
 //! Test-side references shared by several integration tests. Nothing here calls `src`'s
 //! sampler coefficients: these are the independent sides the samplers are compared with. Also
 //! the Gaussian test data of the finite-n tests.
-// Each test file that uses this module includes it (`mod common;`) and uses only part of it.
+// One module of the test program (`tests/suite.rs`); each file uses only part of it.
 #![allow(dead_code)]
 
 use critical_slowing::data::{ComponentData, GaussianField};
