@@ -501,7 +501,7 @@ fn claims_cite_existing_results_and_every_result_is_reached() {
         }
     }
     // every result is reached by a claim or, failing that, named by a test file (at any depth:
-    // tests/network/ is one program of several files)
+    // tests/network/ holds several files)
     let tests_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
     let tests_text: String = walk(&tests_dir)
         .iter()
