@@ -130,7 +130,7 @@ pub fn two_point(geometry: &Geometry, spins: &Spins, out: &mut [f64]) -> Result<
 
 /// Unit tests on configurations whose observables are known by hand (R7.1).
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::lattice::Lattice;
 
@@ -139,7 +139,7 @@ mod tests {
     }
 
     /// The Néel (checkerboard) Ising configuration on an even torus: s_x = (−1)^{Σ x_μ}.
-    fn checkerboard(d: usize, l: usize) -> Spins {
+    pub(crate) fn checkerboard(d: usize, l: usize) -> Spins {
         let lattice = Lattice::new(d, l).unwrap();
         let mut s = Spins::ordered(1, lattice).unwrap();
         let mut x = 0;

@@ -641,14 +641,7 @@ mod tests {
         let lattice = Lattice::new(2, 4).unwrap();
         let geometry = Geometry::new(lattice).unwrap();
         let ordered = Spins::ordered(1, lattice).unwrap();
-        let mut checkerboard = ordered.clone();
-        let mut x = 0;
-        lattice.for_each_index(|idx| {
-            if idx.iter().sum::<usize>() % 2 == 1 {
-                checkerboard.values_mut()[x] = -1.0;
-            }
-            x += 1;
-        });
+        let checkerboard = crate::mc::measure::tests::checkerboard(2, 4);
         let chain = |spins: &Spins, times: usize| {
             let mut acc = SpectrumAccumulator::new(&geometry);
             let mut g = vec![0.0; 3];
