@@ -140,7 +140,8 @@ pub fn power_zero_mode(level: f64, m: usize, relative_error: f64) -> Result<f64>
 
 /// Smallest number of fields M such that a χ² test with `dof_per_field`·M degrees of freedom
 /// at `level` has power ≥ `target` against both errors +δ and −δ (R10.2). Found by doubling
-/// and bisection on the monotone power.
+/// and bisection on the monotone power. Refused before any work: 0 < |δ| < 1 is required
+/// (at δ = 0 the power is the level for every M) and a target in (0, 1).
 pub fn min_samples_for_power(
     level: f64,
     dof_per_field: f64,
@@ -148,6 +149,20 @@ pub fn min_samples_for_power(
     target: f64,
 ) -> Result<usize> {
     let delta = relative_error.abs();
+    if !(delta > 0.0 && delta < 1.0) {
+        return Err(Error::Parameter {
+            name: "relative error",
+            value: relative_error,
+            requirement: "the error to detect must satisfy 0 < |δ| < 1",
+        });
+    }
+    if !(target > 0.0 && target < 1.0) {
+        return Err(Error::Parameter {
+            name: "target power",
+            value: target,
+            requirement: "a power to reach must lie in (0, 1)",
+        });
+    }
     let ok = |m: usize| -> Result<bool> {
         let dof = dof_per_field * m as f64;
         Ok(power_chi2(level, dof, delta)?.min(power_chi2(level, dof, -delta)?) >= target)
@@ -324,7 +339,10 @@ pub fn plug_in_kl_window(units: &[ModeUnit], level: f64) -> Result<(f64, f64)> {
             near = far;
             far = m.mean + 2.0 * (far - m.mean);
             if dir < 0.0 && far <= 0.0 {
-                return 0.0; // the KL is ≥ 0: no lower tail below 0
+                // the KL is > 0 almost surely, so its lower tail bound falls to −∞ at 0: the
+                // crossing lies in (0, near), and the bisection below finds it (or keeps 0)
+                far = 0.0;
+                break;
             }
         }
         for _ in 0..100 {
@@ -501,3 +519,7 @@ pub fn power_plug_in_w2(
     })?;
     Ok(n.cdf(lo) + n.sf(hi))
 }
+
+/// Unit tests against closed forms at ν = 2, quadrature and brute-force searches.
+#[cfg(test)]
+mod tests;

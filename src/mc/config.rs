@@ -314,5 +314,19 @@ mod tests {
         };
         assert_eq!(big(11_585).memory_estimate(), Some(4_294_796_000));
         assert!(ok(big(11_585)) && !ok(big(11_586)));
+        // Work: chains × sweeps × V × n must fit 64 bits: 2 × (2⁵⁶ + 100) × 64 × 3 > 2⁶⁴.
+        // The refusal names the sweeps asked for (2⁵⁶ + 100, exact to 16 in a double).
+        let endless = McConfig {
+            thermalization: 1 << 56,
+            ..config()
+        };
+        match endless.validate() {
+            Err(Error::Parameter {
+                name: "sweeps",
+                value,
+                ..
+            }) => assert_eq!(value, (1u64 << 56) as f64 + 100.0),
+            other => panic!("{other:?}"),
+        }
     }
 }
