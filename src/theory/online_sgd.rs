@@ -187,3 +187,7 @@ impl OnlineSgd {
         Ok(hi)
     }
 }
+
+/// Unit tests on numbers worked by hand and the iterated second-moment recursion.
+#[cfg(test)]
+mod tests;
