@@ -290,6 +290,13 @@ mod tests {
         let mut heisenberg = Spins::ordered(3, g.lattice()).unwrap();
         assert!(wolff.update(&g, &mut heisenberg, 1.0, &mut rng) >= 1);
         assert_eq!(wolff.r.len(), 3);
+        // Same n, larger lattice: the work space grows with the volume (8 × 8, the whole
+        // ordered lattice at huge K).
+        let mut small = Wolff::new(16, 1);
+        let big = geometry(2, 8);
+        let mut ordered = Spins::ordered(1, big.lattice()).unwrap();
+        assert_eq!(small.update(&big, &mut ordered, 1e3, &mut rng), 64);
+        assert_eq!(small.marks.len(), 64);
     }
 
     /// The generation counter wraps to 1 and clears the marks instead of reading stale
@@ -344,6 +351,18 @@ mod tests {
         let mut ordered = Spins::ordered(2, g.lattice()).unwrap();
         assert_eq!(
             metropolis_sweep(&g, &mut ordered, 1e15, &mut [0.0; 2], &mut rng).unwrap(),
+            0
+        );
+        // The same along e_2: ΔS reads each spin's own components (a proposal p is accepted
+        // only if p_2 ≥ 1 − O(1/K); reading component 1 of the first site instead would accept
+        // every p with p_2 ≥ 0, half of them).
+        let mut along_e2 = Spins::ordered(2, g.lattice()).unwrap();
+        along_e2
+            .values_mut()
+            .chunks_mut(2)
+            .for_each(|c| c.copy_from_slice(&[0.0, 1.0]));
+        assert_eq!(
+            metropolis_sweep(&g, &mut along_e2, 1e15, &mut [0.0; 2], &mut rng).unwrap(),
             0
         );
         let mut neel = Spins::ordered(1, g.lattice()).unwrap();
