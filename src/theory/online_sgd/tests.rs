@@ -158,6 +158,17 @@ fn training_steps_is_the_first_crossing() {
     assert!(sgd.training_steps(f64::NAN).is_err());
 }
 
+/// The search's cap: a crossing between 2⁴⁹ and 2⁵⁰ steps (η = 10⁻¹⁵ C_max⁻¹) is still
+/// found; the doubling refuses only beyond 2⁵⁰.
+#[test]
+fn training_steps_up_to_the_cap() {
+    let (spec, t, _) = small();
+    let sgd = OnlineSgd::new(&spec, t, 1e-15 / spec.max(), 3).unwrap();
+    let target = sgd.expected_excess_loss(0.0, Some(3u64 << 48)).unwrap();
+    let n = sgd.training_steps(target).unwrap();
+    assert!(n > 1 << 49 && n <= 1 << 50, "n = {n}");
+}
+
 /// Refused before work: η ≤ 0, t = 0 (σ_t² = 0), B = 0, and a step whose second moment
 /// diverges (η = 1/C_max: E[A²] = 1 + 4κ/B > 1 on the largest mode).
 #[test]
