@@ -244,8 +244,9 @@ impl KlTerm {
     }
 }
 
-/// Exact mean and variance of a statistic under its null hypothesis.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+/// Exact mean and variance of a statistic under its null hypothesis (default: both 0, the
+/// start of a sum over independent units).
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
 pub struct Moments {
     /// Mean.
     pub mean: f64,
@@ -257,10 +258,7 @@ pub struct Moments {
 /// r_u = P̂_u/C_u, with ν_u P̂_u/P_u ~ χ²_{ν_u} independent (R10.3). Per unit, with ρ = P/C:
 /// mean w/2 (ρ − 1 − ln ρ − ψ(ν/2) − ln(2/ν)), variance w²/4 (2ρ²/ν + ψ'(ν/2) − 4ρ/ν).
 pub fn plug_in_kl_null_moments(units: &[ModeUnit]) -> Moments {
-    let mut out = Moments {
-        mean: 0.0,
-        variance: 0.0,
-    };
+    let mut out = Moments::default();
     for u in units {
         let (rho, nu, w) = (u.p_true / u.target, u.dof, u.weight);
         out.mean += w / 2.0 * (rho - 1.0 - rho.ln()) + null_bias_term(w, nu);
@@ -291,16 +289,21 @@ fn kl_terms(units: &[ModeUnit], scale: &dyn Fn(usize) -> f64) -> Vec<KlTerm> {
         .collect()
 }
 
+/// The largest s where every term's CGF, hence the sum's, is finite: min_u s_max(u).
+fn joint_s_max(terms: &[KlTerm]) -> f64 {
+    terms
+        .iter()
+        .map(|t| t.s_max())
+        .fold(f64::INFINITY, f64::min)
+}
+
 /// ln of the Chernoff bound inf_s [K(s) − s x] on P(KL ≥ x) (x above the mean) or P(KL ≤ x)
 /// (x below it), K the exact CGF of the plug-in KL (R10.3). 0 at the mean.
 fn chernoff_log_tail(terms: &[KlTerm], x: f64) -> f64 {
     let kp = |s: f64| terms.iter().map(|t| t.cgf_prime(s)).sum::<f64>();
     let k = |s: f64| terms.iter().map(|t| t.cgf(s)).sum::<f64>();
     let mean = kp(0.0);
-    let s_max = terms
-        .iter()
-        .map(|t| t.s_max())
-        .fold(f64::INFINITY, f64::min);
+    let s_max = joint_s_max(terms);
     let (mut lo, mut hi) = if x > mean {
         (0.0, s_max * (1.0 - 1e-12))
     } else if x < mean {
@@ -424,10 +427,7 @@ pub fn power_plug_in_kl_in(
 /// variance is `scale(u)`·P_u (the null: `scale` ≡ 1), from the χ² moments
 /// E X^{1/2} = √2 Γ((ν+1)/2)/Γ(ν/2), E X^{3/2} = 2^{3/2} Γ((ν+3)/2)/Γ(ν/2).
 pub fn plug_in_w2_null_moments(units: &[ModeUnit], scale: &dyn Fn(usize) -> f64) -> Moments {
-    let mut out = Moments {
-        mean: 0.0,
-        variance: 0.0,
-    };
+    let mut out = Moments::default();
     for (i, u) in units.iter().enumerate() {
         let (p, c, nu, w) = (u.p_true * scale(i), u.target, u.dof, u.weight);
         let g = |k: f64| (ln_gamma((nu + k) / 2.0) - ln_gamma(nu / 2.0)).exp() * 2f64.powf(k / 2.0);
@@ -456,10 +456,7 @@ pub fn one_sided_z(level: f64) -> Result<f64> {
 /// mean w/2 (ρν/(ν − 2) − 1 − ln ρ + ψ(ν/2) + ln(2/ν)),
 /// variance w²/4 (2ρ²ν²/((ν − 2)²(ν − 4)) + ψ'(ν/2) − 4ρν/(ν − 2)²).
 pub fn reverse_plug_in_kl_null_moments(units: &[ModeUnit]) -> Moments {
-    let mut out = Moments {
-        mean: 0.0,
-        variance: 0.0,
-    };
+    let mut out = Moments::default();
     for u in units {
         let (rho, nu, w) = (u.target / u.p_true, u.dof, u.weight);
         out.mean += w / 2.0

@@ -321,10 +321,7 @@ fn chernoff_exponent_against_brute_force() {
     let terms = kl_terms(&units, &|_| 1.0);
     let mean = plug_in_kl_null_moments(&units).mean;
     let sd = plug_in_kl_null_moments(&units).variance.sqrt();
-    let s_max = terms
-        .iter()
-        .map(|t| t.s_max())
-        .fold(f64::INFINITY, f64::min);
+    let s_max = joint_s_max(&terms);
     assert_eq!(chernoff_log_tail(&terms, mean), 0.0);
     for z in [0.5, 2.0, 5.0] {
         let above = mean + z * sd;
@@ -398,10 +395,7 @@ fn kl_test_by_hand() {
             .pass
     );
     let terms = kl_terms(&units, &|_| 1.0);
-    let s_max = terms
-        .iter()
-        .map(|t| t.s_max())
-        .fold(f64::INFINITY, f64::min);
+    let s_max = joint_s_max(&terms);
     let expected = 2.0 * brute_chernoff(&terms, kl, (0.0, s_max * (1.0 - 1e-9))).exp();
     assert!(kl > plug_in_kl_null_moments(&units).mean && expected < 1.0);
     assert_relative_eq!(t.p_value, expected, max_relative = 1e-6);
@@ -427,7 +421,7 @@ fn kl_power_bound_at_the_near_end() {
     let window = plug_in_kl_window(&units, 1e-3).unwrap();
     assert_eq!(power_plug_in_kl_in(&units, window, &|_| 1.0), 0.0);
     let up = kl_terms(&units, &|_| 1.6);
-    let s_max = up.iter().map(|t| t.s_max()).fold(f64::INFINITY, f64::min);
+    let s_max = joint_s_max(&up);
     let expected = 1.0 - brute_chernoff(&up, window.1, (-50.0 * s_max, 0.0)).exp();
     let power = power_plug_in_kl_in(&units, window, &|_| 1.6);
     assert!(power > 0.5 && power < 0.99, "a bound that tells: {power}");
@@ -437,7 +431,7 @@ fn kl_power_bound_at_the_near_end() {
     let far = vec![unit(1.0, 60.0, 2.0, 1.0), unit(2.0, 120.0, 1.0, 0.5)];
     let window = plug_in_kl_window(&far, 1e-3).unwrap();
     let down = kl_terms(&far, &|_| 0.5);
-    let s_max = down.iter().map(|t| t.s_max()).fold(f64::INFINITY, f64::min);
+    let s_max = joint_s_max(&down);
     let expected = 1.0 - brute_chernoff(&down, window.0, (0.0, s_max * (1.0 - 1e-9))).exp();
     let power = power_plug_in_kl_in(&far, window, &|_| 0.5);
     assert!(power > 0.5 && power < 0.99, "a bound that tells: {power}");
@@ -449,10 +443,7 @@ fn kl_power_bound_at_the_near_end() {
 #[test]
 fn kl_null_moments_against_quadrature() {
     let units = [unit(1.0, 3.0, 2.0, 1.0), unit(2.0, 8.0, 0.3, 0.5)];
-    let mut expected = Moments {
-        mean: 0.0,
-        variance: 0.0,
-    };
+    let mut expected = Moments::default();
     let mut bias = 0.0;
     for u in &units {
         let (rho, nu, w) = (u.p_true / u.target, u.dof, u.weight);
@@ -476,10 +467,7 @@ fn kl_null_moments_against_quadrature() {
 #[test]
 fn reverse_kl_null_moments_against_quadrature() {
     let units = [unit(1.0, 10.0, 2.0, 1.0), unit(2.0, 13.0, 0.3, 0.5)];
-    let mut expected = Moments {
-        mean: 0.0,
-        variance: 0.0,
-    };
+    let mut expected = Moments::default();
     for u in &units {
         let (c, p, nu, w) = (u.target, u.p_true, u.dof, u.weight);
         expected = add(
@@ -501,10 +489,7 @@ fn reverse_kl_null_moments_against_quadrature() {
 fn w2_moments_against_quadrature() {
     let units = [unit(1.0, 3.0, 2.0, 1.0), unit(2.0, 8.0, 0.3, 0.5)];
     let scale = |i: usize| [1.4, 0.8][i];
-    let mut expected = Moments {
-        mean: 0.0,
-        variance: 0.0,
-    };
+    let mut expected = Moments::default();
     for (i, u) in units.iter().enumerate() {
         let (p, c, nu, w) = (u.p_true * scale(i), u.target, u.dof, u.weight);
         expected = add(
