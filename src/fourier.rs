@@ -16,8 +16,8 @@ use ndrustfft::{
 
 use std::sync::Arc;
 
-use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
-use rustfft::{Fft, FftPlanner};
+use realfft::{ComplexToReal, RealToComplex};
+use rustfft::Fft;
 
 use crate::error::{Error, Result};
 use crate::lattice::Lattice;
@@ -43,14 +43,9 @@ struct Plans {
 
 impl Plans {
     fn new(n: usize) -> Self {
-        let mut real = RealFftPlanner::<f64>::new();
-        let mut complex = FftPlanner::<f64>::new();
-        Self {
-            r2c: real.plan_fft_forward(n),
-            c2r: real.plan_fft_inverse(n),
-            fwd: complex.plan_fft_forward(n),
-            inv: complex.plan_fft_inverse(n),
-        }
+        // planned in the plans crate, which compiles rustfft's generic planner once
+        let (r2c, c2r, fwd, inv) = critical_slowing_fft_plans::plans(n);
+        Self { r2c, c2r, fwd, inv }
     }
 
     fn scratch_len(&self) -> usize {
@@ -79,8 +74,8 @@ impl RealFft {
     pub fn new(lattice: Lattice) -> Self {
         Self {
             lattice,
-            r2c: R2cFftHandler::new(lattice.side()),
-            c2c: FftHandler::new(lattice.side()),
+            r2c: critical_slowing_fft_plans::real_handler(lattice.side()),
+            c2c: critical_slowing_fft_plans::complex_handler(lattice.side()),
             plans: Plans::new(lattice.side()),
         }
     }

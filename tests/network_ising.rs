@@ -343,6 +343,11 @@ fn network_options_are_read_from_toml() {
 /// ≈ 11 and unit spread at any seed, so the wrong law is caught with probability ≈ 1.
 #[test]
 fn the_exact_ising_score_satisfies_tweedie() {
+    // parallel over 2^16 configurations for 13 s: in a pool of its own
+    crate::common::in_own_pool(tweedie_on_the_4x4_law);
+}
+
+fn tweedie_on_the_4x4_law() {
     use critical_slowing::experiment::score_network::sample::EmpiricalScore;
     use critical_slowing::experiment::score_network::train::NoisedFields;
     use critical_slowing::sampling::seeded_rng;

@@ -37,7 +37,8 @@ fn quick_reproduction_passes_every_claim_and_writes_the_report() {
         std::thread::spawn(move || {
             let text = std::fs::read_to_string(SMALLEST).unwrap();
             let cfg = ReproduceConfig::from_toml(&text).unwrap();
-            report::write(&claims::run(&cfg, &Silent).unwrap(), &out, false).unwrap();
+            let rep = common::in_own_pool(|| claims::run(&cfg, &Silent).unwrap());
+            report::write(&rep, &out, false).unwrap();
         })
     };
     let rerun_dir = tempfile::tempdir().unwrap();
@@ -50,7 +51,7 @@ fn quick_reproduction_passes_every_claim_and_writes_the_report() {
         .spawn()
         .unwrap();
     let cfg = ReproduceConfig::from_toml(QUICK_CONFIG).unwrap();
-    let rep = claims::run(&cfg, &Silent).unwrap();
+    let rep = common::in_own_pool(|| claims::run(&cfg, &Silent).unwrap());
     let failed: Vec<_> = rep
         .claims
         .iter()

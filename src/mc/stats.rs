@@ -51,7 +51,7 @@ pub fn autocovariance(chains: &[&[f64]]) -> Result<Vec<f64>> {
     let len = check_series(chains)?;
     let total = (len * chains.len()) as f64;
     let mean = chains.iter().flat_map(|c| c.iter()).sum::<f64>() / total;
-    let handler = FftHandler::<f64>::new(2 * len);
+    let handler: FftHandler<f64> = critical_slowing_fft_plans::complex_handler(2 * len);
     let mut acc = vec![0.0; len];
     let mut input = Array1::<Complex<f64>>::zeros(2 * len);
     let mut hat = Array1::<Complex<f64>>::zeros(2 * len);

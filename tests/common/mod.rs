@@ -46,3 +46,16 @@ pub const SMALLEST: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/smallest_reproduce.toml"
 );
+
+/// Runs `f` in a rayon pool of its own, as wide as the global one. The tests of `tests/suite.rs`
+/// run two at a time and share rayon's global pool: a test with long parallel stages (the quick
+/// reproduction, the Tweedie check) would make every other test's parallel work queue behind
+/// its own. In a pool of its own it shares the cores with them instead (docs/development.md,
+/// "CI time").
+pub fn in_own_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(rayon::current_num_threads())
+        .build()
+        .expect("a rayon pool")
+        .install(f)
+}
