@@ -192,10 +192,23 @@ impl Figure {
         self.draw(SVGBackend::new(path, SIZE).into_drawing_area())
     }
 
-    /// Writes the figure as PNG to `path`.
+    /// Writes the figure as PNG to `path`: drawn into an 8-bit RGB buffer, encoded by the
+    /// `png` crate (plotters' own encoder would bring the whole `image` crate into the build).
     pub fn write_png(&self, path: &Path) -> Result<()> {
         register_font()?;
-        self.draw(BitMapBackend::new(path, SIZE).into_drawing_area())
+        let mut rgb = vec![0u8; 3 * SIZE.0 as usize * SIZE.1 as usize];
+        self.draw(BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area())?;
+        let file = std::fs::File::create(path).map_err(|e| Error::io("create", path, e))?;
+        let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), SIZE.0, SIZE.1);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder
+            .write_header()
+            .map_err(|e| Error::io("write", path, e))?;
+        writer
+            .write_image_data(&rgb)
+            .map_err(|e| Error::io("write", path, e))?;
+        writer.finish().map_err(|e| Error::io("write", path, e))
     }
 
     /// Writes `path` (SVG) and the same figure as PNG beside it (extension `.png`).
