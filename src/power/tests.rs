@@ -86,7 +86,8 @@ fn quadrature_is_normalised() {
 }
 
 /// The bisection quantiles against the closed form at ν = 2 and statrs' inverse cdf (Newton on
-/// the regularised gamma function) at ν = 10 and 137.5, where the latter converges.
+/// the regularised gamma function) at ν = 10 and 137.5, where the latter converges; at
+/// ν = 20 000 by their definitions.
 #[test]
 fn quantiles_match_closed_forms_and_statrs() {
     for p in [1e-9, 1e-4, 0.025, 0.3] {
@@ -103,6 +104,16 @@ fn quantiles_match_closed_forms_and_statrs() {
             assert_relative_eq!(hi, chi.inverse_cdf(1.0 - p), max_relative = 1e-9);
         }
     }
+    // far tails of a large ν, where q_{1−p} ≈ ν + 4.75·√(2ν) = ν + 950 lies beyond ν + 200: the
+    // quantiles satisfy their definitions F(q_p) = p and S(q_{1−p}) = p (the search's bracket
+    // must reach them)
+    let nu = 20_000.0;
+    let chi = ChiSquared::new(nu).unwrap();
+    let p = 1e-6;
+    let (lo, hi) = chi2_quantiles(&chi, nu, p);
+    assert!(hi > nu + 900.0 && lo < nu - 900.0, "{lo} {hi}");
+    assert_relative_eq!(chi.cdf(lo), p, max_relative = 1e-8);
+    assert_relative_eq!(chi.sf(hi), p, max_relative = 1e-8);
 }
 
 /// R10.1: the p-value 2 min(F, 1 − F) with F(x) = 1 − e^{−x/2} at ν = 2, and acceptance
