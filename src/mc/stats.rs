@@ -2,7 +2,7 @@
 //! windowing, error bars, binning and the jackknife (R7.4, R7.5).
 
 use ndarray::Array1;
-use ndrustfft::{ndfft, ndifft, Complex, FftHandler};
+use ndrustfft::{ndfft, ndifft, Complex};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -51,7 +51,7 @@ pub fn autocovariance(chains: &[&[f64]]) -> Result<Vec<f64>> {
     let len = check_series(chains)?;
     let total = (len * chains.len()) as f64;
     let mean = chains.iter().flat_map(|c| c.iter()).sum::<f64>() / total;
-    let handler: FftHandler<f64> = critical_slowing_fft_plans::complex_handler(2 * len);
+    let handler = critical_slowing_fft_plans::complex_handler(2 * len);
     let mut acc = vec![0.0; len];
     let mut input = Array1::<Complex<f64>>::zeros(2 * len);
     let mut hat = Array1::<Complex<f64>>::zeros(2 * len);

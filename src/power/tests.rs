@@ -330,8 +330,8 @@ fn many_dof() -> Vec<ModeUnit> {
 fn chernoff_exponent_against_brute_force() {
     let units = two_units();
     let terms = kl_terms(&units, &|_| 1.0);
-    let mean = plug_in_kl_null_moments(&units).mean;
-    let sd = plug_in_kl_null_moments(&units).variance.sqrt();
+    let null = plug_in_kl_null_moments(&units);
+    let (mean, sd) = (null.mean, null.variance.sqrt());
     let s_max = joint_s_max(&terms);
     assert_eq!(chernoff_log_tail(&terms, mean), 0.0);
     for z in [0.5, 2.0, 5.0] {

@@ -9,9 +9,9 @@
 
 use std::sync::Arc;
 
-pub use ndrustfft::{FftHandler, R2cFftHandler};
-pub use realfft::{ComplexToReal, RealToComplex};
-pub use rustfft::Fft;
+use ndrustfft::{FftHandler, R2cFftHandler};
+use realfft::{ComplexToReal, RealToComplex};
+use rustfft::Fft;
 
 /// `ndrustfft::FftHandler::<f64>::new(n)`: complex-to-complex transforms of length `n` along
 /// one axis.
